@@ -1,0 +1,545 @@
+// core/capture/trace_tensor.cpp — TraceTensorImpl, the boxed tracing fallback and its registration.
+//
+// [SECTION] TraceTensorImpl
+// [SECTION] Active trace (ThreadLocalDebugInfo)
+// [SECTION] Argument conversion
+// [SECTION] Inner execution (meta, CPU stand-ins, 1.13 copy)
+// [SECTION] The fallback
+// [SECTION] Registration
+#include "core/capture/trace_tensor.h"
+
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/core/enum_tag.h>
+#include <ATen/ops/empty_strided.h>
+#include <ATen/ops/zeros.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
+#include <c10/util/ThreadLocalDebugInfo.h>
+#include <torch/library.h>
+
+#include <unordered_set>
+
+#include "core/compat/torch_compat.h"
+#include "core/ir/op_registry.h"
+#include "core/util/diagnostic.h"
+
+namespace aotviz::capture {
+
+// ============================================================================================ [SECTION] TraceTensorImpl
+
+std::string TraceContext::currentScope() const {
+  std::string s;
+  for (const auto& part : scope_stack) {
+    if (part.empty()) continue;
+    if (!s.empty()) s += ".";
+    s += part;
+  }
+  return s;
+}
+
+TraceTensorImpl::TraceTensorImpl(at::Tensor inner, TraceContext* ctx, ir::ValueId value)
+    : c10::TensorImpl(c10::DispatchKeySet(c10::DispatchKey::PrivateUse1), inner.dtype(), traceDevice()),
+      inner_(std::move(inner)),
+      ctx_(ctx),
+      value_(value) {
+  refreshMetadata();
+}
+
+void TraceTensorImpl::refreshMetadata() {
+  set_sizes_and_strides(inner_.sizes(), inner_.strides());
+  set_storage_offset(inner_.storage_offset());
+}
+
+void TraceTensorImpl::rebind(at::Tensor inner, ir::ValueId value) {
+  inner_ = std::move(inner);
+  value_ = value;
+  refreshMetadata();
+}
+
+c10::intrusive_ptr<c10::TensorImpl> TraceTensorImpl::shallow_copy_and_detach(
+    const c10::VariableVersion& version_counter, bool allow_tensor_metadata_change) const {
+  auto impl = c10::make_intrusive<TraceTensorImpl>(inner_, ctx_, value_);
+  copy_tensor_metadata(this, impl.get(), version_counter, allow_tensor_metadata_change);
+  return impl;
+}
+
+c10::intrusive_ptr<c10::TensorImpl> TraceTensorImpl::shallow_copy_and_detach(
+    c10::VariableVersion&& version_counter, bool allow_tensor_metadata_change) const {
+  auto impl = c10::make_intrusive<TraceTensorImpl>(inner_, ctx_, value_);
+  copy_tensor_metadata(this, impl.get(), std::move(version_counter), allow_tensor_metadata_change);
+  return impl;
+}
+
+void TraceTensorImpl::shallow_copy_from(const c10::intrusive_ptr<c10::TensorImpl>& impl) {
+  auto* other = dynamic_cast<TraceTensorImpl*>(impl.get());
+  AOTVIZ_INTERNAL_ASSERT(other, "shallow_copy_from a non-trace tensor into a trace tensor");
+  copy_tensor_metadata(other, this, version_counter(), allow_tensor_metadata_change());
+  inner_ = other->inner_;
+  ctx_ = other->ctx_;
+  value_ = other->value_;
+}
+
+TraceTensorImpl* asTrace(const at::Tensor& t) {
+  if (!t.defined() || !t.unsafeGetTensorImpl()->key_set().has(c10::DispatchKey::PrivateUse1)) return nullptr;
+  return dynamic_cast<TraceTensorImpl*>(t.unsafeGetTensorImpl());
+}
+
+at::Tensor makeTrace(at::Tensor inner, TraceContext* ctx, ir::ValueId value) {
+  return at::Tensor(c10::make_intrusive<TraceTensorImpl>(std::move(inner), ctx, value));
+}
+
+// ============================================================================================ [SECTION] Active trace
+
+namespace {
+struct TraceDebugInfo : c10::DebugInfoBase {
+  explicit TraceDebugInfo(TraceContext* c) : ctx(c) {}
+  TraceContext* ctx;
+};
+constexpr auto kTraceInfoKind = c10::DebugInfoKind::TEST_INFO_2;
+}  // namespace
+
+ActiveTraceGuard::ActiveTraceGuard(TraceContext* ctx)
+    : guard_(std::make_shared<c10::DebugInfoGuard>(kTraceInfoKind, std::make_shared<TraceDebugInfo>(ctx))) {}
+
+ActiveTraceGuard::~ActiveTraceGuard() = default;
+
+TraceContext* activeTrace() {
+  auto* info = dynamic_cast<TraceDebugInfo*>(c10::ThreadLocalDebugInfo::get(kTraceInfoKind));
+  return info ? info->ctx : nullptr;
+}
+
+// ============================================================================================ [SECTION] Argument conversion
+
+namespace {
+
+std::string opName(const c10::OperatorHandle& op) {
+  const auto& n = op.operator_name();
+  return n.overload_name.empty() ? n.name : n.name + "." + n.overload_name;
+}
+
+ir::TensorMeta metaOf(const at::Tensor& inner, const TraceContext& ctx) {
+  ir::TensorMeta m;
+  m.sizes = inner.sizes().vec();
+  m.strides = inner.strides().vec();
+  m.storage_offset = inner.storage_offset();
+  m.dtype = inner.scalar_type();
+  m.device = ctx.target_device;
+  return m;
+}
+
+/// Largest constant tensor (elements) baked into a graph when untraced code hands one to a traced op.
+constexpr int64_t kMaxLiftedConstant = 4096;
+
+ir::ConstTensor constOf(const at::Tensor& t) {
+  ir::ConstTensor c;
+  c.dtype = t.scalar_type();
+  c.sizes = t.sizes().vec();
+  at::Tensor flat = t.to(at::kCPU).contiguous().to(at::kDouble).reshape({-1});
+  const double* p = flat.data_ptr<double>();
+  c.data.assign(p, p + flat.numel());
+  c.wrapped_number = t.unsafeGetTensorImpl()->is_wrapped_number();
+  return c;
+}
+
+/// A tensor argument that is not a trace tensor. 0-dim CPU tensors (wrapped numbers, scalars) stay inline
+/// constants and run as they are; small tensors become `lift_fresh_copy(constant)` nodes, as PyTorch lifts
+/// `_tensor_constant`s; anything larger is an error that says what to do.
+ir::Arg untracedTensorArg(TraceContext& ctx, const c10::OperatorHandle& op, at::Tensor& t) {
+  if (t.dim() == 0 && t.device().is_cpu()) return ir::Arg::ofTensor(constOf(t));
+  if (t.device().type() == c10::DeviceType::Meta || t.numel() > kMaxLiftedConstant) {
+    fail(ctx.stage, opName(op),
+         "a " + t.device().str() + " tensor of shape " + c10::str(t.sizes()) +
+             " that is not an input of the traced function reached this op; it was probably created with a factory "
+             "on the default device (e.g. at::zeros({n}))",
+         "create it from an input's options (at::zeros(sizes, x.options())) so the tracer records it, or pass it "
+         "to the function as an input");
+  }
+  ctx.warnings.push_back(opName(op) + ": a " + t.device().str() + " tensor of shape " + c10::str(t.sizes()) +
+                         " created outside the trace was baked into the graph as a constant; create it with an "
+                         "input's options (x.options()) to have it traced instead");
+  const ir::SchemaInfo* lift = ir::lookupSchema("aten::lift_fresh_copy", "");
+  AOTVIZ_INTERNAL_ASSERT(lift, "aten::lift_fresh_copy missing");
+  ir::Provenance prov{ctx.currentScope(), ctx.source, ctx.stage, ctx.phase};
+  at::Tensor inner = ctx.inner_device.is_meta()
+                         ? at::empty_strided(t.sizes(), t.strides(), t.options().device(ctx.inner_device))
+                         : t.clone();
+  ir::NodeId nid = ctx.graph.addCall("aten::lift_fresh_copy", "", lift->arg_names, {ir::Arg::ofTensor(constOf(t))},
+                                     {metaOf(inner, ctx)}, prov);
+  ++ctx.ops_recorded;
+  ir::ValueId v = ctx.graph.node(nid).outputs[0];
+  t = inner;
+  return ir::Arg::ofValue(v);
+}
+
+/// Unwraps one boxed argument in place (trace tensor → inner tensor, privateuseone → inner device) and returns
+/// its IR form.
+ir::Arg convertArg(TraceContext& ctx, const c10::OperatorHandle& op, const c10::Argument& schema_arg, c10::IValue& iv) {
+  if (iv.isTensor()) {
+    at::Tensor t = iv.toTensor();
+    if (!t.defined()) return ir::Arg::none();
+    if (auto* tr = asTrace(t)) {
+      iv = tr->inner();
+      return ir::Arg::ofValue(tr->value());
+    }
+    ir::Arg a = untracedTensorArg(ctx, op, t);  // may replace t by its inner stand-in
+    iv = t;
+    return a;
+  }
+  if (iv.isTensorList()) {
+    c10::List<at::Tensor> in = iv.toTensorList();
+    c10::List<at::Tensor> out;
+    std::vector<ir::ValueId> ids;
+    for (at::Tensor t : in) {
+      if (auto* tr = asTrace(t)) {
+        ids.push_back(tr->value());
+        out.push_back(tr->inner());
+      } else {
+        ir::Arg a = untracedTensorArg(ctx, op, t);
+        if (a.kind != ir::Arg::Kind::Value)
+          fail(ctx.stage, opName(op), "a 0-dim constant tensor inside a tensor list is not supported",
+               "create the tensor from an input's options so it is traced");
+        ids.push_back(a.value);
+        out.push_back(t);
+      }
+    }
+    iv = out;
+    return ir::Arg::ofValues(std::move(ids));
+  }
+  if (iv.isList() && schema_arg.type()->kind() == c10::TypeKind::ListType &&
+      schema_arg.type()->containedType(0)->kind() == c10::TypeKind::OptionalType) {
+    // Tensor?[] (index.Tensor, index_put): entries are None or tensors.
+    c10::List<c10::optional<at::Tensor>> out;
+    std::vector<ir::ValueId> ids;
+    for (const c10::IValue& e : iv.toListRef()) {
+      if (e.isNone()) {
+        ids.emplace_back();
+        out.push_back(c10::nullopt);
+        continue;
+      }
+      at::Tensor t = e.toTensor();
+      if (auto* tr = asTrace(t)) {
+        ids.push_back(tr->value());
+        out.push_back(tr->inner());
+      } else {
+        ir::Arg a = untracedTensorArg(ctx, op, t);
+        if (a.kind != ir::Arg::Kind::Value)
+          fail(ctx.stage, opName(op), "a 0-dim constant tensor used as an index is not supported",
+               "create the index tensor from an input's options so it is traced");
+        ids.push_back(a.value);
+        out.push_back(t);
+      }
+    }
+    iv = out;
+    return ir::Arg::ofValues(std::move(ids));
+  }
+  if (iv.isDevice()) {
+    c10::Device d = iv.toDevice();
+    ir::Arg a = ir::Arg::ofDevice(d.type() == c10::DeviceType::PrivateUse1 ? ctx.target_device : d);
+    iv = ctx.inner_device;
+    return a;
+  }
+  auto a = ir::constantArgFromIValue(iv);
+  if (!a)
+    fail(ctx.stage, opName(op), "argument '" + schema_arg.name() + "' has a kind the IR cannot record (" + iv.tagKind() + ")",
+         "this operator is not supported by aotviz's capture yet");
+  return *a;
+}
+
+// ============================================================================================ [SECTION] Inner execution
+
+std::mutex g_no_meta_mu;
+std::unordered_set<std::string> g_no_meta;  // ops whose Meta kernel is missing (learned on first use)
+
+void callInner(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
+  // Below the tracer nothing may dispatch to autograd, functionalization or back to us.
+  compat::TlsKeySetGuard guard(
+      /*include_add=*/{},
+      /*exclude_add=*/c10::autograd_dispatch_keyset_with_ADInplaceOrView | c10::DispatchKeySet(c10::DispatchKey::Functionalize),
+      /*include_remove=*/c10::DispatchKeySet(c10::DispatchKey::Functionalize) |
+          c10::DispatchKeySet(c10::DispatchKey::PrivateUse1));
+  const auto& n = op.operator_name();
+  if (compat::kCopyNeedsMaterialize && n.name == "aten::copy" && n.overload_name.empty()) {
+    // Note [1.13 aten::copy]: the composite op returns an unmaterialized expand of src, which later as_strided
+    // calls (autograd's CopySlices) reject; materialize it as 2.x's real op does.
+    bool non_blocking = (*stack)[stack->size() - 1].toBool();
+    at::Tensor src = (*stack)[stack->size() - 2].toTensor();
+    at::Tensor self = (*stack)[stack->size() - 3].toTensor();
+    torch::jit::drop(*stack, 3);
+    at::Tensor r = at::empty_strided(self.sizes(), self.strides(), self.options());
+    r.copy_(src, non_blocking);
+    stack->emplace_back(r);
+    return;
+  }
+  op.callBoxed(stack);
+}
+
+at::Tensor cpuStandIn(const at::Tensor& m) {
+  int64_t extent = 1;
+  for (int64_t i = 0; i < m.dim(); ++i) {
+    if (m.size(i) == 0) return at::empty_strided(m.sizes(), m.strides(), m.options().device(at::kCPU));
+    extent += (m.size(i) - 1) * m.stride(i);
+  }
+  return at::zeros({m.storage_offset() + extent}, m.options().device(at::kCPU))
+      .as_strided(m.sizes(), m.strides(), m.storage_offset());
+}
+
+/// Runs an op that has no Meta kernel on zero-filled CPU stand-ins and maps the results back to meta.
+void callOnCpuStandIns(const c10::OperatorHandle& op, torch::jit::Stack* stack, size_t nargs) {
+  std::vector<std::pair<at::TensorImpl*, at::Tensor>> cpu_to_meta;
+  auto toCpu = [&](const at::Tensor& t) -> at::Tensor {
+    if (!t.defined() || !t.is_meta()) return t;
+    at::Tensor c = cpuStandIn(t);
+    cpu_to_meta.emplace_back(c.unsafeGetTensorImpl(), t);
+    return c;
+  };
+  for (size_t i = stack->size() - nargs; i < stack->size(); ++i) {
+    c10::IValue& iv = (*stack)[i];
+    if (iv.isTensor()) {
+      iv = toCpu(iv.toTensor());
+    } else if (iv.isTensorList()) {
+      c10::List<at::Tensor> l;
+      for (at::Tensor t : iv.toTensorList()) l.push_back(toCpu(t));
+      iv = l;
+    } else if (iv.isList()) {
+      auto ref = iv.toListRef();
+      bool optional_tensors = !ref.empty() && (ref[0].isTensor() || ref[0].isNone());
+      if (optional_tensors) {
+        c10::List<c10::optional<at::Tensor>> l;
+        for (const auto& e : ref) l.push_back(e.isNone() ? c10::optional<at::Tensor>() : toCpu(e.toTensor()));
+        iv = l;
+      }
+    } else if (iv.isDevice() && iv.toDevice().is_meta()) {
+      iv = c10::Device(c10::DeviceType::CPU);
+    }
+  }
+  callInner(op, stack);
+  size_t nret = op.schema().returns().size();
+  auto toMeta = [&](const at::Tensor& c) -> at::Tensor {
+    if (!c.defined() || c.is_meta()) return c;
+    for (const auto& [impl, meta] : cpu_to_meta)
+      if (impl == c.unsafeGetTensorImpl()) return meta;
+    return at::empty_strided(c.sizes(), c.strides(), c.options().device(at::kMeta));
+  };
+  for (size_t i = stack->size() - nret; i < stack->size(); ++i) {
+    c10::IValue& iv = (*stack)[i];
+    if (iv.isTensor()) {
+      iv = toMeta(iv.toTensor());
+    } else if (iv.isTensorList()) {
+      c10::List<at::Tensor> l;
+      for (at::Tensor t : iv.toTensorList()) l.push_back(toMeta(t));
+      iv = l;
+    }
+  }
+}
+
+bool hasBoolIndex(const torch::jit::Stack& args) {
+  for (const c10::IValue& iv : args) {
+    if (!iv.isList()) continue;
+    for (const c10::IValue& e : iv.toListRef())
+      if (e.isTensor() && (e.toTensor().scalar_type() == at::kBool || e.toTensor().scalar_type() == at::kByte))
+        return true;
+  }
+  return false;
+}
+
+/// Refuses ops whose result depends on tensor values when there are none (fake tracing). Integer indexing is
+/// allowed: its output shape depends only on the index shapes.
+void refuseDataDependent(const TraceContext& ctx, const c10::OperatorHandle& op, const torch::jit::Stack& inner_args) {
+  if (ctx.mode != TraceMode::Fake) return;
+  const std::string& name = op.operator_name().name;
+  if (op.hasTag(at::Tag::data_dependent_output)) {
+    if (name == "aten::_local_scalar_dense" || name == "aten::item")
+      fail(ctx.stage, opName(op),
+           "item() reads a tensor's value, which fake (meta) tracing does not have; data-dependent control flow "
+           "(if x.sum() > 0) cannot be captured into one graph",
+           "compute on tensors instead of Python/C++ scalars (e.g. at::where), or capture with real tensors "
+           "(--trace real) to bake the value in");
+    fail(ctx.stage, opName(op), "the result of this op depends on tensor values, which fake (meta) tracing does not have",
+         "capture with real tensors (--trace real), or avoid the op in traced code");
+  }
+  if (op.hasTag(at::Tag::dynamic_output_shape)) {
+    bool integer_indexing = (name == "aten::index" || name == "aten::index_put" || name == "aten::_index_put_impl" ||
+                             name == "aten::index_put_") && !hasBoolIndex(inner_args);
+    if (!integer_indexing)
+      fail(ctx.stage, opName(op),
+           "the output shape of this op depends on tensor values (boolean mask, nonzero, unique), which fake (meta) "
+           "tracing does not have",
+           "use integer indices or at::where with a fixed shape, or capture with real tensors (--trace real)");
+  }
+}
+
+// ============================================================================================ [SECTION] The fallback
+
+TraceContext* findContext(const torch::jit::Stack& stack, size_t begin) {
+  for (size_t i = begin; i < stack.size(); ++i) {
+    const c10::IValue& iv = stack[i];
+    if (iv.isTensor()) {
+      if (auto* tr = asTrace(iv.toTensor())) return tr->context();
+    } else if (iv.isTensorList()) {
+      for (const at::Tensor& t : iv.toTensorList())
+        if (auto* tr = asTrace(t)) return tr->context();
+    } else if (iv.isList()) {
+      for (const c10::IValue& e : iv.toListRef())
+        if (e.isTensor())
+          if (auto* tr = asTrace(e.toTensor())) return tr->context();
+    }
+  }
+  return activeTrace();
+}
+
+void traceFallback(const c10::OperatorHandle& op, c10::DispatchKeySet, torch::jit::Stack* stack) {
+  const auto& schema = op.schema();
+  const size_t nargs = schema.arguments().size();
+  const size_t begin = stack->size() - nargs;
+  TraceContext* ctx = findContext(*stack, begin);
+  if (!ctx)
+    fail("capture", opName(op), "a tensor on device privateuseone was used outside of an aotviz capture",
+         "privateuseone is reserved for aotviz's tracer while a capture runs");
+  std::lock_guard<std::recursive_mutex> lock(ctx->mu);
+
+  // Keep the caller's trace tensors: in-place results return the caller's wrapper.
+  std::vector<c10::IValue> original(stack->begin() + static_cast<std::ptrdiff_t>(begin), stack->end());
+  std::vector<ir::Arg> args;
+  std::vector<std::string> arg_names;
+  args.reserve(nargs);
+  for (size_t i = 0; i < nargs; ++i) {
+    args.push_back(convertArg(*ctx, op, schema.arguments()[i], (*stack)[begin + i]));
+    arg_names.push_back(schema.arguments()[i].name());
+  }
+  torch::jit::Stack inner_args(stack->begin() + static_cast<std::ptrdiff_t>(begin), stack->end());
+  refuseDataDependent(*ctx, op, inner_args);
+
+  const std::string qname = opName(op);
+  bool use_cpu = false;
+  if (ctx->mode == TraceMode::Fake) {
+    std::lock_guard<std::mutex> l(g_no_meta_mu);
+    use_cpu = g_no_meta.count(qname) > 0;
+  }
+  if (use_cpu) {
+    callOnCpuStandIns(op, stack, nargs);
+    ++ctx->cpu_fallbacks;
+  } else {
+    try {
+      callInner(op, stack);
+    } catch (const c10::NotImplementedError&) {
+      if (ctx->mode != TraceMode::Fake) throw;
+      {
+        std::lock_guard<std::mutex> l(g_no_meta_mu);
+        g_no_meta.insert(qname);
+      }
+      stack->resize(begin);
+      stack->insert(stack->end(), inner_args.begin(), inner_args.end());
+      callOnCpuStandIns(op, stack, nargs);
+      ++ctx->cpu_fallbacks;
+    }
+  }
+
+  // Collect results.
+  const size_t nret = schema.returns().size();
+  const size_t rbegin = stack->size() - nret;
+  std::vector<at::Tensor> outs;
+  bool list_output = false;
+  bool non_tensor = false;
+  for (size_t i = rbegin; i < stack->size(); ++i) {
+    const c10::IValue& iv = (*stack)[i];
+    if (iv.isTensor()) {
+      outs.push_back(iv.toTensor());
+    } else if (iv.isTensorList()) {
+      for (const at::Tensor& t : iv.toTensorList()) outs.push_back(t);
+      list_output = true;
+    } else if (!iv.isNone()) {
+      non_tensor = true;
+    }
+  }
+  if (non_tensor) {
+    // Real mode only (fake mode refused these above): the value is baked into whatever the caller does with it.
+    ctx->warnings.push_back(qname + " returned a non-tensor value that was baked into the graph");
+    return;
+  }
+  if (nret == 0) {
+    bool writes = false;
+    for (const auto& a : schema.arguments()) writes = writes || (a.alias_info() && a.alias_info()->isWrite());
+    if (writes)
+      fail(ctx->stage, qname, "in-place ops that return nothing (e.g. _foreach_*_) cannot be recorded yet",
+           "use the out-of-place variant in traced code");
+  }
+  std::vector<ir::TensorMeta> metas;
+  for (at::Tensor& t : outs) {
+    if (t.defined() && ctx->inner_device.is_meta() && !t.is_meta())
+      t = at::empty_strided(t.sizes(), t.strides(), t.options().device(at::kMeta));
+    metas.push_back(t.defined() ? metaOf(t, *ctx) : ir::TensorMeta{});
+  }
+  ir::Provenance prov{ctx->currentScope(), ctx->source, ctx->stage, ctx->phase};
+  ir::NodeId nid = ctx->graph.addCall(op.operator_name().name, op.operator_name().overload_name, std::move(arg_names),
+                                      std::move(args), std::move(metas), std::move(prov), list_output);
+  ctx->graph.node(nid).nondeterministic_seeded = op.hasTag(at::Tag::nondeterministic_seeded);
+  ++ctx->ops_recorded;
+  const std::vector<ir::ValueId> out_ids = ctx->graph.node(nid).outputs;
+
+  // Wrap results: an output that is an input's inner tensor (in-place / out= / identity) returns the caller's
+  // wrapper, rebound to the new SSA value.
+  auto wrap = [&](const at::Tensor& t, ir::ValueId id) -> at::Tensor {
+    if (!t.defined()) return t;
+    for (size_t k = 0; k < nargs; ++k) {
+      const c10::IValue& in = inner_args[k];
+      if (in.isTensor() && in.toTensor().defined() && in.toTensor().unsafeGetTensorImpl() == t.unsafeGetTensorImpl() &&
+          original[k].isTensor()) {
+        at::Tensor caller = original[k].toTensor();
+        if (auto* tr = asTrace(caller)) {
+          tr->rebind(t, id);
+          return caller;
+        }
+      }
+    }
+    return makeTrace(t, ctx, id);
+  };
+  torch::jit::drop(*stack, nret);
+  size_t k = 0;
+  for (size_t i = 0; i < nret; ++i) {
+    const auto& ret_type = schema.returns()[i].type();
+    if (ret_type->kind() == c10::TypeKind::ListType) {
+      c10::List<at::Tensor> l;
+      for (; k < outs.size(); ++k) l.push_back(wrap(outs[k], out_ids[k]));
+      stack->emplace_back(l);
+    } else {
+      stack->emplace_back(wrap(outs[k], out_ids[k]));
+      ++k;
+    }
+  }
+}
+
+}  // namespace
+
+// ============================================================================================ [SECTION] Registration
+
+void installTraceBackend() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    static c10::impl::DeviceGuardImplRegistrar guard_registrar(
+        c10::DeviceType::PrivateUse1, new c10::impl::NoOpDeviceGuardImpl<c10::DeviceType::PrivateUse1>());
+    static torch::Library fallback_lib(torch::Library::IMPL, "_", c10::DispatchKey::PrivateUse1, __FILE__, __LINE__);
+    fallback_lib.fallback(torch::CppFunction::makeFromBoxedFunction<&traceFallback>());
+    // Without per-op kernels, CompositeExplicitAutograd ops would decompose before the fallback sees them
+    // (expand → as_strided, zeros_like → empty_like + zero_). See libtorch_capture.md §1 point 3.
+    static torch::Library aten_lib(torch::Library::IMPL, "aten", c10::DispatchKey::PrivateUse1, __FILE__, __LINE__);
+    auto& dispatcher = c10::Dispatcher::singleton();
+    for (const c10::OperatorName& name : dispatcher.getAllOpNames()) {
+      if (name.name.rfind("aten::", 0) != 0) continue;
+      auto h = dispatcher.findOp(name);
+      if (!h) continue;
+      bool composite_explicit = h->hasKernelForDispatchKey(c10::DispatchKey::CompositeExplicitAutograd) ||
+                                h->hasKernelForDispatchKey(c10::DispatchKey::CompositeExplicitAutogradNonFunctional);
+      bool copy_113 = compat::kCopyNeedsMaterialize && name.name == "aten::copy";
+      if (!(composite_explicit || copy_113) || h->hasKernelForDispatchKey(c10::DispatchKey::PrivateUse1)) continue;
+      std::string short_name = name.name.substr(6);
+      if (!name.overload_name.empty()) short_name += "." + name.overload_name;
+      aten_lib.impl(short_name.c_str(), torch::CppFunction::makeFromBoxedFunction<&traceFallback>());
+    }
+  });
+}
+
+std::set<std::string> opsWithoutMetaKernel() {
+  std::lock_guard<std::mutex> l(g_no_meta_mu);
+  return std::set<std::string>(g_no_meta.begin(), g_no_meta.end());
+}
+
+}  // namespace aotviz::capture

@@ -1,0 +1,101 @@
+// core/capture/trace_tensor.h — the trace-tensor backend: a PrivateUse1 TensorImpl wrapping a meta (fake) or
+// real inner tensor, and the context every recorded op is appended to.
+// See ../shared/reference/libtorch_capture.md §2 for the mechanism and why each piece is needed.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/TensorImpl.h>
+
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/ir/graph.h"
+
+namespace aotviz::capture {
+
+enum class TraceMode {
+  Fake,  // inner tensors on meta: no data, no compute (ops without Meta kernels run on CPU stand-ins)
+  Real,  // inner tensors are real CPU tensors: values are computed while tracing
+};
+
+/// Everything one capture records into. Shared by the calling thread and the autograd worker thread (backward
+/// runs there, see Note [Backward on the device thread] in capture.cpp), hence the mutex.
+struct TraceContext {
+  std::recursive_mutex mu;
+  ir::Graph graph;
+  TraceMode mode = TraceMode::Fake;
+  c10::Device inner_device = c10::Device(c10::DeviceType::Meta);
+  /// The device recorded in the graph's metadata and factory arguments: where the graph will run.
+  c10::Device target_device = c10::Device(c10::DeviceType::CPU);
+  ir::Phase phase = ir::Phase::Forward;
+  std::vector<std::string> scope_stack;  // joined with '.' for nodes; owned by the forward (calling) thread
+  std::string source;                    // current source location, set by TorchScript import
+  std::string stage = "capture";
+  size_t ops_recorded = 0;
+  size_t cpu_fallbacks = 0;
+  std::vector<std::string> warnings;
+
+  std::string currentScope() const;
+};
+
+/// A tensor of the trace backend: reports device privateuseone:0 (so factory calls in backward formulas reach the
+/// tracer), owns no storage, and mirrors the sizes/strides of its inner tensor.
+class TraceTensorImpl final : public c10::TensorImpl {
+ public:
+  TraceTensorImpl(at::Tensor inner, TraceContext* ctx, ir::ValueId value);
+
+  const at::Tensor& inner() const { return inner_; }
+  TraceContext* context() const { return ctx_; }
+  ir::ValueId value() const { return value_; }
+
+  /// Points this wrapper at a new SSA value (after an in-place op) and refreshes its metadata from `inner`.
+  void rebind(at::Tensor inner, ir::ValueId value);
+
+  c10::intrusive_ptr<c10::TensorImpl> shallow_copy_and_detach(const c10::VariableVersion& version_counter,
+                                                              bool allow_tensor_metadata_change) const override;
+  c10::intrusive_ptr<c10::TensorImpl> shallow_copy_and_detach(c10::VariableVersion&& version_counter,
+                                                              bool allow_tensor_metadata_change) const override;
+  void shallow_copy_from(const c10::intrusive_ptr<c10::TensorImpl>& impl) override;
+
+ private:
+  void refreshMetadata();
+  const char* tensorimpl_type_name() const override { return "TraceTensorImpl"; }
+
+  at::Tensor inner_;
+  TraceContext* ctx_;
+  ir::ValueId value_;
+};
+
+/// The trace wrapper behind `t`, or nullptr when `t` is not a trace tensor.
+TraceTensorImpl* asTrace(const at::Tensor& t);
+at::Tensor makeTrace(at::Tensor inner, TraceContext* ctx, ir::ValueId value);
+
+/// The device trace tensors report.
+inline c10::Device traceDevice() { return c10::Device(c10::DeviceType::PrivateUse1, 0); }
+
+/// Registers the boxed tracing fallback on PrivateUse1, the per-op kernels for CompositeExplicitAutograd ops and
+/// the no-op device guard. Idempotent and thread-safe; costs ~10 ms the first time.
+void installTraceBackend();
+
+/// Makes `ctx` reachable from factory ops on this thread and the autograd threads it starts (through
+/// c10::ThreadLocalDebugInfo, which the engine propagates). RAII.
+class ActiveTraceGuard {
+ public:
+  explicit ActiveTraceGuard(TraceContext* ctx);
+  ~ActiveTraceGuard();
+  ActiveTraceGuard(const ActiveTraceGuard&) = delete;
+  ActiveTraceGuard& operator=(const ActiveTraceGuard&) = delete;
+
+ private:
+  std::shared_ptr<void> guard_;
+};
+
+/// The context of the capture running on this thread, or nullptr.
+TraceContext* activeTrace();
+
+/// Operators that have no Meta kernel in this LibTorch and ran on CPU stand-ins during fake capture.
+std::set<std::string> opsWithoutMetaKernel();
+
+}  // namespace aotviz::capture

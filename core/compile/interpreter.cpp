@@ -1,0 +1,112 @@
+// core/compile/interpreter.cpp — boxed graph interpreter.
+#include "core/compile/interpreter.h"
+
+#include <ATen/ops/empty_strided.h>
+
+#include "core/compat/torch_compat.h"
+#include "core/ir/op_registry.h"
+#include "core/util/diagnostic.h"
+
+namespace aotviz::exec {
+
+Interpreter::Interpreter(const ir::Graph& g, c10::Device device) : graph_(g), device_(device) {
+  std::vector<int32_t> last_use(g.values.size(), -1);
+  for (const ir::Node& n : g.nodes) {
+    if (n.kind == ir::NodeKind::Placeholder) inputs_.push_back(n.outputs.at(0));
+    if (n.kind != ir::NodeKind::Call) continue;
+    for (const ir::Arg& a : n.args) {
+      if (a.kind == ir::Arg::Kind::Value) last_use[static_cast<size_t>(a.value.v)] = static_cast<int32_t>(steps_.size());
+      if (a.kind == ir::Arg::Kind::ValueList)
+        for (ir::ValueId v : a.values)
+          if (v.valid()) last_use[static_cast<size_t>(v.v)] = static_cast<int32_t>(steps_.size());
+    }
+    const ir::SchemaInfo* s = ir::lookupSchema(n.op, n.overload);
+    if (!s)
+      fail("compile", n.name,
+           "operator " + n.qualifiedOp() + " does not exist in this LibTorch (" + compat::torchVersionString() + ")",
+           "graphs captured with another LibTorch version can be inspected but not executed here");
+    Step st{s->handle, &n, {}, compat::kCopyNeedsMaterialize && n.op == "aten::copy" && n.overload.empty()};
+    steps_.push_back(std::move(st));
+  }
+  // Graph outputs live to the end; everything else is released after its last use.
+  if (const ir::Node* out = g.outputNode())
+    for (const ir::Arg& a : out->args)
+      if (a.kind == ir::Arg::Kind::Value) last_use[static_cast<size_t>(a.value.v)] = -2;
+  for (size_t v = 0; v < last_use.size(); ++v)
+    if (last_use[v] >= 0) steps_[static_cast<size_t>(last_use[v])].release_after.push_back(ir::ValueId(static_cast<int32_t>(v)));
+}
+
+std::vector<at::Tensor> Interpreter::run(const std::vector<at::Tensor>& inputs) const {
+  if (inputs.size() != inputs_.size())
+    fail("run", "", "the graph takes " + std::to_string(inputs_.size()) + " inputs, got " + std::to_string(inputs.size()),
+         "pass one tensor per placeholder");
+  std::vector<at::Tensor> slots(graph_.values.size());
+  for (size_t i = 0; i < inputs.size(); ++i) slots[static_cast<size_t>(inputs_[i].v)] = inputs[i];
+  torch::jit::Stack stack;
+  for (const Step& st : steps_) {
+    const ir::Node& n = *st.node;
+    const auto& schema = st.op.schema();
+    stack.clear();
+    for (size_t k = 0; k < n.args.size(); ++k) {
+      const ir::Arg& a = n.args[k];
+      switch (a.kind) {
+        case ir::Arg::Kind::Value: stack.emplace_back(slots[static_cast<size_t>(a.value.v)]); break;
+        case ir::Arg::Kind::ValueList: {
+          const auto& t = schema.arguments()[k].type();
+          bool optional_elems = t->kind() == c10::TypeKind::ListType &&
+                                t->containedType(0)->kind() == c10::TypeKind::OptionalType;
+          if (optional_elems) {
+            c10::List<c10::optional<at::Tensor>> l;
+            for (ir::ValueId v : a.values)
+              l.push_back(v.valid() ? c10::optional<at::Tensor>(slots[static_cast<size_t>(v.v)]) : c10::nullopt);
+            stack.emplace_back(l);
+          } else {
+            c10::List<at::Tensor> l;
+            for (ir::ValueId v : a.values) l.push_back(slots[static_cast<size_t>(v.v)]);
+            stack.emplace_back(l);
+          }
+          break;
+        }
+        case ir::Arg::Kind::Device: stack.emplace_back(device_); break;
+        case ir::Arg::Kind::Tensor: {
+          at::Tensor t = ir::constantArgToIValue(a).toTensor();
+          if (!(t.dim() == 0 && a.tensor->wrapped_number) && t.device() != device_) t = t.to(device_);
+          stack.emplace_back(t);
+          break;
+        }
+        default: stack.emplace_back(ir::constantArgToIValue(a)); break;
+      }
+    }
+    try {
+      if (st.copy_113) {
+        // See Note [1.13 aten::copy] in capture/trace_tensor.cpp.
+        at::Tensor self = stack[0].toTensor();
+        at::Tensor r = at::empty_strided(self.sizes(), self.strides(), self.options());
+        r.copy_(stack[1].toTensor(), stack[2].toBool());
+        stack.clear();
+        stack.emplace_back(r);
+      } else {
+        st.op.callBoxed(&stack);
+      }
+    } catch (const c10::Error& e) {
+      fail("run", n.name, n.qualifiedOp() + " failed: " + e.what_without_backtrace(),
+           "check the input shapes and dtypes against the ones the graph was captured with");
+    }
+    size_t k = 0;
+    for (const c10::IValue& iv : stack) {
+      if (iv.isTensor()) {
+        slots[static_cast<size_t>(n.outputs.at(k++).v)] = iv.toTensor();
+      } else if (iv.isTensorList()) {
+        for (const at::Tensor& t : iv.toTensorList()) slots[static_cast<size_t>(n.outputs.at(k++).v)] = t;
+      }
+    }
+    for (ir::ValueId v : st.release_after) slots[static_cast<size_t>(v.v)].reset();
+  }
+  std::vector<at::Tensor> outs;
+  if (const ir::Node* out = graph_.outputNode())
+    for (const ir::Arg& a : out->args)
+      outs.push_back(a.kind == ir::Arg::Kind::Value ? slots[static_cast<size_t>(a.value.v)] : at::Tensor());
+  return outs;
+}
+
+}  // namespace aotviz::exec

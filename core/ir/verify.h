@@ -1,0 +1,22 @@
+// core/ir/verify.h — the IR's self-check (lint). Returns diagnostics; never aborts.
+#pragma once
+
+#include <vector>
+
+#include "core/ir/graph.h"
+#include "core/util/diagnostic.h"
+
+namespace aotviz::ir {
+
+struct VerifyOptions {
+  /// Also check every call against this LibTorch's operator schemas (operator exists, argument count, return
+  /// count). Off for graphs only meant to be displayed (e.g. a session captured on another LibTorch version).
+  bool check_schemas = true;
+};
+
+/// Checks: dense ids equal to positions; every value defined once by the node that lists it; every argument
+/// defined by an earlier node; unique names; placeholders before calls; exactly one output node, last;
+/// sizes/strides of equal rank; and (optionally) schemas. An empty result means the graph is well formed.
+std::vector<Diagnostic> verify(const Graph& g, const VerifyOptions& opts = {});
+
+}  // namespace aotviz::ir
