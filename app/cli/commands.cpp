@@ -1,0 +1,158 @@
+// app/cli/commands.cpp — headless subcommands: models, compile, run, bench, render.
+#include "app/cli/commands.h"
+
+#include <ATen/Parallel.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "core/capture/capture.h"
+#include "core/ir/printer.h"
+#include "core/ir/serialize.h"
+#include "core/models/zoo.h"
+#include "core/util/atomic_file.h"
+#include "core/util/diagnostic.h"
+
+namespace aotviz::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CompileOptions {
+  std::string model;
+  std::string out_dir;
+  std::string trace = "fake";
+  std::string device = "cpu";
+  uint64_t seed = 0;
+  bool json = false;
+};
+
+int runModels(bool json) {
+  if (json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& m : models::modelList()) j.push_back({{"name", m.name}, {"description", m.description}});
+    std::cout << j.dump(1) << "\n";
+    return 0;
+  }
+  for (const auto& m : models::modelList()) std::cout << m.name << (m.name == models::kDefaultModel ? " (default)" : "") << "\n    " << m.description << "\n";
+  return 0;
+}
+
+int runCompile(const CompileOptions& o) {
+  capture::CaptureOptions copts;
+  if (o.trace == "real") copts.mode = capture::TraceMode::Real;
+  if (o.device != "cpu")
+    fail("inputs", "", "device '" + o.device + "' is not available for compile yet", "use --device cpu");
+  if (fs::path(o.model).extension() == ".pt")
+    fail("inputs", o.model, "TorchScript models cannot be loaded yet", "use a built-in model (aotviz models)");
+  models::Model m = models::buildModel(o.model, o.seed);
+  if (!o.json) std::cerr << "[capture] " << m.name << ": tracing forward and backward (" << o.trace << " tensors)...\n";
+  capture::CaptureResult r = capture::captureGraph(m.fn, m.inputs, copts);
+  fs::create_directories(o.out_dir);
+  const std::string prefix = r.is_joint ? "joint" : "forward";
+  util::writeFileAtomic(fs::path(o.out_dir) / (prefix + ".json"), ir::graphToJsonString(r.graph) + "\n");
+  ir::PrintOptions popts;
+  popts.show_provenance = true;
+  util::writeFileAtomic(fs::path(o.out_dir) / (prefix + ".txt"), ir::printGraph(r.graph, popts));
+  nlohmann::json summary = {{"model", m.name},
+                            {"graph", prefix},
+                            {"is_joint", r.is_joint},
+                            {"nodes", r.graph.nodes.size()},
+                            {"call_nodes", r.graph.numCalls()},
+                            {"primals", r.num_primals},
+                            {"tangents", r.num_tangents},
+                            {"ops_recorded", r.ops_recorded},
+                            {"dead_nodes_removed", r.dead_nodes_removed},
+                            {"cpu_fallbacks", r.cpu_fallbacks},
+                            {"capture_ms", r.seconds * 1e3},
+                            {"warnings", r.warnings},
+                            {"files", {prefix + ".json", prefix + ".txt"}},
+                            {"out_dir", o.out_dir}};
+  if (o.json) {
+    std::cout << summary.dump(1) << "\n";
+  } else {
+    for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
+    std::cout << "[capture] " << m.name << ": " << (r.is_joint ? "joint" : "forward-only") << " graph with "
+              << r.graph.numCalls() << " ops (" << r.num_primals << " primals, " << r.num_tangents << " tangents) in "
+              << r.seconds * 1e3 << " ms\n"
+              << "wrote " << (fs::path(o.out_dir) / (prefix + ".json")).string() << " and "
+              << (fs::path(o.out_dir) / (prefix + ".txt")).string() << "\n";
+  }
+  return 0;
+}
+
+/// Runs `body`, turning diagnostics into a message on stderr and exit code 1.
+template <class F>
+int guarded(F body) {
+  try {
+    return body();
+  } catch (const AotError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int notYet(const std::string& what, const std::string& issue) {
+  std::cerr << "aotviz " << what << " is not available yet in this build (" << issue
+            << "). Available now: aotviz models, aotviz compile MODEL --out DIR.\n";
+  return 2;
+}
+
+}  // namespace
+
+/// Option storage for every subcommand; lives as long as the CLI::App that parses into it.
+struct CliState {
+  int* exit_code = nullptr;
+  bool models_json = false;
+  CompileOptions compile;
+  std::string run_model, run_device = "cpu", run_backend = "interpreter";
+  int run_iters = 20;
+  std::string bench_models = "all";
+  std::string render_in, render_out;
+};
+
+std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
+  auto st = std::make_shared<CliState>();
+  st->exit_code = &exit_code;
+  CliState* s = st.get();
+
+  auto* models_cmd = app.add_subcommand("models", "List the built-in models");
+  models_cmd->add_flag("--json", s->models_json, "Machine-readable output");
+  models_cmd->callback([s] { *s->exit_code = runModels(s->models_json); });
+
+  auto* compile_cmd = app.add_subcommand("compile", "Run the pipeline headless on a model and write its artifacts");
+  compile_cmd->add_option("model", s->compile.model, "Built-in model name (see `aotviz models`)")->required();
+  compile_cmd->add_option("--out", s->compile.out_dir, "Output directory (created if missing)")->required();
+  compile_cmd->add_option("--trace", s->compile.trace, "Capture with fake (meta) or real tensors")
+      ->check(CLI::IsMember({"fake", "real"}))
+      ->capture_default_str();
+  compile_cmd->add_option("--device", s->compile.device, "Device the graphs are for")->capture_default_str();
+  compile_cmd->add_option("--seed", s->compile.seed, "Seed for parameter initialisation")->capture_default_str();
+  compile_cmd->add_flag("--json", s->compile.json, "Print a JSON summary on stdout");
+  compile_cmd->callback([s] { *s->exit_code = guarded([s] { return runCompile(s->compile); }); });
+
+  auto* run_cmd = app.add_subcommand("run", "Run eager and compiled forward+backward and compare time and numerics");
+  run_cmd->add_option("model", s->run_model, "Built-in model name or .pt file")->required();
+  run_cmd->add_option("--device", s->run_device, "cpu or cuda")->capture_default_str();
+  run_cmd->add_option("--backend", s->run_backend, "interpreter or cudagraphs")->capture_default_str();
+  run_cmd->add_option("--iters", s->run_iters, "Timed iterations")->capture_default_str();
+  run_cmd->callback([s] { *s->exit_code = notYet("run", "issue: compile and run"); });
+
+  auto* bench_cmd = app.add_subcommand("bench", "Benchmark the pipeline against PyTorch's and eager LibTorch");
+  bench_cmd->add_option("--models", s->bench_models, "Comma-separated model names")->capture_default_str();
+  bench_cmd->callback([s] { *s->exit_code = notYet("bench", "issue: benchmarks"); });
+
+  auto* render_cmd = app.add_subcommand("render", "Render a graph JSON to DOT, SVG or PNG");
+  render_cmd->add_option("graph", s->render_in, "Graph JSON written by `aotviz compile`")->required();
+  render_cmd->add_option("--out", s->render_out, "Output file: .dot, .svg or .png")->required();
+  render_cmd->callback([s] { *s->exit_code = notYet("render", "issue: graph layout and drawing"); });
+  return st;
+}
+
+}  // namespace aotviz::cli

@@ -1,0 +1,16 @@
+// app/cli/commands.h — the headless subcommands of `aotviz` (they link aotviz_core only).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+namespace aotviz::cli {
+
+/// Adds `models`, `compile`, `run`, `bench` and `render` to `app`. Each subcommand runs from its callback and
+/// stores its exit code in `exit_code`. The returned object holds the parsed options; keep it alive until parsing
+/// and the callbacks are done.
+std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code);
+
+}  // namespace aotviz::cli

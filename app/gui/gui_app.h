@@ -1,0 +1,19 @@
+// app/gui/gui_app.h — the desktop debugger's window and frame loop.
+#pragma once
+
+#include <string>
+
+namespace aotviz::gui {
+
+struct GuiOptions {
+  std::string model;       // built-in model name or .pt file
+  std::string screenshot;  // when set: render `frames` frames, write this PNG and exit
+  int frames = 3;
+  int width = 1600;
+  int height = 1000;
+};
+
+/// Opens the window and runs until it is closed (or the screenshot is written). Returns the process exit code.
+int runGui(const GuiOptions& opts);
+
+}  // namespace aotviz::gui

@@ -1,0 +1,20 @@
+// app/gui/panels/panels.h — one function per panel, each in its own file. Every panel: Begin with its visibility
+// flag, early-out when collapsed (Begin/End stay paired), an explicit empty state, then its contents.
+#pragma once
+
+#include "app/gui/app_state.h"
+
+namespace aotviz::gui {
+
+void drawPipelinePanel(AppState& state);
+void drawGraphPanel(AppState& state);
+void drawInspectorPanel(AppState& state);
+void drawMetadataPanel(AppState& state);
+void drawPartitionPanel(AppState& state);
+void drawExecutionPanel(AppState& state);
+void drawLogPanel(AppState& state);
+
+/// A centred, dimmed line of text for a panel that has nothing to show yet.
+void emptyState(const char* text);
+
+}  // namespace aotviz::gui

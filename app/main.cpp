@@ -1,0 +1,49 @@
+// app/main.cpp — the `aotviz` entry point: subcommands for headless work, no subcommand = the desktop debugger.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "core/compat/torch_compat.h"
+#include "core/models/zoo.h"
+#ifdef AOTVIZ_WITH_GUI
+#include "app/gui/gui_app.h"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"aotviz: step through PyTorch's AOTAutograd pipeline (capture, functionalization, joint graph, "
+               "partitioning, compilation) on your model, in C++ on LibTorch.\n"
+               "Without a subcommand, opens the desktop debugger on MODEL (default: attn_block)."};
+  app.set_version_flag("--version", std::string("aotviz ") + AOTVIZ_VERSION + " (LibTorch " +
+                                        aotviz::compat::torchVersionString() + ")");
+  int exit_code = 0;
+  auto commands = aotviz::cli::addCommands(app, exit_code);
+  app.require_subcommand(0, 1);
+
+  std::string model = aotviz::models::kDefaultModel, screenshot, size = "1600x1000";
+  int frames = 3;
+  app.add_option("model", model, "Built-in model to open in the debugger")->capture_default_str();
+  app.add_option("--screenshot", screenshot, "Render --frames frames, write this PNG and exit (for docs and tests)");
+  app.add_option("--frames", frames, "Frames to render before --screenshot is taken")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--size", size, "Window size WIDTHxHEIGHT")->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  if (!app.get_subcommands().empty()) return exit_code;
+
+#ifdef AOTVIZ_WITH_GUI
+  aotviz::gui::GuiOptions opts;
+  opts.model = model;
+  opts.screenshot = screenshot;
+  opts.frames = frames;
+  if (std::sscanf(size.c_str(), "%dx%d", &opts.width, &opts.height) != 2 || opts.width < 320 || opts.height < 240) {
+    std::cerr << "error: --size must be WIDTHxHEIGHT with at least 320x240, got '" << size << "'\n";
+    return 1;
+  }
+  return aotviz::gui::runGui(opts);
+#else
+  (void)frames;
+  std::cerr << "error: this aotviz was built without the GUI (-DAOTVIZ_GUI=OFF); use a subcommand, e.g. "
+               "`aotviz compile " << model << " --out out/`. See `aotviz --help`.\n";
+  return 2;
+#endif
+}

@@ -1,0 +1,36 @@
+// core/models/zoo.h — built-in models: the six models of the peer baseline (../shared/peer), written as plain
+// functions over flat (parameter, buffer, input) tensors with module scopes, so capture can trace them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/capture/capture.h"
+
+namespace aotviz::models {
+
+struct Model {
+  std::string name;
+  std::string description;
+  /// Parameters, then buffers, then user inputs — AOTAutograd's aot_module order. Parameter values come from
+  /// the same initialisation rules as torch.nn (seeded).
+  std::vector<capture::InputDesc> inputs;
+  capture::TracedFn fn;
+};
+
+struct ModelInfo {
+  std::string name;
+  std::string description;
+};
+
+/// Every built-in model, in a stable order.
+const std::vector<ModelInfo>& modelList();
+bool hasModel(const std::string& name);
+/// Builds a model with freshly initialised parameters (deterministic for a seed). Throws AotError (stage
+/// "inputs") naming the available models when `name` is unknown.
+Model buildModel(const std::string& name, uint64_t seed = 0);
+
+/// The model the GUI opens by default.
+inline const char* kDefaultModel = "attn_block";
+
+}  // namespace aotviz::models

@@ -1,0 +1,34 @@
+// core/pipeline/stages.h — the ordered list of pipeline stages and what each one does (shown by the app and CLI).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace aotviz::pipeline {
+
+struct StageInfo {
+  const char* name;     // "capture"
+  const char* summary;  // one line for tooltips and `--help`
+  const char* aot_counterpart;
+};
+
+/// The stages in execution order (ARCHITECTURE.md, "core: the pipeline").
+inline const std::vector<StageInfo>& stageList() {
+  static const std::vector<StageInfo> s = {
+      {"inputs", "flatten the model into parameters, buffers and user inputs with descriptors", "create_aot_state"},
+      {"dedupe", "drop duplicate input tensors, keeping the first of each", "AOTDedupeWrapper"},
+      {"synthetic_base", "merge aliased inputs that are mutated into one synthetic base", "AOTSyntheticBaseWrapper"},
+      {"metadata", "functionalized forward run: input mutations and output aliasing (ViewAndMutationMeta)",
+       "run_functionalized_fw_and_collect_metadata"},
+      {"joint", "trace forward and backward together through the real autograd engine", "create_joint"},
+      {"passes", "dead-code elimination and other joint-graph passes", "joint graph passes"},
+      {"partition", "split the joint graph into forward and backward; decide what to save or recompute",
+       "min_cut_rematerialization_partition"},
+      {"compile", "turn the forward and backward graphs into executables", "fw_compiler / bw_compiler"},
+      {"runtime", "wrap them into a callable with autograd and runtime wrappers", "CompiledFunction"},
+      {"execution", "run the compiled result next to eager PyTorch and compare", "(measurement)"},
+  };
+  return s;
+}
+
+}  // namespace aotviz::pipeline
