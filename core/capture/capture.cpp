@@ -103,6 +103,15 @@ void validateInputs(const std::vector<InputDesc>& inputs) {
 
 std::string errorText(const c10::Error& e) { return e.what_without_backtrace(); }
 
+/// The hint for an error raised by the model's own code while it runs on trace tensors.
+std::string forwardErrorHint(const std::string& what) {
+  if (what.find("data is not allocated") != std::string::npos || what.find("data_ptr") != std::string::npos)
+    return "the model reads or writes tensor memory directly (at::tensor({...}), data_ptr(), from_blob) inside the "
+           "traced function, which trace tensors do not have; build such constants outside the function and pass "
+           "them in (or capture them), or create them with factory ops and an input's options";
+  return "run the model eagerly with the same inputs to check it; shapes and dtypes come from the input spec";
+}
+
 }  // namespace
 
 CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inputs, const CaptureOptions& opts) {
@@ -148,10 +157,10 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
     throw;
   } catch (const c10::Error& e) {
     fail(kStage, "", "the model's forward raised an error while being traced: " + errorText(e),
-         "run the model eagerly with the same inputs to check it; shapes and dtypes come from the input spec");
+         forwardErrorHint(errorText(e)));
   } catch (const std::exception& e) {
     fail(kStage, "", std::string("the model's forward raised an error while being traced: ") + e.what(),
-         "run the model eagerly with the same inputs to check it");
+         forwardErrorHint(e.what()));
   }
   r.num_user_outputs = outs.size();
 

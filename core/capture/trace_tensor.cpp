@@ -8,6 +8,7 @@
 // [SECTION] Registration
 #include "core/capture/trace_tensor.h"
 
+#include <ATen/FunctionalTensorWrapper.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/enum_tag.h>
 #include <ATen/ops/empty_strided.h>
@@ -153,6 +154,11 @@ ir::Arg untracedTensorArg(TraceContext& ctx, const c10::OperatorHandle& op, at::
          "create it from an input's options (at::zeros(sizes, x.options())) so the tracer records it, or pass it "
          "to the function as an input");
   }
+  for (const auto& l : ctx.lifted)
+    if (l.source.unsafeGetTensorImpl() == t.unsafeGetTensorImpl()) {
+      t = l.inner;
+      return ir::Arg::ofValue(l.value);
+    }
   ctx.warnings.push_back(opName(op) + ": a " + t.device().str() + " tensor of shape " + c10::str(t.sizes()) +
                          " created outside the trace was baked into the graph as a constant; create it with an "
                          "input's options (x.options()) to have it traced instead");
@@ -166,15 +172,24 @@ ir::Arg untracedTensorArg(TraceContext& ctx, const c10::OperatorHandle& op, at::
                                      {metaOf(inner, ctx)}, prov);
   ++ctx.ops_recorded;
   ir::ValueId v = ctx.graph.node(nid).outputs[0];
+  ctx.lifted.push_back({t, inner, v});
   t = inner;
   return ir::Arg::ofValue(v);
+}
+
+/// Functionalization wraps non-functional arguments (wrapped numbers, constants) before redispatching; below
+/// it they are plain tensors again.
+at::Tensor unwrapFunctional(at::Tensor t) {
+  while (t.defined() && at::functionalization::impl::isFunctionalTensor(t))
+    t = at::functionalization::impl::unsafeGetFunctionalWrapper(t)->value();
+  return t;
 }
 
 /// Unwraps one boxed argument in place (trace tensor → inner tensor, privateuseone → inner device) and returns
 /// its IR form.
 ir::Arg convertArg(TraceContext& ctx, const c10::OperatorHandle& op, const c10::Argument& schema_arg, c10::IValue& iv) {
   if (iv.isTensor()) {
-    at::Tensor t = iv.toTensor();
+    at::Tensor t = unwrapFunctional(iv.toTensor());
     if (!t.defined()) return ir::Arg::none();
     if (auto* tr = asTrace(t)) {
       iv = tr->inner();
@@ -189,6 +204,7 @@ ir::Arg convertArg(TraceContext& ctx, const c10::OperatorHandle& op, const c10::
     c10::List<at::Tensor> out;
     std::vector<ir::ValueId> ids;
     for (at::Tensor t : in) {
+      t = unwrapFunctional(t);
       if (auto* tr = asTrace(t)) {
         ids.push_back(tr->value());
         out.push_back(tr->inner());
@@ -215,7 +231,7 @@ ir::Arg convertArg(TraceContext& ctx, const c10::OperatorHandle& op, const c10::
         out.push_back(c10::nullopt);
         continue;
       }
-      at::Tensor t = e.toTensor();
+      at::Tensor t = unwrapFunctional(e.toTensor());
       if (auto* tr = asTrace(t)) {
         ids.push_back(tr->value());
         out.push_back(tr->inner());
@@ -249,13 +265,8 @@ ir::Arg convertArg(TraceContext& ctx, const c10::OperatorHandle& op, const c10::
 std::mutex g_no_meta_mu;
 std::unordered_set<std::string> g_no_meta;  // ops whose Meta kernel is missing (learned on first use)
 
+/// Runs `op` on inner tensors. Called with the fallback's clean key set (see traceFallback).
 void callInner(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
-  // Below the tracer nothing may dispatch to autograd, functionalization or back to us.
-  compat::TlsKeySetGuard guard(
-      /*include_add=*/{},
-      /*exclude_add=*/c10::autograd_dispatch_keyset_with_ADInplaceOrView | c10::DispatchKeySet(c10::DispatchKey::Functionalize),
-      /*include_remove=*/c10::DispatchKeySet(c10::DispatchKey::Functionalize) |
-          c10::DispatchKeySet(c10::DispatchKey::PrivateUse1));
   const auto& n = op.operator_name();
   if (compat::kCopyNeedsMaterialize && n.name == "aten::copy" && n.overload_name.empty()) {
     // Note [1.13 aten::copy]: the composite op returns an unmaterialized expand of src, which later as_strided
@@ -394,6 +405,14 @@ void traceFallback(const c10::OperatorHandle& op, c10::DispatchKeySet, torch::ji
   if (!ctx)
     fail("capture", opName(op), "a tensor on device privateuseone was used outside of an aotviz capture",
          "privateuseone is reserved for aotviz's tracer while a capture runs");
+  // Below the tracer nothing may dispatch to autograd, functionalization or back to us, whatever the caller's
+  // thread-local key set is (functionalization kernels call us with their own exclusions in place).
+  compat::TlsKeySetGuard below_tracer(
+      /*include_add=*/{},
+      /*exclude_add=*/c10::autograd_dispatch_keyset_with_ADInplaceOrView |
+          c10::DispatchKeySet(c10::DispatchKey::Functionalize),
+      /*include_remove=*/c10::DispatchKeySet(c10::DispatchKey::Functionalize) |
+          c10::DispatchKeySet(c10::DispatchKey::PrivateUse1));
   std::lock_guard<std::recursive_mutex> lock(ctx->mu);
 
   // Keep the caller's trace tensors: in-place results return the caller's wrapper.

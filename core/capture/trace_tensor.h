@@ -33,6 +33,14 @@ struct TraceContext {
   std::vector<std::string> scope_stack;  // joined with '.' for nodes; owned by the forward (calling) thread
   std::string source;                    // current source location, set by TorchScript import
   std::string stage = "capture";
+  /// Constants lifted into the graph, by the tensor they came from (kept alive so addresses are not reused):
+  /// each is lifted once, however often forward and backward use it.
+  struct Lifted {
+    at::Tensor source;
+    at::Tensor inner;
+    ir::ValueId value;
+  };
+  std::vector<Lifted> lifted;
   size_t ops_recorded = 0;
   size_t cpu_fallbacks = 0;
   std::vector<std::string> warnings;

@@ -1,0 +1,114 @@
+// tests/cli/test_cli.cpp — the `aotviz` command line as a user runs it: help, models, compile, errors.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Result run(const std::string& args) {
+  Result r;
+  std::string cmd = std::string(AOTVIZ_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::filesystem::path tempDir(const std::string& name) {
+  auto d = std::filesystem::temp_directory_path() / ("aotviz_cli_test_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  return d;
+}
+
+TEST(Cli, HelpListsEverySubcommand) {
+  Result r = run("--help");
+  EXPECT_EQ(r.code, 0);
+  for (const char* sub : {"models", "compile", "run", "bench", "render"}) EXPECT_NE(r.out.find(sub), std::string::npos) << sub;
+  Result c = run("compile --help");
+  EXPECT_EQ(c.code, 0);
+  EXPECT_NE(c.out.find("--out"), std::string::npos);
+  EXPECT_NE(c.out.find("--trace"), std::string::npos);
+}
+
+TEST(Cli, ModelsJsonListsThePeerModels) {
+  Result r = run("models --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  std::vector<std::string> names;
+  for (const auto& m : j) names.push_back(m["name"]);
+  for (const char* want : {"mlp", "mlp_gelu_ln", "cnn", "attn_block", "mutation_fn", "deep_mlp"})
+    EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
+}
+
+TEST(Cli, CompileWritesJointGraphJsonAndText) {
+  auto dir = tempDir("compile");
+  Result r = run("compile mlp --out " + dir.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto summary = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  EXPECT_EQ(summary["is_joint"], true);
+  EXPECT_EQ(summary["call_nodes"], 32);
+  auto graph = nlohmann::json::parse(slurp(dir / "joint.json"));
+  EXPECT_EQ(graph["format"], "aotviz.graph");
+  std::string text = slurp(dir / "joint.txt");
+  EXPECT_EQ(text.rfind("def forward(self, primals_1: \"f32[128, 64]\"", 0), 0u) << text.substr(0, 200);
+  EXPECT_NE(text.find("tangents_1: \"f32[32, 10]\""), std::string::npos);
+  EXPECT_NE(text.find("torch.ops.aten.threshold_backward.default"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, CompileIsDeterministic) {
+  auto a = tempDir("det_a"), b = tempDir("det_b");
+  ASSERT_EQ(run("compile attn_block --out " + a.string()).code, 0);
+  ASSERT_EQ(run("compile attn_block --out " + b.string()).code, 0);
+  EXPECT_EQ(slurp(a / "joint.json"), slurp(b / "joint.json"));
+  EXPECT_FALSE(slurp(a / "joint.json").empty());
+  std::filesystem::remove_all(a);
+  std::filesystem::remove_all(b);
+}
+
+TEST(Cli, UnknownModelSaysWhichExist) {
+  Result r = run("compile no_such_model --out " + tempDir("unknown").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("unknown model 'no_such_model'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("attn_block"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ScaffoldedSubcommandsSayTheyAreNotAvailableAndFail) {
+  for (const char* args : {"run mlp", "bench", "render g.json --out g.svg"}) {
+    Result r = run(args);
+    EXPECT_NE(r.code, 0) << args;
+    EXPECT_NE(r.out.find("not available yet"), std::string::npos) << args << ": " << r.out;
+  }
+}
+
+TEST(Cli, BadOptionValueIsRejected) {
+  Result r = run("compile mlp --out /tmp/x --trace sometimes");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--trace"), std::string::npos) << r.out;
+}
+
+}  // namespace
