@@ -8,6 +8,7 @@
 // [SECTION] Registration
 #include "core/capture/trace_tensor.h"
 
+#include <ATen/Dispatch.h>
 #include <ATen/FunctionalTensorWrapper.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/enum_tag.h>
@@ -134,9 +135,13 @@ ir::ConstTensor constOf(const at::Tensor& t) {
   ir::ConstTensor c;
   c.dtype = t.scalar_type();
   c.sizes = t.sizes().vec();
-  at::Tensor flat = t.to(at::kCPU).contiguous().to(at::kDouble).reshape({-1});
-  const double* p = flat.data_ptr<double>();
-  c.data.assign(p, p + flat.numel());
+  // Read elements directly: constants reach us from inside functionalization, where even a dtype-converting
+  // copy kernel is not safe to run on them.
+  at::Tensor flat = t.is_contiguous() ? t : t.contiguous();
+  AT_DISPATCH_ALL_TYPES_AND3(at::kHalf, at::kBFloat16, at::kBool, flat.scalar_type(), "aotviz_const", [&] {
+    const scalar_t* p = flat.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < flat.numel(); ++i) c.data.push_back(static_cast<double>(p[i]));
+  });
   c.wrapped_number = t.unsafeGetTensorImpl()->is_wrapped_number();
   return c;
 }
@@ -439,16 +444,17 @@ void traceFallback(const c10::OperatorHandle& op, c10::DispatchKeySet, torch::ji
   } else {
     try {
       callInner(op, stack);
-    } catch (const c10::NotImplementedError&) {
+    } catch (const c10::Error&) {
+      // No Meta kernel (NotImplementedError), or a composite kernel that cannot run on meta (1.13's conv picks
+      // convolution_overrideable; layer_norm's math kernel calls batch_norm). Retry on CPU stand-ins; if that fails
+      // too, its error is the one that describes the problem.
       if (ctx->mode != TraceMode::Fake) throw;
-      {
-        std::lock_guard<std::mutex> l(g_no_meta_mu);
-        g_no_meta.insert(qname);
-      }
       stack->resize(begin);
       stack->insert(stack->end(), inner_args.begin(), inner_args.end());
       callOnCpuStandIns(op, stack, nargs);
       ++ctx->cpu_fallbacks;
+      std::lock_guard<std::mutex> l(g_no_meta_mu);
+      g_no_meta.insert(qname);
     }
   }
 
