@@ -190,6 +190,21 @@ at::Tensor unwrapFunctional(at::Tensor t) {
   return t;
 }
 
+/// One tensor of a Tensor[] / Tensor?[] argument: appends its value id and returns the tensor to run with.
+at::Tensor listElement(TraceContext& ctx, const c10::OperatorHandle& op, at::Tensor t, std::vector<ir::ValueId>& ids) {
+  t = unwrapFunctional(t);
+  if (auto* tr = asTrace(t)) {
+    ids.push_back(tr->value());
+    return tr->inner();
+  }
+  ir::Arg a = untracedTensorArg(ctx, op, t);  // may replace t by its inner stand-in
+  if (a.kind != ir::Arg::Kind::Value)
+    fail(ctx.stage, opName(op), "a 0-dim constant tensor inside a tensor list is not supported",
+         "create the tensor from an input's options so it is traced");
+  ids.push_back(a.value);
+  return t;
+}
+
 /// Unwraps one boxed argument in place (trace tensor → inner tensor, privateuseone → inner device) and returns
 /// its IR form.
 ir::Arg convertArg(TraceContext& ctx, const c10::OperatorHandle& op, const c10::Argument& schema_arg, c10::IValue& iv) {
@@ -205,23 +220,9 @@ ir::Arg convertArg(TraceContext& ctx, const c10::OperatorHandle& op, const c10::
     return a;
   }
   if (iv.isTensorList()) {
-    c10::List<at::Tensor> in = iv.toTensorList();
     c10::List<at::Tensor> out;
     std::vector<ir::ValueId> ids;
-    for (at::Tensor t : in) {
-      t = unwrapFunctional(t);
-      if (auto* tr = asTrace(t)) {
-        ids.push_back(tr->value());
-        out.push_back(tr->inner());
-      } else {
-        ir::Arg a = untracedTensorArg(ctx, op, t);
-        if (a.kind != ir::Arg::Kind::Value)
-          fail(ctx.stage, opName(op), "a 0-dim constant tensor inside a tensor list is not supported",
-               "create the tensor from an input's options so it is traced");
-        ids.push_back(a.value);
-        out.push_back(t);
-      }
-    }
+    for (const at::Tensor& t : iv.toTensorList()) out.push_back(listElement(ctx, op, t, ids));
     iv = out;
     return ir::Arg::ofValues(std::move(ids));
   }
@@ -234,19 +235,8 @@ ir::Arg convertArg(TraceContext& ctx, const c10::OperatorHandle& op, const c10::
       if (e.isNone()) {
         ids.emplace_back();
         out.push_back(c10::nullopt);
-        continue;
-      }
-      at::Tensor t = unwrapFunctional(e.toTensor());
-      if (auto* tr = asTrace(t)) {
-        ids.push_back(tr->value());
-        out.push_back(tr->inner());
       } else {
-        ir::Arg a = untracedTensorArg(ctx, op, t);
-        if (a.kind != ir::Arg::Kind::Value)
-          fail(ctx.stage, opName(op), "a 0-dim constant tensor used as an index is not supported",
-               "create the index tensor from an input's options so it is traced");
-        ids.push_back(a.value);
-        out.push_back(t);
+        out.push_back(listElement(ctx, op, e.toTensor(), ids));
       }
     }
     iv = out;
