@@ -1,11 +1,9 @@
 // app/cli/commands.cpp — headless subcommands: models, compile, run, bench, render.
 #include "app/cli/commands.h"
 
-#include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "core/capture/capture.h"

@@ -6,6 +6,7 @@
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_strided.h>
 #include <ATen/ops/ones.h>
+#include <ATen/ops/scalar_tensor.h>
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
 
@@ -213,7 +214,8 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
       const at::Tensor& o = outs[k];
       ir::TensorMeta m;
       m.sizes = o.sizes().vec();
-      m.strides = at::empty(o.sizes(), at::TensorOptions().device(at::kMeta)).strides().vec();
+      m.strides.assign(m.sizes.size(), 1);  // contiguous
+      for (size_t d = m.sizes.size(); d-- > 1;) m.strides[d - 1] = m.strides[d] * std::max<int64_t>(m.sizes[d], 1);
       m.dtype = o.scalar_type();
       m.device = opts.target_device;
       ir::ValueId v;
@@ -299,6 +301,18 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
   r.cpu_fallbacks = ctx.cpu_fallbacks;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+at::Tensor wrappedNumber(double v) {
+  at::Tensor t = at::scalar_tensor(v, at::kDouble);
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
+
+at::Tensor wrappedNumber(int64_t v) {
+  at::Tensor t = at::scalar_tensor(v, at::kLong);
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
 }
 
 // ---------------------------------------------------------------------------------------------- scopes

@@ -69,6 +69,11 @@ struct CaptureResult {
 /// the model, unsupported dtypes. The returned graph passes ir::verify().
 CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inputs, const CaptureOptions& opts = {});
 
+/// A Python number as PyTorch's argument parser passes it to a Tensor parameter (a 0-dim CPU "wrapped number"),
+/// so C++ model code records the same ops as Python (`x * 2` → mul.Tensor, not mul.Scalar).
+at::Tensor wrappedNumber(double v);
+at::Tensor wrappedNumber(int64_t v);
+
 /// Names a module scope for nodes recorded while it lives ("layers.0.attn" when nested). A no-op outside of a
 /// capture, so model code can use it unconditionally.
 class ScopeGuard {

@@ -2,7 +2,6 @@
 #include "core/ir/graph.h"
 
 #include <algorithm>
-#include <map>
 #include <stdexcept>
 #include <unordered_map>
 

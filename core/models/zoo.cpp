@@ -19,17 +19,7 @@ using capture::InputKind;
 using capture::ScopeGuard;
 using Tensors = std::vector<at::Tensor>;
 
-/// A Python number as PyTorch's argument parser passes it to a Tensor parameter.
-at::Tensor py(double v) {
-  at::Tensor t = at::scalar_tensor(v, at::kDouble);
-  t.unsafeGetTensorImpl()->set_wrapped_number(true);
-  return t;
-}
-at::Tensor py(int64_t v) {
-  at::Tensor t = at::scalar_tensor(v, at::kLong);
-  t.unsafeGetTensorImpl()->set_wrapped_number(true);
-  return t;
-}
+using capture::wrappedNumber;
 
 /// Collects named parameters/buffers with torch.nn's default initialisation, and hands them back in order.
 class Params {
@@ -179,7 +169,7 @@ Model cnn(uint64_t seed) {
       ScopeGuard s("1");
       // nn.BatchNorm2d.forward in training mode: count the batch, then batch_norm with momentum 0.1.
       at::Tensor nbt = p["1.num_batches_tracked"];
-      nbt.add_(py(int64_t{1}));
+      nbt.add_(wrappedNumber(int64_t{1}));
       x = at::batch_norm(x, p["1.weight"], p["1.bias"], p["1.running_mean"], p["1.running_var"], true, 0.1, 1e-5,
                          true);
     }
@@ -236,7 +226,8 @@ Model attnBlock(uint64_t seed) {
     at::Tensor q = linear(p, "q", hdn).view({B, T, H, D}).transpose(1, 2);
     at::Tensor k = linear(p, "k", hdn).view({B, T, H, D}).transpose(1, 2);
     at::Tensor v = linear(p, "v", hdn).view({B, T, H, D}).transpose(1, 2);
-    at::Tensor att = at::mul(at::matmul(q, k.transpose(-2, -1)), py(1.0 / std::sqrt(static_cast<double>(D))));
+    at::Tensor scale = wrappedNumber(1.0 / std::sqrt(static_cast<double>(D)));
+    at::Tensor att = at::mul(at::matmul(q, k.transpose(-2, -1)), scale);
     att = at::softmax(att, -1);
     {
       ScopeGuard s("attn_drop");
@@ -271,9 +262,9 @@ Model mutationFn(uint64_t seed) {
   Model m{"", "", inputs, nullptr};
   m.fn = [](const Tensors& in) {
     at::Tensor a = in[0], b = in[1];
-    a.add_(py(int64_t{1}));
+    a.add_(wrappedNumber(int64_t{1}));
     at::Tensor c = at::mul(a, b);
-    c.mul_(py(int64_t{2}));
+    c.mul_(wrappedNumber(int64_t{2}));
     return Tensors{c, a.view({-1})};
   };
   return m;
