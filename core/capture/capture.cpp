@@ -8,7 +8,11 @@
 #include <ATen/ops/ones.h>
 #include <ATen/ops/scalar_tensor.h>
 #include <c10/core/GradMode.h>
-#include <torch/csrc/autograd/autograd.h>
+#include <ATen/record_function.h>
+#include <torch/csrc/autograd/engine.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/functions/basic_ops.h>
+#include <torch/csrc/autograd/variable.h>
 
 #include <algorithm>
 #include <chrono>
@@ -113,6 +117,82 @@ std::string forwardErrorHint(const std::string& what) {
   return "run the model eagerly with the same inputs to check it; shapes and dtypes come from the input spec";
 }
 
+/// Note [One root for backward]: with several differentiable outputs, torch::autograd::grad starts at a GraphRoot
+/// that the engine runs on the calling (CPU) thread; it hands the output nodes to the privateuseone device thread
+/// one at a time while that thread is already running the first, so the order of backward nodes depended on
+/// timing. A single root whose incoming gradient is a trace tensor runs on the device thread itself and queues all
+/// output nodes before the first is taken: the order PyTorch's single-threaded CPU engine gives (highest
+/// sequence number first), every time.
+class TangentRoot final : public torch::autograd::Node {
+ public:
+  TangentRoot(torch::autograd::edge_list edges, std::vector<at::Tensor> tangents)
+      : Node(std::move(edges)), tangents_(std::move(tangents)) {
+    add_input_metadata(tangents_.at(0));
+  }
+  torch::autograd::variable_list apply(torch::autograd::variable_list&&) override {
+    // 1.13 does not carry the reapply-views TLS to the engine's threads (libtorch_capture.md, bug 2).
+    if (compat::kNeedsReapplyViewsHook) fz::setFunctionalizationReapplyViewsTLS(true);
+    return tangents_;
+  }
+  std::string name() const override { return "TangentRoot"; }
+
+ private:
+  std::vector<at::Tensor> tangents_;
+};
+
+/// Gradients of `outs` (weighted by `tangents`) with respect to `inputs`, as torch::autograd::grad computes them
+/// (undefined where unused), from one TangentRoot.
+std::vector<at::Tensor> runBackward(const std::vector<at::Tensor>& outs, const std::vector<at::Tensor>& tangents,
+                                    const std::vector<at::Tensor>& inputs) {
+  torch::autograd::edge_list root_edges;
+  for (const at::Tensor& o : outs) root_edges.push_back(torch::autograd::impl::gradient_edge(o));
+  torch::autograd::edge_list output_edges;
+  for (const at::Tensor& in : inputs) {
+    std::shared_ptr<torch::autograd::Node> fn = in.grad_fn();
+    if (!fn) fn = torch::autograd::impl::try_get_grad_accumulator(in);
+    if (fn)
+      output_edges.emplace_back(fn, fn == in.grad_fn() ? in.output_nr() : 0);
+    else
+      output_edges.emplace_back(std::make_shared<torch::autograd::Identity>(), 0);
+  }
+  auto root = std::shared_ptr<TangentRoot>(new TangentRoot(std::move(root_edges), tangents),
+                                           torch::autograd::deleteNode);
+  return torch::autograd::Engine::get_default_engine().execute({torch::autograd::Edge(root, 0)}, {tangents.at(0)},
+                                                               /*keep_graph=*/false, /*create_graph=*/false,
+                                                               /*accumulate_grad=*/false, output_edges);
+}
+
+/// Reports the autograd node running on the backward thread to the active trace (Note [Backward provenance]).
+/// Thread-local callbacks travel with the engine's ThreadLocalState to its device thread.
+class BackwardObserver {
+ public:
+  BackwardObserver()
+      : handle_(at::addThreadLocalCallback(
+            at::RecordFunctionCallback(&BackwardObserver::start, &BackwardObserver::end)
+                .scopes({at::RecordScope::BACKWARD_FUNCTION}))) {}
+  ~BackwardObserver() { at::removeCallback(handle_); }
+  BackwardObserver(const BackwardObserver&) = delete;
+  BackwardObserver& operator=(const BackwardObserver&) = delete;
+
+ private:
+  static std::unique_ptr<at::ObserverContext> start(const at::RecordFunction& fn) {
+    if (TraceContext* ctx = activeTrace()) {
+      std::lock_guard<std::recursive_mutex> lock(ctx->mu);
+      ctx->bw_grad_fn = fn.name();
+      ctx->bw_seq = static_cast<uint64_t>(fn.seqNr());
+      ctx->bw_in_node = true;
+    }
+    return nullptr;
+  }
+  static void end(const at::RecordFunction&, at::ObserverContext*) {
+    if (TraceContext* ctx = activeTrace()) {
+      std::lock_guard<std::recursive_mutex> lock(ctx->mu);
+      ctx->bw_in_node = false;
+    }
+  }
+  at::CallbackHandle handle_;
+};
+
 }  // namespace
 
 CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inputs, const CaptureOptions& opts) {
@@ -125,6 +205,7 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
   ctx.inner_device = opts.mode == TraceMode::Fake ? c10::Device(c10::DeviceType::Meta) : c10::Device(c10::DeviceType::CPU);
   ctx.target_device = opts.target_device;
   ActiveTraceGuard active(&ctx);
+  ctx.markScope();
   fz::FunctionalizationReapplyViewsGuard reapply_views(true);
   c10::AutoGradMode grad_enabled(true);
 
@@ -136,7 +217,7 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
   std::vector<at::Tensor> primals;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const InputDesc& in = inputs[i];
-    ir::Provenance prov{"", "", kStage, ir::Phase::Forward};
+    ir::Provenance prov{"", "", kStage, ir::Phase::Forward, ""};
     ir::ValueId v;
     {
       std::lock_guard<std::recursive_mutex> lock(ctx.mu);
@@ -222,7 +303,7 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
       {
         std::lock_guard<std::recursive_mutex> lock(ctx.mu);
         v = ctx.graph.addPlaceholder("tangents_" + std::to_string(tangents.size() + 1), ir::InputRole::Tangent, m,
-                                     ir::Provenance{"", "", kStage, ir::Phase::Backward});
+                                     ir::Provenance{"", "", kStage, ir::Phase::Backward, ""});
       }
       // Real tangents are ones: uninitialized memory can hold denormals that slow capture ~5x (§4).
       at::Tensor inner = opts.mode == TraceMode::Fake ? at::empty(o.sizes(), o.options().device(at::kMeta))
@@ -237,9 +318,8 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
 
     // 7. Backward through the real autograd engine. Note [Backward on the device thread]: trace tensors report
     //    privateuseone:0, so the engine runs backward on its device thread; the graph pointer reaches it through
-    //    ThreadLocalDebugInfo, and on 1.13 a root hook re-enables reapply-views there.
-    if (compat::kNeedsReapplyViewsHook)
-      for (at::Tensor& o : diff_outs) o.register_hook([](const at::Tensor&) { fz::setFunctionalizationReapplyViewsTLS(true); });
+    //    ThreadLocalDebugInfo. Note [One root for backward] explains TangentRoot; BackwardObserver attributes each
+    //    backward node to its autograd node (Note [Backward provenance]).
     {
       std::lock_guard<std::recursive_mutex> lock(ctx.mu);
       ctx.phase = ir::Phase::Backward;
@@ -248,8 +328,8 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
     std::vector<at::Tensor> grads;
     try {
       compat::TlsKeySetGuard functionalize(c10::DispatchKeySet(c10::DispatchKey::Functionalize), {});
-      grads = torch::autograd::grad(diff_outs, grad_inputs, tangents, /*retain_graph=*/false,
-                                    /*create_graph=*/false, /*allow_unused=*/true);
+      BackwardObserver observer;
+      grads = runBackward(diff_outs, tangents, grad_inputs);
     } catch (const AotError&) {
       throw;
     } catch (const c10::Error& e) {
@@ -321,12 +401,14 @@ ScopeGuard::ScopeGuard(std::string name) : ctx_(activeTrace()) {
   if (!ctx_) return;
   std::lock_guard<std::recursive_mutex> lock(ctx_->mu);
   ctx_->scope_stack.push_back(std::move(name));
+  ctx_->markScope();
 }
 
 ScopeGuard::~ScopeGuard() {
   if (!ctx_) return;
   std::lock_guard<std::recursive_mutex> lock(ctx_->mu);
   if (!ctx_->scope_stack.empty()) ctx_->scope_stack.pop_back();
+  ctx_->markScope();
 }
 
 SourceGuard::SourceGuard(std::string source) : ctx_(activeTrace()) {
@@ -334,12 +416,14 @@ SourceGuard::SourceGuard(std::string source) : ctx_(activeTrace()) {
   std::lock_guard<std::recursive_mutex> lock(ctx_->mu);
   saved_ = std::move(ctx_->source);
   ctx_->source = std::move(source);
+  ctx_->markScope();
 }
 
 SourceGuard::~SourceGuard() {
   if (!ctx_) return;
   std::lock_guard<std::recursive_mutex> lock(ctx_->mu);
   ctx_->source = std::move(saved_);
+  ctx_->markScope();
 }
 
 }  // namespace aotviz::capture

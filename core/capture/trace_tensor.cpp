@@ -10,6 +10,7 @@
 
 #include <ATen/Dispatch.h>
 #include <ATen/FunctionalTensorWrapper.h>
+#include <ATen/SequenceNumber.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/enum_tag.h>
 #include <ATen/ops/empty_strided.h>
@@ -18,6 +19,7 @@
 #include <c10/util/ThreadLocalDebugInfo.h>
 #include <torch/library.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "core/compat/torch_compat.h"
@@ -36,6 +38,27 @@ std::string TraceContext::currentScope() const {
     s += part;
   }
   return s;
+}
+
+void TraceContext::markScope() {
+  if (phase != ir::Phase::Forward) return;
+  uint64_t seq = at::sequence_number::peek();
+  if (!scope_marks.empty() && scope_marks.back().seq == seq) scope_marks.pop_back();
+  scope_marks.push_back({seq, currentScope(), source});
+}
+
+ir::Provenance TraceContext::provenance() const {
+  if (phase == ir::Phase::Forward) return ir::Provenance{currentScope(), source, stage, phase, ""};
+  ir::Provenance p{"", "", stage, phase, bw_in_node ? bw_grad_fn : ""};
+  if (bw_grad_fn.empty()) return p;
+  auto it = std::upper_bound(scope_marks.begin(), scope_marks.end(), bw_seq,
+                             [](uint64_t seq, const ScopeMark& m) { return seq < m.seq; });
+  if (it != scope_marks.begin()) {
+    --it;
+    p.scope = it->scope;
+    p.source = it->source;
+  }
+  return p;
 }
 
 TraceTensorImpl::TraceTensorImpl(at::Tensor inner, TraceContext* ctx, ir::ValueId value)
@@ -169,7 +192,7 @@ ir::Arg untracedTensorArg(TraceContext& ctx, const c10::OperatorHandle& op, at::
                          "input's options (x.options()) to have it traced instead");
   const ir::SchemaInfo* lift = ir::lookupSchema("aten::lift_fresh_copy", "");
   AOTVIZ_INTERNAL_ASSERT(lift, "aten::lift_fresh_copy missing");
-  ir::Provenance prov{ctx.currentScope(), ctx.source, ctx.stage, ctx.phase};
+  ir::Provenance prov = ctx.provenance();
   at::Tensor inner = ctx.inner_device.is_meta()
                          ? at::empty_strided(t.sizes(), t.strides(), t.options().device(ctx.inner_device))
                          : t.clone();
@@ -483,7 +506,7 @@ void traceFallback(const c10::OperatorHandle& op, c10::DispatchKeySet, torch::ji
       t = at::empty_strided(t.sizes(), t.strides(), t.options().device(at::kMeta));
     metas.push_back(t.defined() ? metaOf(t, *ctx) : ir::TensorMeta{});
   }
-  ir::Provenance prov{ctx->currentScope(), ctx->source, ctx->stage, ctx->phase};
+  ir::Provenance prov = ctx->provenance();
   ir::NodeId nid = ctx->graph.addCall(op.operator_name().name, op.operator_name().overload_name, std::move(arg_names),
                                       std::move(args), std::move(metas), std::move(prov), list_output);
   ctx->graph.node(nid).nondeterministic_seeded = op.hasTag(at::Tag::nondeterministic_seeded);

@@ -45,7 +45,24 @@ struct TraceContext {
   size_t cpu_fallbacks = 0;
   std::vector<std::string> warnings;
 
+  /// Note [Backward provenance]: the forward scope and source at each autograd sequence number where they
+  /// changed. A backward node is attributed to the scope of the forward op whose autograd node (identified by its
+  /// sequence number, reported by a RecordFunction observer into bw_*) emitted it.
+  struct ScopeMark {
+    uint64_t seq;
+    std::string scope, source;
+  };
+  std::vector<ScopeMark> scope_marks;
+  std::string bw_grad_fn;  // the autograd node last started on the backward thread
+  uint64_t bw_seq = 0;
+  bool bw_in_node = false;  // false between nodes: the engine's own ops (sum_to in validate_outputs, gradient
+                            // accumulation), attributed to the last node's scope with an empty grad_fn
+
   std::string currentScope() const;
+  /// Records the current scope and source at the forward thread's next autograd sequence number.
+  void markScope();
+  /// Provenance for a node recorded now.
+  ir::Provenance provenance() const;
 };
 
 /// A tensor of the trace backend: reports device privateuseone:0 (so factory calls in backward formulas reach the

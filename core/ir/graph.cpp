@@ -76,7 +76,7 @@ bool Arg::operator==(const Arg& o) const {
 }
 
 bool Provenance::operator==(const Provenance& o) const {
-  return scope == o.scope && source == o.source && stage == o.stage && phase == o.phase;
+  return scope == o.scope && source == o.source && stage == o.stage && phase == o.phase && grad_fn == o.grad_fn;
 }
 
 // ---------------------------------------------------------------------------------------------- Node

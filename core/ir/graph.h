@@ -114,6 +114,8 @@ struct Provenance {
   std::string source;  // source location (file:line) when known
   std::string stage;   // the pipeline stage that created the node, e.g. "capture"
   Phase phase = Phase::Forward;
+  std::string grad_fn;  // backward nodes: the autograd node whose formula emitted it ("MmBackward0");
+                        // "" for gradient accumulation between nodes and for forward nodes
   bool operator==(const Provenance& o) const;
 };
 

@@ -151,6 +151,7 @@ void printGraph(std::ostream& os, const Graph& g, const PrintOptions& opts) {
         comment += n.prov.phase == Phase::Backward ? "bw" : "fw";
         if (!n.prov.scope.empty()) comment += " scope=" + n.prov.scope;
         if (!n.prov.source.empty()) comment += " at " + n.prov.source;
+        if (!n.prov.grad_fn.empty()) comment += " from " + n.prov.grad_fn;
       }
       if (n.outputs.size() == 1 && !n.list_output) {
         os << "    " << n.name << annot(n.outputs[0]) << " = " << call << comment << "\n";

@@ -195,6 +195,7 @@ json provToJson(const Provenance& p) {
   if (!p.scope.empty()) j["scope"] = p.scope;
   if (!p.source.empty()) j["source"] = p.source;
   if (!p.stage.empty()) j["stage"] = p.stage;
+  if (!p.grad_fn.empty()) j["grad_fn"] = p.grad_fn;
   return j;
 }
 
@@ -207,6 +208,7 @@ Provenance provFromJson(const json& j, const std::string& path) {
   if (j.contains("scope")) p.scope = getString(j["scope"], path + ".scope");
   if (j.contains("source")) p.source = getString(j["source"], path + ".source");
   if (j.contains("stage")) p.stage = getString(j["stage"], path + ".stage");
+  if (j.contains("grad_fn")) p.grad_fn = getString(j["grad_fn"], path + ".grad_fn");
   return p;
 }
 

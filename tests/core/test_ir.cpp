@@ -71,7 +71,7 @@ TEST(IrPrinter, KeywordOnlyArgumentsPrintAsKeywords) {
 
 TEST(IrJson, RoundTripIsIdentical) {
   Graph g = sampleGraph();
-  g.nodes[2].prov = Provenance{"layers.0", "model.py:12", "capture", Phase::Backward};
+  g.nodes[2].prov = Provenance{"layers.0", "model.py:12", "capture", Phase::Backward, "MmBackward0"};
   std::string text = graphToJsonString(g);
   Graph back = graphFromJsonString(text);
   EXPECT_TRUE(back == g);
