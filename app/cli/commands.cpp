@@ -9,6 +9,7 @@
 #include "core/capture/capture.h"
 #include "core/ir/printer.h"
 #include "core/ir/serialize.h"
+#include "core/models/torchscript.h"
 #include "core/models/zoo.h"
 #include "core/util/atomic_file.h"
 #include "core/util/diagnostic.h"
@@ -22,6 +23,7 @@ namespace {
 struct CompileOptions {
   std::string model;
   std::string out_dir;
+  std::string inputs;
   std::string trace = "fake";
   std::string device = "cpu";
   uint64_t seed = 0;
@@ -44,9 +46,7 @@ int runCompile(const CompileOptions& o) {
   if (o.trace == "real") copts.mode = capture::TraceMode::Real;
   if (o.device != "cpu")
     fail("inputs", "", "device '" + o.device + "' is not available for compile yet", "use --device cpu");
-  if (fs::path(o.model).extension() == ".pt")
-    fail("inputs", o.model, "TorchScript models cannot be loaded yet", "use a built-in model (aotviz models)");
-  models::Model m = models::buildModel(o.model, o.seed);
+  models::Model m = models::openModel(o.model, o.inputs, o.seed);
   if (!o.json) std::cerr << "[capture] " << m.name << ": tracing forward and backward (" << o.trace << " tensors)...\n";
   capture::CaptureResult r = capture::captureGraph(m.fn, m.inputs, copts);
   fs::create_directories(o.out_dir);
@@ -125,7 +125,10 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   models_cmd->callback([s] { *s->exit_code = runModels(s->models_json); });
 
   auto* compile_cmd = app.add_subcommand("compile", "Run the pipeline headless on a model and write its artifacts");
-  compile_cmd->add_option("model", s->compile.model, "Built-in model name (see `aotviz models`)")->required();
+  compile_cmd->add_option("model", s->compile.model, "Built-in model name (see `aotviz models`) or a TorchScript .pt file")
+      ->required();
+  compile_cmd->add_option("--inputs", s->compile.inputs,
+                          "Input spec JSON for a .pt model (default: the .json next to it)");
   compile_cmd->add_option("--out", s->compile.out_dir, "Output directory (created if missing)")->required();
   compile_cmd->add_option("--trace", s->compile.trace, "Capture with fake (meta) or real tensors")
       ->check(CLI::IsMember({"fake", "real"}))

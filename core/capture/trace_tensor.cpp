@@ -415,7 +415,7 @@ TraceContext* findContext(const torch::jit::Stack& stack, size_t begin) {
   return activeTrace();
 }
 
-void traceFallback(const c10::OperatorHandle& op, c10::DispatchKeySet, torch::jit::Stack* stack) {
+void traceFallbackImpl(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
   const auto& schema = op.schema();
   const size_t nargs = schema.arguments().size();
   const size_t begin = stack->size() - nargs;
@@ -542,6 +542,20 @@ void traceFallback(const c10::OperatorHandle& op, c10::DispatchKeySet, torch::ji
       stack->emplace_back(wrap(outs[k], out_ids[k]));
       ++k;
     }
+  }
+}
+
+/// Remembers the error on the active trace before it unwinds through callers that re-wrap exceptions (the
+/// TorchScript interpreter turns every exception into a std::runtime_error with its own traceback).
+void traceFallback(const c10::OperatorHandle& op, c10::DispatchKeySet, torch::jit::Stack* stack) {
+  try {
+    traceFallbackImpl(op, stack);
+  } catch (const AotError& e) {
+    if (TraceContext* ctx = activeTrace()) {
+      std::lock_guard<std::recursive_mutex> lock(ctx->mu);
+      ctx->last_error = e.diagnostic();
+    }
+    throw;
   }
 }
 

@@ -7,11 +7,13 @@
 #include <c10/core/TensorImpl.h>
 
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "core/ir/graph.h"
+#include "core/util/diagnostic.h"
 
 namespace aotviz::capture {
 
@@ -44,6 +46,8 @@ struct TraceContext {
   size_t ops_recorded = 0;
   size_t cpu_fallbacks = 0;
   std::vector<std::string> warnings;
+  /// The last error raised by the tracer, kept for callers that lose the AotError's type on the way out.
+  std::optional<Diagnostic> last_error;
 
   /// Note [Backward provenance]: the forward scope and source at each autograd sequence number where they
   /// changed. A backward node is attributed to the scope of the forward op whose autograd node (identified by its

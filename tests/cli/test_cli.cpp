@@ -90,6 +90,24 @@ TEST(Cli, CompileIsDeterministic) {
   std::filesystem::remove_all(b);
 }
 
+TEST(Cli, CompileTorchScriptModuleWithItsInputSpec) {
+  auto dir = tempDir("ts");
+  const std::string pt = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/scoped_mlp.pt";
+  Result r = run("compile " + pt + " --inputs " + std::string(AOTVIZ_SOURCE_DIR) +
+                 "/assets/torchscript/scoped_mlp.json --out " + dir.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  EXPECT_EQ(j["model"], "scoped_mlp");
+  EXPECT_EQ(j["is_joint"], true);
+  EXPECT_NE(slurp(dir / "joint.txt").find("scope=encoder.layers.1.norm"), std::string::npos);
+  // Without --inputs, the .json beside the .pt is used.
+  EXPECT_EQ(run("compile " + pt + " --out " + dir.string()).code, 0);
+  Result missing = run("compile /nonexistent/m.pt --out " + dir.string());
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.out.find("no such file"), std::string::npos) << missing.out;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, UnknownModelSaysWhichExist) {
   Result r = run("compile no_such_model --out " + tempDir("unknown").string());
   EXPECT_EQ(r.code, 1);

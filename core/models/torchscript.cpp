@@ -1,0 +1,330 @@
+// core/models/torchscript.cpp — TorchScript import (Note [TorchScript capture] in torchscript.h).
+#include "core/models/torchscript.h"
+
+#include <ATen/core/ivalue.h>
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/runtime/interpreter.h>
+#include <torch/csrc/jit/serialization/import.h>
+#include <torch/library.h>
+
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/capture/trace_tensor.h"
+#include "core/util/diagnostic.h"
+
+namespace aotviz::models {
+
+namespace jit = torch::jit;
+
+namespace {
+
+constexpr const char* kStage = "inputs";
+
+// ------------------------------------------------------------------------------------------ provenance marker
+
+/// The marker op inserted before the ops of each scope / source line. Outside a capture it does nothing.
+void setProvenance(std::string scope, std::string source) {
+  capture::TraceContext* ctx = capture::activeTrace();
+  if (!ctx) return;
+  std::lock_guard<std::recursive_mutex> lock(ctx->mu);
+  if (ctx->phase != ir::Phase::Forward) return;
+  ctx->scope_stack.assign(1, std::move(scope));
+  ctx->source = std::move(source);
+  ctx->markScope();
+}
+
+TORCH_LIBRARY(aotviz, m) {
+  // CONSERVATIVE: the op has side effects, so TorchScript never removes or reorders it.
+  m.def(torch::schema("aotviz::set_provenance(str scope, str source) -> ()", c10::AliasAnalysisKind::CONSERVATIVE),
+        TORCH_FN(setProvenance));
+}
+
+// ------------------------------------------------------------------------------------------ inlining with scopes
+
+/// The attribute path from the graph's `self` to the module value `v` ("encoder.layers.0"), or nullopt when `v`
+/// is not reached through prim::GetAttr from `self`.
+std::optional<std::string> attributePath(jit::Value* v, const jit::Value* self) {
+  std::vector<std::string> parts;
+  while (v != self) {
+    jit::Node* n = v->node();
+    if (n->kind() != jit::prim::GetAttr) return std::nullopt;
+    parts.push_back(n->s(jit::attr::name));
+    v = n->input(0);
+  }
+  std::string path;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) path += (path.empty() ? "" : ".") + *it;
+  return path;
+}
+
+class ScopedInliner {
+ public:
+  explicit ScopedInliner(std::shared_ptr<jit::Graph> g) : g_(std::move(g)) {}
+
+  /// Inlines every prim::CallMethod and prim::CallFunction; nodes of a method get the attribute path of the
+  /// module it was called on, nodes of a function the scope of their call.
+  void run() {
+    std::vector<jit::Node*> work;
+    collectCalls(g_->block(), work);
+    while (!work.empty()) {
+      jit::Node* call = work.back();
+      work.pop_back();
+      inlineCall(call, work);
+    }
+  }
+
+  const std::string& scopeOf(jit::Node* n) const {
+    static const std::string root;
+    auto it = scope_.find(n);
+    return it == scope_.end() ? root : it->second;
+  }
+
+ private:
+  static bool isCall(jit::Node* n) { return n->kind() == jit::prim::CallMethod || n->kind() == jit::prim::CallFunction; }
+
+  static void collectCalls(jit::Block* b, std::vector<jit::Node*>& out) {
+    for (jit::Node* n : b->nodes()) {
+      if (isCall(n)) out.push_back(n);
+      for (jit::Block* sub : n->blocks()) collectCalls(sub, out);
+    }
+  }
+
+  void assign(jit::Node* n, const std::string& scope, std::vector<jit::Node*>& work) {
+    scope_[n] = scope;
+    if (isCall(n)) work.push_back(n);
+    for (jit::Block* sub : n->blocks())
+      for (jit::Node* inner : sub->nodes()) assign(inner, scope, work);
+  }
+
+  void inlineCall(jit::Node* call, std::vector<jit::Node*>& work) {
+    jit::Function* fn = nullptr;
+    std::vector<jit::Value*> inputs(call->inputs().begin(), call->inputs().end());
+    std::string scope = scopeOf(call);
+    if (call->kind() == jit::prim::CallMethod) {
+      auto cls = call->input(0)->type()->cast<c10::ClassType>();
+      if (!cls) return;
+      fn = &cls->getMethod(call->s(jit::attr::name));
+      if (auto path = attributePath(call->input(0), g_->inputs()[0])) scope = *path;
+    } else {
+      auto ft = call->input(0)->type()->cast<c10::FunctionType>();
+      if (!ft) return;
+      fn = ft->function();
+      inputs.erase(inputs.begin());
+    }
+    jit::GraphFunction* gf = jit::tryToGraphFunction(*fn);
+    if (!gf) return;  // a builtin: the interpreter runs it as is
+    jit::WithInsertPoint guard(call);
+    jit::Node* before = call->prev();
+    std::vector<jit::Value*> outs = jit::insertGraph(*g_, *gf->graph(), inputs);
+    for (jit::Node* n = before->next(); n != call; n = n->next()) assign(n, scope, work);
+    for (size_t i = 0; i < outs.size() && i < call->outputs().size(); ++i) call->output(i)->replaceAllUsesWith(outs[i]);
+    call->destroy();
+  }
+
+  std::shared_ptr<jit::Graph> g_;
+  std::unordered_map<jit::Node*, std::string> scope_;
+};
+
+/// "file.py:LINE" of the Python source that generated `n` when the module kept its debug info (torch.jit.save
+/// does by default), else of the serialized TorchScript code.
+std::string sourceOf(jit::Node* n) {
+  jit::SourceRange r = n->sourceRange();
+  if (!r.source()) return {};
+  if (auto original = r.findSourceRangeThatGenerated()) r = *original;
+  auto flc = r.file_line_col();
+  if (!flc) return {};
+  std::string file = std::filesystem::path(std::get<0>(*flc)).filename().string();
+  return file + ":" + std::to_string(std::get<1>(*flc));
+}
+
+/// Inserts aotviz::set_provenance before each op whose scope or source line differs from the previous op's.
+void insertMarkers(jit::Graph& g, jit::Block* b, const ScopedInliner& scopes) {
+  static const c10::Symbol marker = c10::Symbol::fromQualString("aotviz::set_provenance");
+  std::optional<std::pair<std::string, std::string>> last;
+  for (auto it = b->nodes().begin(); it != b->nodes().end(); ++it) {
+    jit::Node* n = *it;
+    if (!n->blocks().empty()) {
+      for (jit::Block* sub : n->blocks()) insertMarkers(g, sub, scopes);
+      last.reset();  // a block may or may not have run
+      continue;
+    }
+    if (n->kind().is_prim() || n->kind() == marker) continue;  // never reaches the tracer
+    std::pair<std::string, std::string> here{scopes.scopeOf(n), sourceOf(n)};
+    if (last && *last == here) continue;
+    jit::WithInsertPoint guard(n);
+    jit::Value* scope = g.insertConstant(here.first);
+    jit::Value* source = g.insertConstant(here.second);
+    g.insertNode(g.create(marker, {scope, source}, 0));
+    last = std::move(here);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ running
+
+/// Swaps named parameters/buffers of a module for other tensors and back.
+class SlotSwap {
+ public:
+  SlotSwap(jit::Module& root, const std::vector<std::string>& names, const std::vector<at::Tensor>& values) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      auto [owner, leaf] = resolve(root, names[i]);
+      saved_.push_back({owner, leaf, owner.attr(leaf)});
+      owner._ivalue()->setAttr(leaf, values[i]);
+    }
+  }
+  ~SlotSwap() {
+    for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) it->owner._ivalue()->setAttr(it->leaf, it->value);
+  }
+  SlotSwap(const SlotSwap&) = delete;
+  SlotSwap& operator=(const SlotSwap&) = delete;
+
+ private:
+  static std::pair<jit::Module, std::string> resolve(jit::Module m, const std::string& dotted) {
+    size_t start = 0, dot;
+    while ((dot = dotted.find('.', start)) != std::string::npos) {
+      m = m.attr(dotted.substr(start, dot - start)).toModule();
+      start = dot + 1;
+    }
+    return {m, dotted.substr(start)};
+  }
+  struct Saved {
+    jit::Module owner;
+    std::string leaf;
+    c10::IValue value;
+  };
+  std::vector<Saved> saved_;
+};
+
+void flattenOutput(const c10::IValue& v, const std::string& where, std::vector<at::Tensor>& out) {
+  if (v.isTensor()) {
+    out.push_back(v.toTensor());
+  } else if (v.isNone()) {
+    out.emplace_back();
+  } else if (v.isTuple()) {
+    const auto& elems = v.toTupleRef().elements();
+    for (size_t i = 0; i < elems.size(); ++i) flattenOutput(elems[i], where + "[" + std::to_string(i) + "]", out);
+  } else if (v.isList()) {
+    auto list = v.toListRef();
+    for (size_t i = 0; i < list.size(); ++i) flattenOutput(list[i], where + "[" + std::to_string(i) + "]", out);
+  } else {
+    fail("capture", "", "the module's output " + where + " is a " + v.tagKind() + ", not a tensor",
+         "return tensors, or tuples/lists of tensors, from forward()");
+  }
+}
+
+struct ScriptModel {
+  jit::Module module;
+  std::vector<std::string> slots;  // parameters then buffers, as the Model's first inputs
+  size_t num_user = 0;
+  std::unique_ptr<jit::Code> code;
+  std::mutex mu;  // a run swaps the module's slots
+
+  std::vector<at::Tensor> run(const std::vector<at::Tensor>& flat) {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<at::Tensor> slot_values(flat.begin(), flat.begin() + static_cast<std::ptrdiff_t>(slots.size()));
+    SlotSwap swap(module, slots, slot_values);
+    jit::Stack stack;
+    stack.emplace_back(module._ivalue());
+    for (size_t i = slots.size(); i < flat.size(); ++i) stack.emplace_back(flat[i]);
+    try {
+      jit::InterpreterState(*code).run(stack);
+    } catch (const AotError&) {
+      throw;
+    } catch (const std::exception& e) {
+      // The interpreter re-throws everything as std::runtime_error with a TorchScript traceback; give the
+      // tracer's own diagnostic back its type and keep the traceback as a note.
+      capture::TraceContext* ctx = capture::activeTrace();
+      if (ctx && ctx->last_error) {
+        Diagnostic d = *ctx->last_error;
+        if (!ctx->source.empty()) d.notes.push_back("at " + ctx->source);
+        d.notes.push_back(e.what());
+        throw AotError(d);
+      }
+      throw;
+    }
+    std::vector<at::Tensor> outs;
+    flattenOutput(stack.back(), "", outs);
+    return outs;
+  }
+};
+
+}  // namespace
+
+bool looksLikeTorchScript(const std::string& name_or_path) {
+  auto ends = [&](const char* ext) {
+    std::string e(ext);
+    return name_or_path.size() >= e.size() && name_or_path.compare(name_or_path.size() - e.size(), e.size(), e) == 0;
+  };
+  return ends(".pt") || ends(".pth") || ends(".zip") || name_or_path.find('/') != std::string::npos;
+}
+
+Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_t seed) {
+  if (!std::filesystem::exists(pt_path))
+    fail(kStage, pt_path, "no such file", "pass a built-in model name (aotviz models) or a TorchScript .pt file");
+  auto sm = std::make_shared<ScriptModel>();
+  try {
+    sm->module = jit::load(pt_path, c10::Device(c10::kCPU));
+  } catch (const std::exception& e) {
+    fail(kStage, pt_path, std::string("cannot load it as a TorchScript module: ") + e.what(),
+         "save it with torch.jit.save(torch.jit.script(model), path) (or torch.jit.trace) from PyTorch 1.13");
+  }
+  auto forward = sm->module.find_method("forward");
+  if (!forward) fail(kStage, pt_path, "the module has no forward() method", "script a module that defines forward");
+  jit::GraphFunction* gf = jit::tryToGraphFunction(forward->function());
+  if (!gf) fail(kStage, pt_path, "forward() is not a TorchScript graph", "script the module with torch.jit.script");
+  std::shared_ptr<jit::Graph> graph = gf->graph()->copy();
+  size_t expected = graph->inputs().size() - 1;
+  if (spec.inputs.size() != expected) {
+    std::string names;
+    for (size_t i = 1; i < graph->inputs().size(); ++i)
+      names += (names.empty() ? "" : ", ") + graph->inputs()[i]->debugNameBase();
+    fail(kStage, pt_path,
+         "forward() takes " + std::to_string(expected) + " inputs (" + names + ") but the input spec gives " +
+             std::to_string(spec.inputs.size()),
+         "list one entry per forward() argument in the input spec, in order");
+  }
+  ScopedInliner inliner(graph);
+  inliner.run();
+  insertMarkers(*graph, graph->block(), inliner);
+  sm->code = std::make_unique<jit::Code>(graph, "forward");
+
+  Model m;
+  m.name = std::filesystem::path(pt_path).stem().string();
+  m.description = spec.description.empty() ? "TorchScript module " + pt_path : spec.description;
+  for (const auto& p : sm->module.named_parameters(/*recurse=*/true)) {
+    sm->slots.push_back(p.name);
+    m.inputs.push_back({p.name, capture::InputKind::Param, p.value.detach(), p.value.requires_grad()});
+  }
+  for (const auto& b : sm->module.named_buffers(/*recurse=*/true)) {
+    sm->slots.push_back(b.name);
+    m.inputs.push_back({b.name, capture::InputKind::Buffer, b.value.detach(), false});
+  }
+  std::vector<capture::InputDesc> user = makeInputs(spec, seed ? seed : spec.seed);
+  sm->num_user = user.size();
+  m.inputs.insert(m.inputs.end(), user.begin(), user.end());
+  m.fn = [sm](const std::vector<at::Tensor>& flat) { return sm->run(flat); };
+  return m;
+}
+
+Model openModel(const std::string& name_or_path, const std::string& inputs_spec, uint64_t seed) {
+  if (!looksLikeTorchScript(name_or_path) || hasModel(name_or_path)) {
+    if (!inputs_spec.empty())
+      fail(kStage, name_or_path, "--inputs is only for TorchScript modules; built-in models bring their own inputs",
+           "drop --inputs, or pass a .pt file");
+    return buildModel(name_or_path, seed);
+  }
+  if (!std::filesystem::exists(name_or_path))
+    fail(kStage, name_or_path, "no such file", "pass a built-in model name (aotviz models) or a TorchScript .pt file");
+  std::string spec_path = inputs_spec;
+  if (spec_path.empty()) {
+    spec_path = std::filesystem::path(name_or_path).replace_extension(".json").string();
+    if (!std::filesystem::exists(spec_path))
+      fail(kStage, name_or_path, "a TorchScript module needs an input spec and there is no " + spec_path,
+           "pass --inputs SPEC.json (format: README, \"Input specs\")");
+  }
+  return loadTorchScript(name_or_path, loadInputSpec(spec_path), seed);
+}
+
+}  // namespace aotviz::models

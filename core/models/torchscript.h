@@ -1,0 +1,29 @@
+// core/models/torchscript.h — TorchScript import: a module saved with torch.jit.save becomes a Model whose forward
+// runs under capture, with module scopes and source lines recorded on every node.
+#pragma once
+
+#include <string>
+
+#include "core/models/input_spec.h"
+#include "core/models/zoo.h"
+
+namespace aotviz::models {
+
+/// Loads `pt_path` (torch.jit.script or torch.jit.trace, then torch.jit.save). Inputs are its parameters and
+/// buffers (named as in named_parameters(), requiring grad as they do), then the user inputs of `spec`.
+///
+/// Note [TorchScript capture]: the forward graph is inlined here (not by TorchScript's executor, whose
+/// optimizing passes would change the ops), each op is preceded by a marker op carrying the module scope
+/// (the attribute path of the submodule, "encoder.layers.0.fc") and source line, and the graph is run by the
+/// plain TorchScript interpreter with the module's parameters and buffers swapped for the traced inputs.
+/// Errors: stage "inputs" naming the file.
+Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_t seed = 0);
+
+/// A built-in model name or a path to a .pt file. For a .pt file the spec is `inputs_spec`, or when empty the
+/// .json next to the .pt file (same stem).
+Model openModel(const std::string& name_or_path, const std::string& inputs_spec = {}, uint64_t seed = 0);
+
+/// True when `name_or_path` names a TorchScript file rather than a built-in model.
+bool looksLikeTorchScript(const std::string& name_or_path);
+
+}  // namespace aotviz::models

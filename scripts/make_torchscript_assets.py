@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""Writes the TorchScript scenario modules in assets/torchscript/ and their input specs.
+
+Run with Debian's python3-torch (1.13): /usr/bin/python3 scripts/make_torchscript_assets.py
+The modules are scripted (not traced) so control flow, module hierarchy and source lines survive.
+"""
+import json
+import os
+import sys
+
+import torch
+import torch.nn as nn
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "assets", "torchscript")
+
+
+class Block(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+        self.norm = nn.LayerNorm(d)
+
+    def forward(self, x):
+        return self.norm(torch.relu(self.fc(x)) + x)
+
+
+class ScopedMLP(nn.Module):
+    """Nested submodules: scopes must read encoder.layers.0.fc and so on."""
+
+    def __init__(self, d=16, depth=2):
+        super().__init__()
+        self.encoder = nn.Module()
+        self.encoder.layers = nn.ModuleList([Block(d) for _ in range(depth)])
+        self.head = nn.Linear(d, 4)
+
+    def forward(self, x):
+        for layer in self.encoder.layers:
+            x = layer(x)
+        return self.head(x).sum(dim=-1)
+
+
+class BufferMutation(nn.Module):
+    """Mutates a buffer (a running mean) and its input in place, as BatchNorm-style code does."""
+
+    def __init__(self, d=8):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+        self.register_buffer("running_mean", torch.zeros(d))
+
+    def forward(self, x, counter):
+        y = self.fc(x)
+        self.running_mean.mul_(0.9).add_(0.1 * y.detach().mean(dim=0))
+        counter.add_(1)
+        return torch.tanh(y)
+
+
+class OutputAliasing(nn.Module):
+    """Returns views of its input and of an intermediate next to a plain output."""
+
+    def __init__(self, d=8):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+
+    def forward(self, x):
+        h = self.fc(x)
+        return x.t(), h.view(-1), h.relu()
+
+
+class TwoInputs(nn.Module):
+    """Called with the same tensor twice in duplicate_inputs.json (AOTAutograd dedupes such inputs)."""
+
+    def forward(self, a, b):
+        return (a * b).sum() + a.sin().sum()
+
+
+class DataDependent(nn.Module):
+    """Branches on a tensor's value, which a capture on fake tensors cannot do (a clear error, not a crash)."""
+
+    def forward(self, x):
+        if bool(x.sum() > 0):
+            return x * 2
+        return x - 1
+
+
+SCENARIOS = {
+    "scoped_mlp": (ScopedMLP(), {"inputs": [{"name": "x", "shape": [8, 16]}]}),
+    "buffer_mutation": (BufferMutation(), {"inputs": [
+        {"name": "x", "shape": [4, 8]},
+        {"name": "counter", "shape": [1], "init": "zeros"}]}),
+    "output_aliasing": (OutputAliasing(), {"inputs": [{"name": "x", "shape": [4, 8], "requires_grad": True}]}),
+    "duplicate_inputs": (TwoInputs(), {"inputs": [
+        {"name": "a", "shape": [6], "requires_grad": True},
+        {"name": "b", "same_as": "a"}]}),
+    "data_dependent": (DataDependent(), {"inputs": [{"name": "x", "shape": [3]}]}),
+}
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(0)
+    for name, (module, spec) in SCENARIOS.items():
+        module.train()
+        scripted = torch.jit.script(module)
+        scripted.save(os.path.join(OUT, name + ".pt"))
+        spec = dict(spec, module=name + ".pt", description=(module.__doc__ or "").strip())
+        with open(os.path.join(OUT, name + ".json"), "w") as f:
+            json.dump(spec, f, indent=2)
+            f.write("\n")
+        print("wrote", name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

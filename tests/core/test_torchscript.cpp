@@ -1,0 +1,158 @@
+// tests/core/test_torchscript.cpp — TorchScript import: scopes, source lines, mutations, replay, errors, specs.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/ir/serialize.h"
+#include "core/models/input_spec.h"
+#include "core/models/torchscript.h"
+#include "tests/core/capture_testing.h"
+
+namespace aotviz {
+namespace {
+
+using testing::expectReplayMatchesEager;
+
+std::string asset(const std::string& name) { return std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/" + name; }
+
+TEST(TorchScript, ScopedModuleRecordsModuleHierarchyAndSourceLines) {
+  models::Model m = models::openModel(asset("scoped_mlp.pt"));
+  ASSERT_EQ(m.inputs.size(), 11u);  // 2 blocks x (fc w, b, norm w, b) + head w, b + x
+  EXPECT_EQ(m.inputs[0].name, "encoder.layers.0.fc.weight");
+  EXPECT_EQ(m.inputs[0].kind, capture::InputKind::Param);
+  EXPECT_TRUE(m.inputs[0].requires_grad);
+  EXPECT_EQ(m.inputs.back().name, "x");
+  EXPECT_EQ(m.inputs.back().kind, capture::InputKind::User);
+
+  auto cap = capture::captureGraph(m.fn, m.inputs);
+  ASSERT_TRUE(cap.is_joint);
+  std::set<std::string> fw_scopes, bw_scopes;
+  bool saw_script_line = false;
+  for (const auto& n : cap.graph.nodes) {
+    if (n.kind != ir::NodeKind::Call) continue;
+    (n.prov.phase == ir::Phase::Forward ? fw_scopes : bw_scopes).insert(n.prov.scope);
+    if (n.op == "aten::relu") {
+      EXPECT_TRUE(n.prov.scope == "encoder.layers.0" || n.prov.scope == "encoder.layers.1") << n.prov.scope;
+      // The Python line that scripted it (debug info kept by torch.jit.save).
+      EXPECT_EQ(n.prov.source.rfind("make_torchscript_assets.py:", 0), 0u) << n.prov.source;
+      saw_script_line = true;
+    }
+  }
+  EXPECT_TRUE(saw_script_line);
+  for (const char* s : {"encoder.layers.0.fc", "encoder.layers.1.norm", "head"}) {
+    EXPECT_TRUE(fw_scopes.count(s)) << s;
+    EXPECT_TRUE(bw_scopes.count(s)) << s;
+  }
+  expectReplayMatchesEager(m.fn, m.inputs);
+}
+
+TEST(TorchScript, LoadingLeavesTheModuleUsableAndCaptureIsRepeatable) {
+  models::Model m = models::openModel(asset("scoped_mlp.pt"));
+  std::string a = ir::graphToJsonString(capture::captureGraph(m.fn, m.inputs).graph);
+  // Between captures the module's own parameters are back: an eager run gives finite values of the right shape.
+  std::vector<at::Tensor> flat;
+  for (const auto& in : m.inputs) flat.push_back(in.example);
+  auto out = m.fn(flat);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].sizes(), (std::vector<int64_t>{8}));
+  EXPECT_EQ(ir::graphToJsonString(capture::captureGraph(m.fn, m.inputs).graph), a);
+}
+
+TEST(TorchScript, BufferAndInputMutationsAreSeen) {
+  models::Model m = models::openModel(asset("buffer_mutation.pt"));
+  std::vector<std::string> names;
+  for (const auto& in : m.inputs) names.push_back(in.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"fc.weight", "fc.bias", "running_mean", "x", "counter"}));
+  auto cap = capture::captureGraph(m.fn, m.inputs);
+  EXPECT_EQ(cap.input_mutations[2], capture::MutationKind::Data);  // running_mean
+  EXPECT_EQ(cap.input_mutations[4], capture::MutationKind::Data);  // counter
+  EXPECT_EQ(cap.input_mutations[3], capture::MutationKind::None);
+  EXPECT_EQ(cap.mutated_inputs, (std::vector<size_t>{2, 4}));
+  expectReplayMatchesEager(m.fn, m.inputs);
+}
+
+TEST(TorchScript, OutputsAliasingInputsAreReported) {
+  models::Model m = models::openModel(asset("output_aliasing.pt"));
+  auto cap = capture::captureGraph(m.fn, m.inputs);
+  ASSERT_EQ(cap.num_user_outputs, 3u);
+  EXPECT_EQ(cap.output_aliases_input[0], 2);  // x.t(); x is input 2 after fc.weight, fc.bias
+  EXPECT_EQ(cap.output_aliases_input[1], -1);
+  EXPECT_EQ(cap.output_aliases_input[2], -1);
+  expectReplayMatchesEager(m.fn, m.inputs);
+}
+
+TEST(TorchScript, SameAsPassesOneTensorTwice) {
+  models::Model m = models::openModel(asset("duplicate_inputs.pt"));
+  ASSERT_EQ(m.inputs.size(), 2u);
+  EXPECT_TRUE(m.inputs[0].example.is_same(m.inputs[1].example));
+  EXPECT_TRUE(m.inputs[1].requires_grad);
+}
+
+TEST(TorchScript, DataDependentBranchIsAClearCaptureError) {
+  models::Model m = models::openModel(asset("data_dependent.pt"));
+  try {
+    capture::captureGraph(m.fn, m.inputs);
+    FAIL() << "expected an error";
+  } catch (const AotError& e) {
+    EXPECT_EQ(e.diagnostic().stage, "capture");
+    EXPECT_EQ(e.diagnostic().node, "aten::_local_scalar_dense");
+    ASSERT_FALSE(e.diagnostic().notes.empty());
+    EXPECT_EQ(e.diagnostic().notes[0].rfind("at make_torchscript_assets.py:", 0), 0u) << e.diagnostic().notes[0];
+  }
+}
+
+void expectInputsError(const std::function<void()>& body, const std::string& fragment) {
+  try {
+    body();
+    FAIL() << "expected an error containing '" << fragment << "'";
+  } catch (const AotError& e) {
+    EXPECT_EQ(e.diagnostic().stage, "inputs");
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    EXPECT_FALSE(e.diagnostic().hint.empty());
+  }
+}
+
+TEST(TorchScript, ClearErrorsForBadFilesAndSpecs) {
+  expectInputsError([] { models::openModel("/nonexistent/model.pt"); }, "no such file");
+  expectInputsError([] { models::openModel(asset("scoped_mlp.json"), asset("scoped_mlp.json")); },
+                    "cannot load it as a TorchScript module");
+  expectInputsError([] { models::openModel(asset("scoped_mlp.pt"), asset("buffer_mutation.json")); },
+                    "forward() takes 1 inputs (x) but the input spec gives 2");
+  expectInputsError([] { models::openModel("mlp", asset("scoped_mlp.json")); }, "--inputs is only for TorchScript");
+}
+
+TEST(InputSpec, ParsesFillsAndRejectsWithJsonPaths) {
+  auto spec = models::parseInputSpec(
+      R"({"inputs": [{"name": "x", "shape": [2, 3]},
+                     {"name": "ids", "shape": [4], "dtype": "int64", "init": "randint", "low": 5, "high": 7},
+                     {"name": "w", "shape": [3], "init": "arange", "requires_grad": true},
+                     {"name": "y", "same_as": "x"}], "seed": 3})",
+      "spec.json");
+  ASSERT_EQ(spec.inputs.size(), 4u);
+  EXPECT_EQ(spec.seed, 3u);
+  auto in = models::makeInputs(spec, spec.seed);
+  EXPECT_EQ(in[0].example.sizes(), (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(in[1].example.scalar_type(), at::kLong);
+  EXPECT_TRUE(in[1].example.ge(5).all().item<bool>() && in[1].example.lt(7).all().item<bool>());
+  EXPECT_TRUE(at::equal(in[2].example, at::arange(3, at::kFloat)));
+  EXPECT_TRUE(in[2].requires_grad);
+  EXPECT_TRUE(in[3].example.is_same(in[0].example));
+  EXPECT_TRUE(at::equal(models::makeInputs(spec, 3)[0].example, in[0].example));  // deterministic per seed
+
+  auto rejects = [](const std::string& text, const std::string& fragment) {
+    expectInputsError([&] { models::parseInputSpec(text, "spec.json"); }, fragment);
+  };
+  rejects("{", "spec.json: not valid JSON");
+  rejects(R"({"inputs": {}})", "$.inputs must be an array");
+  rejects(R"({"inputs": [{"name": "x"}]})", "$.inputs[0].shape must be an array");
+  rejects(R"({"inputs": [{"name": "x", "shape": [2, -1]}]})", "$.inputs[0].shape[1] must be a non-negative");
+  rejects(R"({"inputs": [{"name": "x", "shape": [2], "dtype": "float"}]})", "'float' is not a dtype");
+  rejects(R"({"inputs": [{"name": "x", "shape": [2], "dtype": "int64", "requires_grad": true}]})",
+          "only floating-point inputs can require grad");
+  rejects(R"({"inputs": [{"name": "x", "shape": [2], "shpae": 1}]})", "$.inputs[0].shpae is not a known field");
+  rejects(R"({"inputs": [{"name": "y", "same_as": "x"}]})", "not an earlier input");
+  rejects(R"({"inputs": [{"name": "x", "shape": [2]}, {"name": "x", "shape": [2]}]})", "repeats the input name");
+}
+
+}  // namespace
+}  // namespace aotviz
