@@ -208,8 +208,15 @@ ir::Arg untracedTensorArg(TraceContext& ctx, const c10::OperatorHandle& op, at::
 /// Functionalization wraps non-functional arguments (wrapped numbers, constants) before redispatching; below
 /// it they are plain tensors again.
 at::Tensor unwrapFunctional(at::Tensor t) {
-  while (t.defined() && at::functionalization::impl::isFunctionalTensor(t))
+  bool wrapped_number = false;
+  while (t.defined() && at::functionalization::impl::isFunctionalTensor(t)) {
+    // A wrapped number made inside the trace (x * 0.5 in C++) is functionalized like any factory output and the
+    // flag sits on the wrapper; carry it to the value so the graph records a Python scalar, as PyTorch does.
+    wrapped_number = wrapped_number || t.unsafeGetTensorImpl()->is_wrapped_number();
     t = at::functionalization::impl::unsafeGetFunctionalWrapper(t)->value();
+  }
+  if (wrapped_number && t.dim() == 0 && t.device().is_cpu() && !t.unsafeGetTensorImpl()->is_wrapped_number())
+    t.unsafeGetTensorImpl()->set_wrapped_number(true);
   return t;
 }
 

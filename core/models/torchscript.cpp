@@ -137,6 +137,7 @@ std::string sourceOf(jit::Node* n) {
   auto flc = r.file_line_col();
   if (!flc) return {};
   std::string file = std::filesystem::path(std::get<0>(*flc)).filename().string();
+  if (file.empty() || file.front() == '<') return {};  // TorchScript's builtins (<string>)
   return file + ":" + std::to_string(std::get<1>(*flc));
 }
 
