@@ -5,11 +5,13 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "core/capture/capture.h"
 #include "core/ir/printer.h"
 #include "core/ir/serialize.h"
 #include "core/models/torchscript.h"
+#include "core/partition/partition.h"
 #include "core/models/zoo.h"
 #include "core/util/atomic_file.h"
 #include "core/util/diagnostic.h"
@@ -26,6 +28,10 @@ struct CompileOptions {
   std::string inputs;
   std::string trace = "fake";
   std::string device = "cpu";
+  std::string partitioner = "mincut";
+  std::string rules = "current";
+  double budget = 1.0;
+  std::vector<std::string> must_save, must_recompute;
   uint64_t seed = 0;
   bool json = false;
 };
@@ -48,13 +54,39 @@ int runCompile(const CompileOptions& o) {
     fail("inputs", "", "device '" + o.device + "' is not available for compile yet", "use --device cpu");
   models::Model m = models::openModel(o.model, o.inputs, o.seed);
   if (!o.json) std::cerr << "[capture] " << m.name << ": tracing forward and backward (" << o.trace << " tensors)...\n";
+  // Partition options are checked before the (slower) capture.
+  partition::Options partition_opts;
+  const bool want_partition = o.partitioner != "none";
+  if (want_partition) {
+    partition_opts.partitioner = partition::parsePartitioner(o.partitioner);
+    partition_opts.rules = partition::parseRules(o.rules);
+    partition_opts.memory_budget = o.budget;
+    for (const auto& n : o.must_save) partition_opts.overrides[n] = partition::Override::MustSave;
+    for (const auto& n : o.must_recompute) partition_opts.overrides[n] = partition::Override::MustRecompute;
+  }
   capture::CaptureResult r = capture::captureGraph(m.fn, m.inputs, copts);
   fs::create_directories(o.out_dir);
   const std::string prefix = r.is_joint ? "joint" : "forward";
-  util::writeFileAtomic(fs::path(o.out_dir) / (prefix + ".json"), ir::graphToJsonString(r.graph) + "\n");
   ir::PrintOptions popts;
   popts.show_provenance = true;
-  util::writeFileAtomic(fs::path(o.out_dir) / (prefix + ".txt"), ir::printGraph(r.graph, popts));
+  auto writeGraph = [&](const std::string& stem, const ir::Graph& g) {
+    util::writeFileAtomic(fs::path(o.out_dir) / (stem + ".json"), ir::graphToJsonString(g) + "\n");
+    util::writeFileAtomic(fs::path(o.out_dir) / (stem + ".txt"), ir::printGraph(g, popts));
+  };
+  writeGraph(prefix, r.graph);
+  std::vector<std::string> files{prefix + ".json", prefix + ".txt"};
+  std::optional<partition::PartitionResult> part;
+  if (r.is_joint && want_partition) {
+    std::vector<size_t> params;
+    for (size_t i = 0; i < m.inputs.size(); ++i)
+      if (m.inputs[i].kind == capture::InputKind::Param) params.push_back(i);
+    part = partition::partitionJoint(r.graph, r.numForwardOutputs(), params, partition_opts);
+    writeGraph("forward", part->forward);
+    writeGraph("backward", part->backward);
+    util::writeFileAtomic(fs::path(o.out_dir) / "partition.json", partition::partitionToJson(*part).dump(1) + "\n");
+    for (const char* f : {"forward.json", "forward.txt", "backward.json", "backward.txt", "partition.json"})
+      files.push_back(f);
+  }
   nlohmann::json summary = {{"model", m.name},
                             {"graph", prefix},
                             {"is_joint", r.is_joint},
@@ -67,8 +99,13 @@ int runCompile(const CompileOptions& o) {
                             {"cpu_fallbacks", r.cpu_fallbacks},
                             {"capture_ms", r.seconds * 1e3},
                             {"warnings", r.warnings},
-                            {"files", {prefix + ".json", prefix + ".txt"}},
+                            {"files", files},
                             {"out_dir", o.out_dir}};
+  if (part) {
+    nlohmann::json pj = partition::partitionToJson(*part);
+    summary["partition"] = {{"partitioner", pj["partitioner"]}, {"rules", pj["rules"]},
+                            {"memory_budget", pj["memory_budget"]}, {"totals", pj["totals"]}};
+  }
   if (o.json) {
     std::cout << summary.dump(1) << "\n";
   } else {
@@ -76,8 +113,20 @@ int runCompile(const CompileOptions& o) {
     std::cout << "[capture] " << m.name << ": " << (r.is_joint ? "joint" : "forward-only") << " graph with "
               << r.graph.numCalls() << " ops (" << r.num_primals << " primals, " << r.num_tangents << " tangents) in "
               << r.seconds * 1e3 << " ms\n"
-              << "wrote " << (fs::path(o.out_dir) / (prefix + ".json")).string() << " and "
-              << (fs::path(o.out_dir) / (prefix + ".txt")).string() << "\n";
+              << "\n";
+    if (part) {
+      const auto& t = part->totals;
+      std::cout << "[partition] " << partition::partitionerName(part->options.partitioner) << " ("
+                << partition::rulesName(part->options.rules) << " rules, budget " << part->options.memory_budget
+                << "): forward " << t.forward_nodes << " ops, backward " << t.backward_nodes << " ops, "
+                << t.saved_count << " saved values (" << t.saved_bytes << " bytes, " << t.activation_bytes
+                << " bytes of activations), " << t.recomputed_nodes << " recomputed, in " << t.seconds * 1e3
+                << " ms\n";
+      for (const auto& n : part->notes) std::cout << "note: " << n << "\n";
+    }
+    std::cout << "wrote";
+    for (const auto& f : files) std::cout << " " << (fs::path(o.out_dir) / f).string();
+    std::cout << "\n";
   }
   return 0;
 }
@@ -134,6 +183,19 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"fake", "real"}))
       ->capture_default_str();
   compile_cmd->add_option("--device", s->compile.device, "Device the graphs are for")->capture_default_str();
+  compile_cmd->add_option("--partitioner", s->compile.partitioner, "Split the joint graph: default, mincut or none")
+      ->check(CLI::IsMember({"default", "mincut", "none"}))
+      ->capture_default_str();
+  compile_cmd->add_option("--budget", s->compile.budget,
+                          "Activation memory budget for mincut, 0 (save only inputs) to 1 (runtime-optimal)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  compile_cmd->add_option("--rules", s->compile.rules, "Partitioner rules: current PyTorch or 1.13 (functorch)")
+      ->check(CLI::IsMember({"current", "1.13"}))
+      ->capture_default_str();
+  compile_cmd->add_option("--must-save", s->compile.must_save, "Joint node that must be saved (repeatable)");
+  compile_cmd->add_option("--must-recompute", s->compile.must_recompute,
+                          "Joint node that must be recomputed in the backward (repeatable)");
   compile_cmd->add_option("--seed", s->compile.seed, "Seed for parameter initialisation")->capture_default_str();
   compile_cmd->add_flag("--json", s->compile.json, "Print a JSON summary on stdout");
   compile_cmd->callback([s] { *s->exit_code = guarded([s] { return runCompile(s->compile); }); });

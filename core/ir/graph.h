@@ -102,8 +102,9 @@ struct Arg {
 
 enum class NodeKind : uint8_t { Placeholder, Call, Output };
 
-/// Role of a placeholder, as AOTAutograd's partitioner reads it from the placeholder name.
-enum class InputRole : uint8_t { None, Primal, Tangent, Arg };
+/// Role of a placeholder, as AOTAutograd's partitioner reads it from the placeholder name. Saved: a backward
+/// graph's input that the forward graph saved for it.
+enum class InputRole : uint8_t { None, Primal, Tangent, Arg, Saved };
 
 /// Which half of the joint computation produced a node (PyTorch's partitioner_tag).
 enum class Phase : uint8_t { Forward, Backward };

@@ -67,6 +67,7 @@ const char* roleName(InputRole r) {
     case InputRole::Primal: return "primal";
     case InputRole::Tangent: return "tangent";
     case InputRole::Arg: return "arg";
+    case InputRole::Saved: return "saved";
     case InputRole::None: break;
   }
   return "none";
@@ -76,8 +77,9 @@ InputRole roleFromName(const std::string& s, const std::string& path) {
   if (s == "primal") return InputRole::Primal;
   if (s == "tangent") return InputRole::Tangent;
   if (s == "arg") return InputRole::Arg;
+  if (s == "saved") return InputRole::Saved;
   if (s == "none") return InputRole::None;
-  bad(path, "unknown input role '" + s + "' (expected primal, tangent, arg or none)");
+  bad(path, "unknown input role '" + s + "' (expected primal, tangent, arg, saved or none)");
 }
 
 json argToJson(const Arg& a) {

@@ -1,0 +1,67 @@
+// core/ir/cse.cpp — common-subexpression elimination.
+#include "core/ir/cse.h"
+
+#include <sstream>
+#include <unordered_map>
+
+#include "core/ir/dce.h"
+
+namespace aotviz::ir {
+
+namespace {
+
+/// A string that is equal for two nodes exactly when they compute the same thing from the same values.
+std::string nodeKey(const Node& n, const std::vector<ValueId>& replace, int partition_key) {
+  std::ostringstream os;
+  os.precision(17);
+  os << n.op << '.' << n.overload << '|' << partition_key;
+  auto val = [&](ValueId v) { return v.valid() ? replace[v.v].v : -1; };
+  for (const Arg& a : n.args) {
+    os << '|' << static_cast<int>(a.kind) << ':';
+    switch (a.kind) {
+      case Arg::Kind::Value: os << val(a.value); break;
+      case Arg::Kind::ValueList: for (ValueId v : a.values) os << val(v) << ','; break;
+      case Arg::Kind::None: break;
+      case Arg::Kind::Bool: os << a.b; break;
+      case Arg::Kind::Int: os << a.i; break;
+      case Arg::Kind::Double: os << a.d; break;
+      case Arg::Kind::String: case Arg::Kind::Device: os << a.s; break;
+      case Arg::Kind::IntList: for (int64_t x : a.ints) os << x << ','; break;
+      case Arg::Kind::DoubleList: for (double x : a.doubles) os << x << ','; break;
+      case Arg::Kind::BoolList: for (bool x : a.bools) os << x << ','; break;
+      case Arg::Kind::Tensor: os << a.tensor.get(); break;  // constants merge only when they are the same one
+    }
+  }
+  return os.str();
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> eliminateCommonSubexpressions(Graph& g,
+                                                                               const std::vector<int>& partition_key) {
+  std::vector<ValueId> replace(g.values.size());
+  for (size_t i = 0; i < g.values.size(); ++i) replace[i] = ValueId{static_cast<int32_t>(i)};
+  std::unordered_map<std::string, NodeId> seen;
+  std::vector<std::pair<std::string, std::string>> merged;
+  for (Node& n : g.nodes) {
+    // Earlier replacements first, so chains of repeats collapse.
+    for (Arg& a : n.args) {
+      if (a.kind == Arg::Kind::Value && a.value.valid()) a.value = replace[a.value.v];
+      if (a.kind == Arg::Kind::ValueList)
+        for (ValueId& v : a.values)
+          if (v.valid()) v = replace[v.v];
+    }
+    if (n.kind != NodeKind::Call || n.nondeterministic_seeded || mutatesArgument(n)) continue;
+    int key = partition_key.empty() ? 0 : partition_key.at(static_cast<size_t>(n.id.v));
+    auto [it, fresh] = seen.emplace(nodeKey(n, replace, key), n.id);
+    if (fresh) continue;
+    const Node& first = g.node(it->second);
+    if (first.outputs.size() != n.outputs.size()) continue;
+    for (size_t k = 0; k < n.outputs.size(); ++k) replace[n.outputs[k].v] = first.outputs[k];
+    merged.emplace_back(n.name, first.name);
+  }
+  if (!merged.empty()) eliminateDeadCode(g);
+  return merged;
+}
+
+}  // namespace aotviz::ir

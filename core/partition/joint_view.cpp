@@ -1,0 +1,292 @@
+// core/partition/joint_view.cpp — items, classify_nodes, dist_from_bw and graph extraction (spec §4.1).
+#include "core/partition/joint_view.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "core/ir/dce.h"
+#include "core/ir/op_registry.h"
+#include "core/util/diagnostic.h"
+
+namespace aotviz::partition::detail {
+
+namespace {
+
+void addUnique(std::vector<int>& xs, int x) {
+  if (std::find(xs.begin(), xs.end(), x) == xs.end()) xs.push_back(x);
+}
+
+/// Values a node reads, in argument order.
+std::vector<ir::ValueId> argValues(const ir::Node& n) {
+  std::vector<ir::ValueId> r;
+  for (const ir::Arg& a : n.args) {
+    if (a.kind == ir::Arg::Kind::Value && a.value.valid()) r.push_back(a.value);
+    if (a.kind == ir::Arg::Kind::ValueList)
+      for (ir::ValueId v : a.values)
+        if (v.valid()) r.push_back(v);
+  }
+  return r;
+}
+
+}  // namespace
+
+JointView::JointView(const ir::Graph& g, size_t num_fwd_outputs, const std::vector<size_t>& static_inputs, Rules r)
+    : graph(g), rules(r), item_of_value(g.values.size(), -1) {
+  const auto users_of_value = g.users();
+  size_t primal_index = 0;
+  for (const ir::Node& n : g.nodes) {
+    if (n.kind == ir::NodeKind::Output) continue;
+    Item it;
+    it.node = n.id;
+    it.name = n.name;
+    it.backward_tag = n.prov.phase == ir::Phase::Backward;
+    if (n.kind == ir::NodeKind::Placeholder) {
+      it.placeholder = true;
+      it.primal = n.role == ir::InputRole::Primal || n.role == ir::InputRole::Arg;
+      it.tangent = n.role == ir::InputRole::Tangent;
+      it.value = n.outputs.at(0);
+      int idx = static_cast<int>(items.size());
+      item_of_value[it.value.v] = idx;
+      (it.primal ? primals : tangents).push_back(idx);
+      static_input.push_back(it.primal && std::find(static_inputs.begin(), static_inputs.end(), primal_index) !=
+                                              static_inputs.end());
+      if (it.primal) ++primal_index;
+      items.push_back(std::move(it));
+      continue;
+    }
+    it.packet = n.opShortName();
+    it.mutable_op = ir::mutatesArgument(n);
+    for (ir::ValueId v : argValues(n)) addUnique(it.inputs, item_of_value.at(v.v));
+    const bool multi = n.list_output || n.outputs.size() != 1;
+    if (!multi) {
+      it.value = n.outputs.at(0);
+      item_of_value[it.value.v] = static_cast<int>(items.size());
+      items.push_back(std::move(it));
+      static_input.push_back(0);
+      continue;
+    }
+    it.tuple = true;
+    const int tuple_idx = static_cast<int>(items.size());
+    items.push_back(it);
+    static_input.push_back(0);
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+      ir::ValueId v = n.outputs[k];
+      bool used = !users_of_value[v.v].empty();
+      if (!used) continue;
+      Item gi;
+      gi.node = n.id;
+      gi.output = static_cast<int>(k);
+      gi.name = g.value(v).name;
+      gi.packet = "getitem";
+      gi.value = v;
+      gi.backward_tag = it.backward_tag;
+      gi.inputs = {tuple_idx};
+      item_of_value[v.v] = static_cast<int>(items.size());
+      items.push_back(std::move(gi));
+      static_input.push_back(0);
+    }
+  }
+  // Users (each once), now that every value has an item.
+  for (size_t i = 0; i < items.size(); ++i)
+    for (int in : items[i].inputs)
+      if (in >= 0) addUnique(items[in].users, static_cast<int>(i));
+  const ir::Node* out = g.outputNode();
+  AOTVIZ_INTERNAL_ASSERT(out, "joint graph without output node");
+  for (size_t k = 0; k < out->args.size(); ++k) {
+    (k < num_fwd_outputs ? fw_outputs : bw_outputs).push_back(out->args[k]);
+    const ir::Arg& a = out->args[k];
+    if (a.kind == ir::Arg::Kind::Value) items[item_of_value.at(a.value.v)].output_user = true;
+  }
+
+  // classify_nodes.
+  const size_t n = items.size();
+  required_bw.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    bool req = items[i].tangent || (rules == Rules::Current && mustBeInBackward(static_cast<int>(i)));
+    for (int in : items[i].inputs) req = req || (in >= 0 && required_bw[in]);
+    required_bw[i] = req;
+  }
+  tangents_closure = required_bw;
+  if (rules == Rules::Current)
+    for (const ir::Arg& a : bw_outputs)
+      if (int it = itemOf(a); it >= 0) required_bw[it] = 1;
+  // Forward-only extraction: primals → forward outputs.
+  std::vector<char> valid(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (items[i].placeholder) {
+      valid[i] = items[i].primal;
+      continue;
+    }
+    bool ok = !(rules == Rules::Current && mustBeInBackward(static_cast<int>(i)));
+    for (int in : items[i].inputs) ok = ok && in >= 0 && valid[in];
+    valid[i] = ok;
+  }
+  required_fw.assign(n, 0);
+  std::vector<int> stack;
+  for (const ir::Arg& a : fw_outputs)
+    if (int it = itemOf(a); it >= 0 && valid[it]) stack.push_back(it);
+  while (!stack.empty()) {
+    int i = stack.back();
+    stack.pop_back();
+    if (required_fw[i]) continue;
+    required_fw[i] = 1;
+    for (int in : items[i].inputs)
+      if (in >= 0 && valid[in]) stack.push_back(in);
+  }
+  for (int p : primals) required_fw[p] = 1;  // the extraction has every primal as a placeholder
+  fw_order.assign(n, -1);
+  int order = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (required_fw[i]) fw_order[i] = order++;
+
+  // dist_from_bw, in reverse joint order.
+  dist_from_bw.assign(n, 0);
+  for (size_t i = n; i-- > 0;) {
+    if (!required_fw[i]) continue;
+    int64_t d = kFar;
+    for (int u : items[i].users) d = std::min(d, dist_from_bw[u] + 1);
+    dist_from_bw[i] = d;  // an output user counts as kFar: min(kFar, kFar + 1)
+  }
+}
+
+int64_t JointView::bytes(int item) const {
+  const Item& it = items[item];
+  if (!it.tuple) return graph.value(it.value).meta.bytes();
+  int64_t total = 0;
+  for (ir::ValueId v : graph.node(it.node).outputs) total += graph.value(v).meta.bytes();
+  return total;
+}
+
+bool JointView::aliasesInput(int item) const {
+  for (int guard = 0; guard < 10000 && item >= 0; ++guard) {
+    const Item& it = items[item];
+    if (it.placeholder) return it.primal;
+    if (it.tuple) return false;
+    const ir::Node& n = graph.node(it.node);
+    const ir::SchemaInfo* s = ir::lookupSchema(n.op, n.overload);
+    if (!s) return false;
+    const auto& rets = s->handle.schema().returns();
+    size_t k = it.output < 0 ? 0 : static_cast<size_t>(it.output);
+    if (k >= rets.size() && !rets.empty()) k = 0;  // Tensor[] returns: one alias annotation for all
+    if (rets.empty() || !rets[k].alias_info() || rets[k].alias_info()->isWrite()) return false;
+    // A view: follow the argument that shares the alias set (self for every view op).
+    if (n.args.empty() || n.args[0].kind != ir::Arg::Kind::Value) return false;
+    item = item_of_value.at(n.args[0].value.v);
+  }
+  return false;
+}
+
+std::string JointView::describe(int item) const {
+  const Item& it = items[item];
+  if (it.placeholder) return it.name;
+  return it.name + " (" + graph.node(it.node).qualifiedOp() + ")";
+}
+
+// ---------------------------------------------------------------------------------------------- extraction
+
+ir::Graph extract(const JointView& v, const std::vector<int>& inputs, const std::vector<ir::InputRole>& roles,
+                  const std::vector<ir::Arg>& outputs, Side side) {
+  const ir::Graph& j = v.graph;
+  ir::Graph g;
+  std::vector<ir::ValueId> env(j.values.size());
+  std::unordered_map<std::string, int> taken;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const Item& it = v.items[inputs[k]];
+    ir::TensorMeta meta = j.value(it.value).meta;
+    const ir::Node& src = j.node(it.node);
+    env[it.value.v] = g.addPlaceholder(it.name, roles[k], meta, src.prov);
+    taken[it.name] = 1;
+  }
+  auto mapped = [&](ir::ValueId id) { return id.valid() && env[id.v].valid(); };
+  for (const ir::Node& n : j.nodes) {
+    if (n.kind != ir::NodeKind::Call) continue;
+    const bool mutable_op = ir::mutatesArgument(n);
+    const bool bw_tag = n.prov.phase == ir::Phase::Backward;
+    if (v.rules == Rules::Current && mutable_op && (side == Side::Forward ? bw_tag : !bw_tag)) continue;
+    bool ok = true;
+    std::vector<ir::Arg> args = n.args;
+    for (ir::Arg& a : args) {
+      if (a.kind == ir::Arg::Kind::Value && a.value.valid()) {
+        ok = ok && mapped(a.value);
+        if (ok) a.value = env[a.value.v];
+      } else if (a.kind == ir::Arg::Kind::ValueList) {
+        for (ir::ValueId& x : a.values)
+          if (x.valid()) {
+            ok = ok && mapped(x);
+            if (ok) x = env[x.v];
+          }
+      }
+      if (!ok) break;
+    }
+    if (!ok) continue;
+    std::vector<ir::TensorMeta> metas;
+    for (ir::ValueId o : n.outputs) metas.push_back(j.value(o).meta);
+    ir::NodeId nid = g.addCall(n.op, n.overload, n.arg_names, std::move(args), std::move(metas), n.prov, n.list_output);
+    ir::Node& copy = g.node(nid);
+    copy.name = n.name;
+    copy.nondeterministic_seeded = n.nondeterministic_seeded;
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+      ir::ValueId o = n.outputs[k];
+      std::string name = j.value(o).name;
+      if (taken.count(name)) name += "_recomputed";  // the joint value is a placeholder here (saved getitem)
+      g.value(copy.outputs[k]).name = name;
+      if (!env[o.v].valid()) env[o.v] = copy.outputs[k];
+    }
+  }
+  std::vector<ir::Arg> outs;
+  for (const ir::Arg& a : outputs) {
+    if (a.kind != ir::Arg::Kind::Value) {
+      outs.push_back(a);
+      continue;
+    }
+    if (!mapped(a.value))
+      internalError("partition: output " + j.value(a.value).name + " of the " +
+                    (side == Side::Forward ? "forward" : "backward") + " graph is not computable from its inputs");
+    outs.push_back(ir::Arg::ofValue(env[a.value.v]));
+  }
+  g.setOutputs(std::move(outs));
+  ir::eliminateDeadCode(g);
+  return g;
+}
+
+Extracted extractForwardBackward(const JointView& v, std::vector<int> saved) {
+  // Drop duplicates, keep order.
+  std::vector<int> unique;
+  for (int s : saved) addUnique(unique, s);
+  saved = std::move(unique);
+  auto bwInputs = [&](const std::vector<int>& s) {
+    std::vector<int> in = s;
+    std::vector<ir::InputRole> roles(s.size(), ir::InputRole::Saved);
+    for (int t : v.tangents) {
+      in.push_back(t);
+      roles.push_back(ir::InputRole::Tangent);
+    }
+    return std::make_pair(in, roles);
+  };
+  // A saved value the backward does not use is dropped (step 3 of _extract_fwd_bwd_modules).
+  {
+    auto [in, roles] = bwInputs(saved);
+    ir::Graph probe = extract(v, in, roles, v.bw_outputs, Side::Backward);
+    auto users = probe.users();
+    std::vector<int> used;
+    size_t k = 0;
+    for (const ir::Node& n : probe.nodes) {
+      if (n.kind != ir::NodeKind::Placeholder) continue;
+      if (k < saved.size() && !users[n.outputs[0].v].empty()) used.push_back(saved[k]);
+      ++k;
+    }
+    saved = std::move(used);
+  }
+  Extracted e;
+  std::vector<ir::Arg> fw_outs = v.fw_outputs;
+  for (int s : saved) fw_outs.push_back(ir::Arg::ofValue(v.items[s].value));
+  std::vector<ir::InputRole> primal_roles;
+  for (int p : v.primals) primal_roles.push_back(v.graph.node(v.items[p].node).role);
+  e.forward = extract(v, v.primals, primal_roles, fw_outs, Side::Forward);
+  auto [in, roles] = bwInputs(saved);
+  e.backward = extract(v, in, roles, v.bw_outputs, Side::Backward);
+  e.saved = std::move(saved);
+  return e;
+}
+
+}  // namespace aotviz::partition::detail

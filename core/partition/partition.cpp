@@ -1,0 +1,367 @@
+// core/partition/partition.cpp — the partition stage: options, the chosen partitioner, extraction, and the
+// record of every decision (rule + reason), saved values with bytes, and totals.
+#include "core/partition/partition.h"
+
+#include <chrono>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/ir/cse.h"
+#include "core/ir/op_registry.h"
+#include "core/partition/joint_view.h"
+#include "core/partition/partitioners.h"
+#include "core/util/diagnostic.h"
+
+namespace aotviz::partition {
+
+using detail::JointView;
+
+const char* ruleName(Rule r) {
+  switch (r) {
+    case Rule::Input: return "input";
+    case Rule::Tangent: return "tangent";
+    case Rule::ForwardOutput: return "forward_output";
+    case Rule::TangentClosure: return "tangent_closure";
+    case Rule::BackwardOnly: return "backward_only";
+    case Rule::DefaultSavesForward: return "default_saves_forward";
+    case Rule::BannedComputeIntensive: return "banned_compute_intensive";
+    case Rule::BannedRandom: return "banned_random";
+    case Rule::BannedNotRecomputable: return "banned_not_recomputable";
+    case Rule::BannedReduction: return "banned_reduction";
+    case Rule::BannedMaterializedBackward: return "banned_materialized_backward";
+    case Rule::BannedUsedFarApart: return "banned_used_far_apart";
+    case Rule::BannedLongChain: return "banned_long_fusible_chain";
+    case Rule::CheaperToSave: return "cheaper_to_save";
+    case Rule::CheaperToRecompute: return "cheaper_to_recompute";
+    case Rule::Budget: return "memory_budget";
+    case Rule::OverrideMustSave: return "override_must_save";
+    case Rule::OverrideMustRecompute: return "override_must_recompute";
+    case Rule::MergedByCse: return "merged_by_cse";
+    case Rule::Unused: return "unused";
+  }
+  return "?";
+}
+
+const char* placementName(Placement p) {
+  switch (p) {
+    case Placement::Input: return "input";
+    case Placement::Forward: return "forward";
+    case Placement::Backward: return "backward";
+    case Placement::Recomputed: return "recomputed";
+    case Placement::Unused: return "unused";
+  }
+  return "?";
+}
+
+const char* partitionerName(Partitioner p) { return p == Partitioner::Default ? "default" : "mincut"; }
+const char* rulesName(Rules r) { return r == Rules::Current ? "current" : "1.13"; }
+
+Partitioner parsePartitioner(const std::string& name) {
+  if (name == "default" || name == "default_partition") return Partitioner::Default;
+  if (name == "mincut" || name == "min_cut_rematerialization_partition") return Partitioner::MinCut;
+  fail("partition", "", "unknown partitioner '" + name + "'", "use default or mincut");
+}
+
+Rules parseRules(const std::string& name) {
+  if (name == "current") return Rules::Current;
+  if (name == "1.13" || name == "torch113") return Rules::Torch113;
+  fail("partition", "", "unknown partitioner rules '" + name + "'", "use current or 1.13");
+}
+
+namespace {
+
+std::string humanBytes(int64_t b) {
+  char buf[64];
+  if (b >= (int64_t(1) << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1 << 20));
+  else if (b >= 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(b) / 1024);
+  else std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(b));
+  return buf;
+}
+
+std::string savedReason(Rule r, const std::string& op, int64_t bytes) {
+  const std::string size = humanBytes(bytes);
+  switch (r) {
+    case Rule::Input: return "an input the backward reads (" + size + ")";
+    case Rule::DefaultSavesForward:
+      return "the default partitioner saves every forward value the backward reads (" + size + ")";
+    case Rule::BannedComputeIntensive: return op + " is compute-intensive and never recomputed, so it is saved (" + size + ")";
+    case Rule::BannedRandom: return op + " is random and never recomputed, so it is saved (" + size + ")";
+    case Rule::BannedNotRecomputable:
+      return op + " is not in the partitioner's list of recomputable ops, so it is saved (" + size + ")";
+    case Rule::BannedReduction: return op + " reduces its inputs over 4x; saving its small output (" + size + ") beats recomputing";
+    case Rule::BannedMaterializedBackward:
+      return "recomputing " + op + " would materialize it again in the backward; saved (" + size + ")";
+    case Rule::BannedUsedFarApart: return "its forward uses are far apart; saved (" + size + ")";
+    case Rule::BannedLongChain: return "it ends a fusible chain of over 100 ops; saved (" + size + ")";
+    case Rule::OverrideMustSave: return "must-save override (" + size + ")";
+    default: return "on the minimum cut: saving it (" + size + ") costs less than recomputing it from what is saved";
+  }
+}
+
+/// Bytes live at the peak of running `bw` in order: its inputs, then each node's new (non-view) outputs, each
+/// freed after its last use; graph outputs stay.
+int64_t backwardPeak(const ir::Graph& bw) {
+  std::vector<int> last_use(bw.values.size(), -1);
+  for (size_t i = 0; i < bw.nodes.size(); ++i)
+    for (const ir::Arg& a : bw.nodes[i].args) {
+      if (a.kind == ir::Arg::Kind::Value && a.value.valid()) last_use[a.value.v] = static_cast<int>(i);
+      if (a.kind == ir::Arg::Kind::ValueList)
+        for (ir::ValueId v : a.values)
+          if (v.valid()) last_use[v.v] = static_cast<int>(i);
+    }
+  const ir::Node* out = bw.outputNode();
+  std::set<int> outputs;
+  if (out)
+    for (const ir::Arg& a : out->args)
+      if (a.kind == ir::Arg::Kind::Value) outputs.insert(a.value.v);
+  std::vector<int64_t> size(bw.values.size(), 0);
+  int64_t live = 0, peak = 0;
+  for (size_t i = 0; i < bw.nodes.size(); ++i) {
+    const ir::Node& n = bw.nodes[i];
+    if (n.kind == ir::NodeKind::Output) break;
+    const ir::SchemaInfo* s = n.kind == ir::NodeKind::Call ? ir::lookupSchema(n.op, n.overload) : nullptr;
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+      bool view = false;
+      if (s) {
+        const auto& rets = s->handle.schema().returns();
+        size_t r = k < rets.size() ? k : 0;
+        view = !rets.empty() && rets[r].alias_info() && !rets[r].alias_info()->isWrite();
+      }
+      size[n.outputs[k].v] = view ? 0 : bw.value(n.outputs[k]).meta.bytes();
+      live += size[n.outputs[k].v];
+    }
+    peak = std::max(peak, live);
+    for (const ir::Arg& a : n.args) {
+      auto release = [&](ir::ValueId v) {
+        if (v.valid() && last_use[v.v] == static_cast<int>(i) && !outputs.count(v.v)) {
+          live -= size[v.v];
+          size[v.v] = 0;
+        }
+      };
+      if (a.kind == ir::Arg::Kind::Value) release(a.value);
+      if (a.kind == ir::Arg::Kind::ValueList)
+        for (ir::ValueId v : a.values) release(v);
+    }
+  }
+  return peak;
+}
+
+void validate(const ir::Graph& joint, size_t num_fwd_outputs, const Options& o) {
+  if (!(o.memory_budget >= 0 && o.memory_budget <= 1))
+    fail("partition", "", "memory budget " + std::to_string(o.memory_budget) + " is outside [0, 1]",
+         "pass --budget between 0 (save only inputs) and 1 (runtime-optimal)");
+  const ir::Node* out = joint.outputNode();
+  if (!out || out->args.size() < num_fwd_outputs)
+    fail("partition", "", "the graph has fewer outputs than forward outputs", "partition a joint graph from capture");
+  bool has_tangent = false;
+  for (const ir::Node& n : joint.nodes) has_tangent = has_tangent || n.role == ir::InputRole::Tangent;
+  if (!has_tangent)
+    fail("partition", "", "the graph is forward-only (no tangents): there is no backward to partition",
+         "inputs that require grad make a joint graph; forward-only graphs are compiled whole");
+  std::unordered_set<std::string> names;
+  for (const ir::Node& n : joint.nodes) {
+    names.insert(n.name);
+    for (ir::ValueId v : n.outputs) names.insert(joint.value(v).name);
+  }
+  for (const auto& [name, kind] : o.overrides) {
+    if (!names.count(name))
+      fail("partition", name, "no node of the joint graph is named '" + name + "' (override " +
+                                  (kind == Override::MustSave ? "must-save" : "must-recompute") + ")",
+           "use a name from joint.txt, e.g. mm_1 or getitem_3");
+  }
+}
+
+}  // namespace
+
+namespace {
+
+/// Current rules: CSE never merges a value only the forward needs with one the backward needs (the partition key
+/// is "is an ancestor of a backward output").
+std::vector<int> ancestorOfBackwardOutput(const ir::Graph& g, size_t num_fwd_outputs) {
+  std::vector<int> key(g.nodes.size(), 0);
+  std::vector<ir::NodeId> stack;
+  const ir::Node* out = g.outputNode();
+  for (size_t k = num_fwd_outputs; out && k < out->args.size(); ++k)
+    if (out->args[k].kind == ir::Arg::Kind::Value) stack.push_back(g.value(out->args[k].value).producer);
+  while (!stack.empty()) {
+    ir::NodeId n = stack.back();
+    stack.pop_back();
+    if (key[n.v]) continue;
+    key[n.v] = 1;
+    for (const ir::Arg& a : g.node(n).args) {
+      if (a.kind == ir::Arg::Kind::Value && a.value.valid()) stack.push_back(g.value(a.value).producer);
+      if (a.kind == ir::Arg::Kind::ValueList)
+        for (ir::ValueId v : a.values)
+          if (v.valid()) stack.push_back(g.value(v).producer);
+    }
+  }
+  return key;
+}
+
+}  // namespace
+
+PartitionResult partitionJoint(const ir::Graph& input_joint, size_t num_fwd_outputs,
+                               const std::vector<size_t>& static_inputs, const Options& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  validate(input_joint, num_fwd_outputs, options);
+  ir::Graph joint = input_joint;
+  std::vector<std::pair<std::string, std::string>> merged;
+  if (options.partitioner == Partitioner::MinCut)
+    merged = ir::eliminateCommonSubexpressions(
+        joint, options.rules == Rules::Current ? ancestorOfBackwardOutput(joint, num_fwd_outputs) : std::vector<int>{});
+  JointView v(joint, num_fwd_outputs, static_inputs, options.rules);
+  detail::Choice choice = options.partitioner == Partitioner::Default ? detail::defaultPartition(v, options)
+                                                                      : detail::minCutPartition(v, options);
+  detail::Extracted e = detail::extractForwardBackward(v, choice.saved);
+
+  PartitionResult r;
+  r.options = options;
+  r.num_fwd_outputs = num_fwd_outputs;
+  r.notes = choice.notes;
+  if (!merged.empty())
+    r.notes.push_back("CSE merged " + std::to_string(merged.size()) + " repeated node(s) of the joint graph before "
+                      "the cut (e.g. " + merged.front().first + " into " + merged.front().second + ")");
+  const bool as_default = options.partitioner == Partitioner::Default || choice.used_default;
+
+  // Saved values.
+  for (int s : e.saved) {
+    const detail::Item& it = v.items[s];
+    SavedValue sv;
+    sv.name = it.name;
+    sv.bytes = v.bytes(s);
+    sv.kind = it.placeholder ? "graph_input" : v.aliasesInput(s) ? "view_of_graph_input" : "activation";
+    std::string op = it.placeholder ? it.name : joint.node(it.node).qualifiedOp();
+    if (detail::hasOverride(v, options, s, Override::MustSave)) sv.rule = Rule::OverrideMustSave;
+    else if (as_default) sv.rule = it.placeholder ? Rule::Input : Rule::DefaultSavesForward;
+    else if (it.placeholder) sv.rule = Rule::Input;
+    else if (choice.banned.count(s)) sv.rule = choice.banned.at(s);
+    else if (it.output >= 0) {  // a getitem: saved because its multi-output producer cannot be recomputed
+      int tuple = v.items[s].inputs.at(0);
+      sv.rule = choice.banned.count(tuple) ? choice.banned.at(tuple) : Rule::CheaperToSave;
+    } else sv.rule = Rule::CheaperToSave;
+    sv.reason = savedReason(sv.rule, op, sv.bytes);
+    if (sv.rule == Rule::Input && v.static_input[s] && options.rules == Rules::Current && !as_default)
+      sv.reason += "; a parameter, free to save since it lives anyway";
+    r.saved.push_back(std::move(sv));
+  }
+
+  // Node decisions.
+  std::unordered_set<std::string> in_fw, in_bw;
+  for (const ir::Node& n : e.forward.nodes)
+    if (n.kind == ir::NodeKind::Call) in_fw.insert(n.name);
+  for (const ir::Node& n : e.backward.nodes)
+    if (n.kind == ir::NodeKind::Call) in_bw.insert(n.name);
+  std::vector<int> first_item(joint.nodes.size(), -1);
+  for (size_t i = 0; i < v.items.size(); ++i)
+    if (first_item[v.items[i].node.v] < 0) first_item[v.items[i].node.v] = static_cast<int>(i);
+  for (const ir::Node& n : joint.nodes) {
+    if (n.kind == ir::NodeKind::Output) continue;
+    NodeDecision d;
+    d.name = n.name;
+    const int item = first_item[n.id.v];
+    if (n.kind == ir::NodeKind::Placeholder) {
+      d.placement = Placement::Input;
+      d.rule = n.role == ir::InputRole::Tangent ? Rule::Tangent : Rule::Input;
+      d.reason = n.role == ir::InputRole::Tangent ? "gradient of a forward output, an input of the backward"
+                                                   : "an input of the forward";
+      r.nodes.push_back(std::move(d));
+      continue;
+    }
+    d.op = n.qualifiedOp();
+    const bool f = in_fw.count(n.name) > 0, b = in_bw.count(n.name) > 0;
+    if (f && b) {
+      d.placement = Placement::Recomputed;
+      ++r.totals.recomputed_nodes;
+      if (item >= 0 && detail::hasOverride(v, options, item, Override::MustRecompute)) {
+        d.rule = Rule::OverrideMustRecompute;
+        d.reason = "must-recompute override: computed in the forward and again in the backward";
+      } else if (item >= 0 && choice.budget_recompute[item]) {
+        d.rule = Rule::Budget;
+        d.reason = "recomputed in the backward to keep saved activations within the memory budget";
+      } else {
+        d.rule = Rule::CheaperToRecompute;
+        d.reason = "computed in the forward and recomputed in the backward: cheaper than saving its output";
+      }
+    } else if (f) {
+      d.placement = Placement::Forward;
+      d.rule = Rule::ForwardOutput;
+      d.reason = "computed in the forward: the forward outputs or saved values need it";
+    } else if (b) {
+      d.placement = Placement::Backward;
+      bool closure = item >= 0 && v.tangents_closure[item];
+      d.rule = closure ? Rule::TangentClosure : Rule::BackwardOnly;
+      d.reason = closure ? "computed in the backward: it depends on the tangents"
+                         : n.prov.phase == ir::Phase::Forward
+                               ? "traced in the forward, but only the backward needs it: computed there"
+                               : "computed in the backward: only the backward needs it";
+      if (item >= 0 && choice.budget_recompute[item] && !closure) {
+        d.rule = Rule::Budget;
+        d.reason = "moved to the backward to keep saved activations within the memory budget";
+      }
+    } else {
+      d.placement = Placement::Unused;
+      d.rule = Rule::Unused;
+      d.reason = "in neither graph (nothing uses it)";
+    }
+    r.nodes.push_back(std::move(d));
+  }
+
+  for (const auto& [gone, kept] : merged) {
+    NodeDecision d;
+    d.name = gone;
+    d.placement = Placement::Unused;
+    d.rule = Rule::MergedByCse;
+    d.reason = "identical to " + kept + ": merged into it by CSE before the cut";
+    r.nodes.push_back(std::move(d));
+  }
+  for (const SavedValue& s : r.saved) {
+    r.totals.saved_bytes += s.bytes;
+    if (s.kind == "activation") r.totals.activation_bytes += s.bytes;
+  }
+  r.totals.saved_count = r.saved.size();
+  r.totals.forward_nodes = e.forward.numCalls();
+  r.totals.backward_nodes = e.backward.numCalls();
+  r.totals.backward_peak_bytes = backwardPeak(e.backward);
+  r.joint = std::move(joint);
+  r.forward = std::move(e.forward);
+  r.backward = std::move(e.backward);
+  r.totals.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+nlohmann::json partitionToJson(const PartitionResult& r) {
+  using json = nlohmann::json;
+  json saved = json::array();
+  for (const SavedValue& s : r.saved)
+    saved.push_back({{"name", s.name}, {"bytes", s.bytes}, {"kind", s.kind}, {"rule", ruleName(s.rule)}, {"reason", s.reason}});
+  json nodes = json::array();
+  for (const NodeDecision& d : r.nodes) {
+    json n = {{"name", d.name}, {"placement", placementName(d.placement)}, {"rule", ruleName(d.rule)}, {"reason", d.reason}};
+    if (!d.op.empty()) n["op"] = d.op;
+    nodes.push_back(std::move(n));
+  }
+  std::map<std::string, std::string> overrides;
+  for (const auto& [k, o] : r.options.overrides) overrides[k] = o == Override::MustSave ? "must_save" : "must_recompute";
+  return {{"format", "aotviz.partition"},
+          {"schema_version", 1},
+          {"partitioner", partitionerName(r.options.partitioner)},
+          {"rules", rulesName(r.options.rules)},
+          {"memory_budget", r.options.memory_budget},
+          {"overrides", overrides},
+          {"num_fwd_outputs", r.num_fwd_outputs},
+          {"totals",
+           {{"saved_bytes", r.totals.saved_bytes},
+            {"activation_bytes", r.totals.activation_bytes},
+            {"saved_count", r.totals.saved_count},
+            {"recomputed_nodes", r.totals.recomputed_nodes},
+            {"forward_nodes", r.totals.forward_nodes},
+            {"backward_nodes", r.totals.backward_nodes},
+            {"backward_peak_bytes_estimate", r.totals.backward_peak_bytes},
+            {"partition_ms", r.totals.seconds * 1e3}}},
+          {"saved", saved},
+          {"nodes", nodes},
+          {"notes", r.notes}};
+}
+
+}  // namespace aotviz::partition

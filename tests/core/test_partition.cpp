@@ -1,0 +1,265 @@
+// tests/core/test_partition.cpp — partitioners with today's PyTorch rules: PyTorch's own partitioner tests
+// (test_aotdispatch.py), reasons, overrides, the memory budget, and numerics of forward+backward vs the joint.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/capture/capture.h"
+#include "core/compile/interpreter.h"
+#include "core/models/zoo.h"
+#include "core/partition/partition.h"
+#include "core/util/diagnostic.h"
+#include "tests/core/capture_testing.h"
+
+namespace aotviz {
+namespace {
+
+using Tensors = std::vector<at::Tensor>;
+using testing::input;
+using partition::Options;
+using partition::Partitioner;
+
+size_t numInputs(const ir::Graph& g) { return g.placeholders().size(); }
+size_t numOutputs(const ir::Graph& g) { return g.outputNode()->args.size(); }
+std::set<std::string> savedNames(const partition::PartitionResult& r) {
+  std::set<std::string> s;
+  for (const auto& v : r.saved) s.insert(v.name);
+  return s;
+}
+
+partition::PartitionResult run(const capture::CaptureResult& cap, Options o, std::vector<size_t> params = {}) {
+  return partition::partitionJoint(cap.graph, cap.numForwardOutputs(), params, o);
+}
+
+Options mincut() { return Options{}; }
+Options defaultPartition() {
+  Options o;
+  o.partitioner = Partitioner::Default;
+  return o;
+}
+
+// test_min_cut_partitioner: x.cos().cos().cos() saves only the input and recomputes the chain.
+TEST(Partition, MinCutRecomputesACosChainFromTheInput) {
+  auto fn = [](const Tensors& in) { return Tensors{in[0].cos().cos().cos()}; };
+  auto cap = capture::captureGraph(fn, {input("x", at::randn({3}), true)});
+  auto r = run(cap, mincut());
+  EXPECT_EQ(numInputs(r.forward), 1u);
+  EXPECT_EQ(numOutputs(r.forward), 2u);
+  EXPECT_EQ(savedNames(r), (std::set<std::string>{"primals_1"}));
+  EXPECT_EQ(numInputs(r.backward), 2u);
+  EXPECT_EQ(numOutputs(r.backward), 1u);
+  EXPECT_EQ(r.totals.recomputed_nodes, 2u);  // cos, cos_1 (cos_2 is only a forward output)
+  // The default partitioner keeps eager's choice: every forward value the backward reads.
+  auto d = run(cap, defaultPartition());
+  EXPECT_EQ(savedNames(d), (std::set<std::string>{"primals_1", "cos", "cos_1"}));
+  EXPECT_EQ(d.totals.recomputed_nodes, 0u);
+  for (const auto& s : d.saved) EXPECT_EQ(s.rule, s.name == "primals_1" ? partition::Rule::Input
+                                                                         : partition::Rule::DefaultSavesForward);
+}
+
+// (a+b+c+d).cos().cos(): fw (4 in, 2 out), bw (2 in, 4 out): only the sum is saved.
+TEST(Partition, MinCutSavesOnlyTheSumOfFourInputs) {
+  auto fn = [](const Tensors& in) { return Tensors{(in[0] + in[1] + in[2] + in[3]).cos().cos()}; };
+  std::vector<capture::InputDesc> ins;
+  for (const char* n : {"a", "b", "c", "d"}) ins.push_back(input(n, at::randn({3}), true));
+  auto r = run(capture::captureGraph(fn, ins), mincut());
+  EXPECT_EQ(numInputs(r.forward), 4u);
+  EXPECT_EQ(numOutputs(r.forward), 2u);
+  EXPECT_EQ(numInputs(r.backward), 2u);
+  EXPECT_EQ(numOutputs(r.backward), 4u);
+  EXPECT_EQ(savedNames(r), (std::set<std::string>{"add_2"}));
+}
+
+// test_default_partitioner_getitem: layer_norm → fw (3 in, 6 out = 1 + 5 saved), bw (6 in, 3 out).
+TEST(Partition, DefaultPartitionOfLayerNormSavesItsGetitems) {
+  auto fn = [](const Tensors& in) { return Tensors{at::layer_norm(in[0], {10}, in[1], in[2])}; };
+  auto cap = capture::captureGraph(fn, {input("x", at::randn({4, 10}), true), input("w", at::randn({10}), true),
+                                        input("b", at::randn({10}), true)});
+  auto r = run(cap, defaultPartition());
+  EXPECT_EQ(numInputs(r.forward), 3u);
+  EXPECT_EQ(numOutputs(r.forward), 6u);
+  EXPECT_EQ(numInputs(r.backward), 6u);
+  EXPECT_EQ(numOutputs(r.backward), 3u);
+  EXPECT_TRUE(savedNames(r).count("getitem_1") && savedNames(r).count("getitem_2"));
+}
+
+TEST(Partition, EveryNodeHasADecisionAndSavedValuesHaveReasonsAndBytes) {
+  models::Model m = models::buildModel("mlp");
+  auto cap = capture::captureGraph(m.fn, m.inputs);
+  std::vector<size_t> params;
+  for (size_t i = 0; i < m.inputs.size(); ++i)
+    if (m.inputs[i].kind == capture::InputKind::Param) params.push_back(i);
+  auto r = run(cap, mincut(), params);
+  EXPECT_EQ(r.nodes.size(), cap.graph.nodes.size() - 1);  // all but the output node
+  std::map<std::string, partition::Rule> rule;
+  for (const auto& d : r.nodes) {
+    EXPECT_FALSE(d.reason.empty()) << d.name;
+    rule[d.name] = d.rule;
+  }
+  // Today's rules: parameters are free to save, so the transposed weights are recomputed from them.
+  EXPECT_EQ(rule["t_1"], partition::Rule::CheaperToRecompute);
+  EXPECT_EQ(rule["addmm"], partition::Rule::ForwardOutput);
+  EXPECT_EQ(rule["threshold_backward"], partition::Rule::TangentClosure);
+  int64_t bytes = 0;
+  for (const auto& s : r.saved) {
+    EXPECT_GT(s.bytes, 0) << s.name;
+    EXPECT_FALSE(s.reason.empty());
+    bytes += s.bytes;
+    if (s.name == "relu") {
+      EXPECT_EQ(s.bytes, 32 * 128 * 4);
+      EXPECT_EQ(s.kind, "activation");
+    }
+    if (s.name == "primals_7") {
+      EXPECT_EQ(s.kind, "graph_input");
+    }
+  }
+  EXPECT_EQ(r.totals.saved_bytes, bytes);
+  EXPECT_EQ(r.totals.activation_bytes, 2 * 32 * 128 * 4);
+  EXPECT_GT(r.totals.backward_peak_bytes, r.totals.activation_bytes);
+  auto j = partition::partitionToJson(r);
+  EXPECT_EQ(j["format"], "aotviz.partition");
+  EXPECT_EQ(j["totals"]["saved_bytes"], bytes);
+  EXPECT_EQ(j["saved"].size(), r.saved.size());
+}
+
+TEST(Partition, ComputeIntensiveOpsAreSavedNotRecomputed) {
+  auto fn = [](const Tensors& in) { return Tensors{at::mm(in[0], in[1]).relu().sum()}; };
+  auto r = run(capture::captureGraph(fn, {input("x", at::randn({4, 8}), true), input("w", at::randn({8, 8}), true)}),
+               mincut());
+  bool saw = false;
+  for (const auto& s : r.saved)
+    if (s.name == "mm") {
+      saw = true;
+      EXPECT_EQ(s.rule, partition::Rule::BannedComputeIntensive) << s.reason;
+    }
+  // relu of mm is cheaper to recompute from the saved mm than to save (it fuses with threshold_backward).
+  if (!saw) {
+    for (const auto& s : r.saved) ADD_FAILURE() << "saved " << s.name << ": " << s.reason;
+  }
+}
+
+TEST(Partition, OverridesForceSavingAndRecomputing) {
+  auto fn = [](const Tensors& in) { return Tensors{in[0].cos().cos().cos()}; };
+  auto cap = capture::captureGraph(fn, {input("x", at::randn({3}), true)});
+  Options o;
+  o.overrides["cos"] = partition::Override::MustSave;
+  auto r = run(cap, o);
+  EXPECT_TRUE(savedNames(r).count("cos"));
+  for (const auto& s : r.saved)
+    if (s.name == "cos") {
+      EXPECT_EQ(s.rule, partition::Rule::OverrideMustSave);
+    }
+
+  auto d = defaultPartition();
+  d.overrides["cos_1"] = partition::Override::MustRecompute;
+  auto r2 = run(cap, d);
+  EXPECT_FALSE(savedNames(r2).count("cos_1"));
+  for (const auto& n : r2.nodes)
+    if (n.name == "cos_1") {
+      EXPECT_EQ(n.rule, partition::Rule::OverrideMustRecompute);
+    }
+
+  Options bad;
+  bad.overrides["no_such_node"] = partition::Override::MustSave;
+  try {
+    run(cap, bad);
+    FAIL() << "expected an error";
+  } catch (const AotError& e) {
+    EXPECT_EQ(e.diagnostic().stage, "partition");
+    EXPECT_EQ(e.diagnostic().node, "no_such_node");
+  }
+}
+
+TEST(Partition, MemoryBudgetTradesSavedBytesForRecomputation) {
+  models::Model m = models::buildModel("attn_block");
+  auto cap = capture::captureGraph(m.fn, m.inputs);
+  std::vector<size_t> params;
+  for (size_t i = 0; i < m.inputs.size(); ++i)
+    if (m.inputs[i].kind == capture::InputKind::Param) params.push_back(i);
+  int64_t previous = -1;
+  size_t previous_recomputed = 0;
+  for (double budget : {1.0, 0.5, 0.1, 0.0}) {
+    Options o;
+    o.memory_budget = budget;
+    auto r = run(cap, o, params);
+    if (previous >= 0) {
+      EXPECT_LE(r.totals.activation_bytes, previous) << "budget " << budget;
+      EXPECT_GE(r.totals.recomputed_nodes, previous_recomputed) << "budget " << budget;
+    }
+    previous = r.totals.activation_bytes;
+    previous_recomputed = r.totals.recomputed_nodes;
+    if (budget == 0.0) {
+      EXPECT_EQ(r.totals.activation_bytes, 0);
+      for (const auto& s : r.saved) EXPECT_EQ(s.kind, "graph_input") << s.name;
+    }
+  }
+  Options bad;
+  bad.memory_budget = 1.5;
+  EXPECT_THROW(run(cap, bad, params), AotError);
+}
+
+TEST(Partition, ForwardOnlyGraphsAreRefusedClearly) {
+  auto fn = [](const Tensors& in) { return Tensors{in[0].cos()}; };
+  auto cap = capture::captureGraph(fn, {input("x", at::randn({3}), false)});
+  try {
+    run(cap, mincut());
+    FAIL();
+  } catch (const AotError& e) {
+    EXPECT_NE(std::string(e.what()).find("forward-only"), std::string::npos);
+  }
+}
+
+/// Forward graph then backward graph on the same inputs and tangents give the joint graph's outputs and grads.
+void expectForwardBackwardMatchJoint(const std::string& model, Options o) {
+  models::Model m = models::buildModel(model);
+  auto cap = capture::captureGraph(m.fn, m.inputs);
+  std::vector<size_t> params;
+  for (size_t i = 0; i < m.inputs.size(); ++i)
+    if (m.inputs[i].kind == capture::InputKind::Param) params.push_back(i);
+  auto r = run(cap, o, params);
+  at::manual_seed(3);
+  Tensors primals, tangents;
+  for (const auto& in : m.inputs) primals.push_back(in.example.clone());
+  for (const auto& n : cap.graph.nodes)
+    if (n.role == ir::InputRole::Tangent) tangents.push_back(at::randn(cap.graph.value(n.outputs[0]).meta.sizes));
+  Tensors joint_in = primals;
+  for (const auto& t : tangents) joint_in.push_back(t);
+  Tensors joint_in_copy;
+  for (const auto& t : joint_in) joint_in_copy.push_back(t.clone());
+  Tensors want = exec::Interpreter(cap.graph, at::kCPU).run(joint_in_copy);
+
+  Tensors fw_in;
+  for (const auto& t : primals) fw_in.push_back(t.clone());
+  Tensors fw_out = exec::Interpreter(r.forward, at::kCPU).run(fw_in);
+  ASSERT_EQ(fw_out.size(), r.num_fwd_outputs + r.saved.size());
+  Tensors bw_in(fw_out.begin() + static_cast<std::ptrdiff_t>(r.num_fwd_outputs), fw_out.end());
+  for (const auto& t : tangents) bw_in.push_back(t);
+  Tensors grads = exec::Interpreter(r.backward, at::kCPU).run(bw_in);
+  ASSERT_EQ(r.num_fwd_outputs + grads.size(), want.size());
+  for (size_t k = 0; k < want.size(); ++k) {
+    const at::Tensor& got = k < r.num_fwd_outputs ? fw_out[k] : grads[k - r.num_fwd_outputs];
+    ASSERT_EQ(got.defined(), want[k].defined()) << model << " output " << k;
+    if (got.defined()) {
+      EXPECT_TRUE(at::allclose(got, want[k], 1e-4, 1e-5)) << model << " output " << k << " max diff "
+                                                           << (got - want[k]).abs().max().item<double>();
+    }
+  }
+}
+
+TEST(Partition, ForwardThenBackwardEqualsTheJointOnEveryModel) {
+  for (const auto& info : models::modelList())
+    for (double budget : {1.0, 0.3, 0.0}) {
+      Options o;
+      o.memory_budget = budget;
+      SCOPED_TRACE(info.name + " mincut budget " + std::to_string(budget));
+      expectForwardBackwardMatchJoint(info.name, o);
+    }
+  for (const auto& info : models::modelList()) {
+    SCOPED_TRACE(info.name + " default");
+    expectForwardBackwardMatchJoint(info.name, defaultPartition());
+  }
+}
+
+}  // namespace
+}  // namespace aotviz
