@@ -108,6 +108,36 @@ TEST(Cli, CompileTorchScriptModuleWithItsInputSpec) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Cli, CompilePartitionsAndWritesForwardBackwardAndDecisions) {
+  auto dir = tempDir("part");
+  Result r = run("compile mlp --partitioner mincut --budget 0.5 --must-recompute relu --out " + dir.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  EXPECT_EQ(j["partition"]["partitioner"], "mincut");
+  for (const char* f : {"forward.json", "forward.txt", "backward.json", "backward.txt", "partition.json"})
+    EXPECT_TRUE(std::filesystem::exists(dir / f)) << f;
+  auto p = nlohmann::json::parse(slurp(dir / "partition.json"));
+  EXPECT_EQ(p["memory_budget"], 0.5);
+  EXPECT_EQ(p["overrides"]["relu"], "must_recompute");
+  EXPECT_GT(p["saved"].size(), 0u);
+  for (const auto& s : p["saved"]) {
+    EXPECT_GT(s["bytes"].get<int64_t>(), 0);
+    EXPECT_FALSE(s["reason"].get<std::string>().empty());
+  }
+  bool relu_recomputed = false;
+  for (const auto& n : p["nodes"])
+    if (n["name"] == "relu") relu_recomputed = n["placement"] == "recomputed" && n["rule"] == "override_must_recompute";
+  EXPECT_TRUE(relu_recomputed) << p["nodes"].dump();
+  EXPECT_NE(slurp(dir / "backward.txt").find("tangents_1"), std::string::npos);
+
+  Result bad = run("compile mlp --budget 2 --out " + dir.string());
+  EXPECT_NE(bad.code, 0);
+  Result unknown = run("compile mlp --must-save nope --out " + dir.string());
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_NE(unknown.out.find("[partition] nope"), std::string::npos) << unknown.out;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, UnknownModelSaysWhichExist) {
   Result r = run("compile no_such_model --out " + tempDir("unknown").string());
   EXPECT_EQ(r.code, 1);

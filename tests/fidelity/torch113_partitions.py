@@ -7,10 +7,12 @@ fidelity test (tests/core/test_partition_fidelity.cpp) compares its own partitio
 """
 import argparse
 import collections
+import copy
 import json
 import math
 import os
 import sys
+import time
 import warnings
 
 import torch
@@ -91,8 +93,10 @@ def size_of(node):
 
 
 class Recorder:
-    def __init__(self, partition_fn):
+    def __init__(self, partition_fn, time_reps=0):
         self.partition_fn = partition_fn
+        self.time_reps = time_reps
+        self.partition_ms = None
         self.joint_ops = None
         self.num_fwd_outputs = None
         self.fw = self.bw = None
@@ -101,6 +105,15 @@ class Recorder:
         ops = collections.Counter(op_name(n) for n in joint.graph.nodes if n.op == "call_function")
         self.joint_ops = dict(ops)
         self.num_fwd_outputs = joint._out_spec.children_specs[0].num_leaves
+        if self.time_reps:
+            times = []
+            for _ in range(self.time_reps):
+                copy_ = copy.deepcopy(joint)  # min-cut runs DCE + CSE in place
+                t0 = time.perf_counter()
+                self.partition_fn(copy_, joint_inputs)
+                times.append((time.perf_counter() - t0) * 1e3)
+            times.sort()
+            self.partition_ms = {"median": times[len(times) // 2], "min": times[0], "max": times[-1]}
         return self.partition_fn(joint, joint_inputs)
 
     def fw_compiler(self, gm, _):
@@ -133,12 +146,13 @@ class Recorder:
             "saved": sorted(n.name for n in saved),
             "saved_resolved": sorted(resolve(n) for n in saved),
             "saved_bytes": sum(size_of(n) for n in saved),
+            "partition_ms": self.partition_ms,
         }
 
 
-def run(name, partitioner, graphs_dir):
+def run(name, partitioner, graphs_dir, time_reps):
     torch.manual_seed(0)
-    rec = Recorder(PARTITIONERS[partitioner])
+    rec = Recorder(PARTITIONERS[partitioner], time_reps)
     if name == "mutation_fn":
         a = torch.randn(16, 16)
         b = torch.randn(16, 16).requires_grad_(True)
@@ -164,10 +178,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--graphs", help="also write each forward/backward graph's code to this directory")
     ap.add_argument("--models", default="mlp,mlp_gelu_ln,cnn,attn_block,mutation_fn,deep_mlp")
+    ap.add_argument("--time", type=int, default=0, help="time each partitioner call this many times (median ms)")
     args = ap.parse_args()
     result = {"torch": torch.__version__, "models": {}}
     for name in args.models.split(","):
-        result["models"][name] = {p: run(name, p, args.graphs) for p in PARTITIONERS}
+        result["models"][name] = {p: run(name, p, args.graphs, args.time) for p in PARTITIONERS}
     json.dump(result, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
 

@@ -1,0 +1,61 @@
+// tests/bench/bench_partition.cpp — partition time: aotviz's partitioners vs PyTorch 1.13's Python partitioners
+// (functorch default_partition / min_cut_rematerialization_partition, run by tests/fidelity/torch113_partitions.py
+// in the same run) on the six peer models. Both use 1.13's rules, so they make the same decisions (the fidelity
+// test checks it). Prints medians and the ratio; run by hand (README, Performance).
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/capture/capture.h"
+#include "core/models/zoo.h"
+#include "core/partition/partition.h"
+
+using namespace aotviz;
+
+int main(int argc, char** argv) {
+  const int reps = argc > 1 ? std::max(1, std::atoi(argv[1])) : 15;
+  std::string cmd = "OMP_NUM_THREADS=1 /usr/bin/python3 " AOTVIZ_SOURCE_DIR "/tests/fidelity/torch113_partitions.py --time " +
+                    std::to_string(reps);
+  std::fprintf(stderr, "running PyTorch 1.13's partitioners (%d timed calls each)...\n", reps);
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while (p && (n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  if (!p || pclose(p) != 0) {
+    std::fprintf(stderr, "cannot run PyTorch 1.13 (apt-get install python3-torch python3-networkx)\n");
+    return 1;
+  }
+  nlohmann::json py = nlohmann::json::parse(out);
+  std::printf("| model | partitioner | joint ops | aotviz ms median (min-max) | PyTorch 1.13 ms median | speed-up |\n");
+  std::printf("|---|---|---|---|---|---|\n");
+  for (const char* model : {"mlp", "mlp_gelu_ln", "cnn", "attn_block", "mutation_fn", "deep_mlp"}) {
+    models::Model m = models::buildModel(model, 0);
+    auto cap = capture::captureGraph(m.fn, m.inputs);
+    std::vector<size_t> params;
+    for (size_t i = 0; i < m.inputs.size(); ++i)
+      if (m.inputs[i].kind == capture::InputKind::Param) params.push_back(i);
+    for (const char* part : {"default", "mincut"}) {
+      partition::Options o;
+      o.partitioner = partition::parsePartitioner(part);
+      o.rules = partition::Rules::Torch113;
+      for (int i = 0; i < 3; ++i) partition::partitionJoint(cap.graph, cap.numForwardOutputs(), params, o);
+      std::vector<double> ms;
+      for (int i = 0; i < reps; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        partition::partitionJoint(cap.graph, cap.numForwardOutputs(), params, o);
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      }
+      std::sort(ms.begin(), ms.end());
+      double ours = ms[ms.size() / 2];
+      double theirs = py["models"][model][part]["partition_ms"]["median"].get<double>();
+      std::printf("| %s | %s | %zu | %.3f (%.3f-%.3f) | %.2f | %.0fx |\n", model, part, cap.graph.numCalls(), ours,
+                  ms.front(), ms.back(), theirs, theirs / ours);
+    }
+  }
+  return 0;
+}
