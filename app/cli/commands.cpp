@@ -77,9 +77,7 @@ int runCompile(const CompileOptions& o) {
   std::vector<std::string> files{prefix + ".json", prefix + ".txt"};
   std::optional<partition::PartitionResult> part;
   if (r.is_joint && want_partition) {
-    std::vector<size_t> params;
-    for (size_t i = 0; i < m.inputs.size(); ++i)
-      if (m.inputs[i].kind == capture::InputKind::Param) params.push_back(i);
+    std::vector<size_t> params = models::parameterIndices(m);
     part = partition::partitionJoint(r.graph, r.numForwardOutputs(), params, partition_opts);
     writeGraph("forward", part->forward);
     writeGraph("backward", part->backward);

@@ -311,6 +311,13 @@ bool hasModel(const std::string& name) {
   return false;
 }
 
+std::vector<size_t> parameterIndices(const Model& m) {
+  std::vector<size_t> r;
+  for (size_t i = 0; i < m.inputs.size(); ++i)
+    if (m.inputs[i].kind == capture::InputKind::Param) r.push_back(i);
+  return r;
+}
+
 Model buildModel(const std::string& name, uint64_t seed) {
   for (const auto& e : registry())
     if (e.info.name == name) {

@@ -18,6 +18,9 @@ struct Model {
   capture::TracedFn fn;
 };
 
+/// Indices of a model's parameters among its inputs (the partitioners' static-lifetime inputs).
+std::vector<size_t> parameterIndices(const Model& m);
+
 struct ModelInfo {
   std::string name;
   std::string description;

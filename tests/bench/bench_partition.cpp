@@ -36,9 +36,7 @@ int main(int argc, char** argv) {
   for (const char* model : {"mlp", "mlp_gelu_ln", "cnn", "attn_block", "mutation_fn", "deep_mlp"}) {
     models::Model m = models::buildModel(model, 0);
     auto cap = capture::captureGraph(m.fn, m.inputs);
-    std::vector<size_t> params;
-    for (size_t i = 0; i < m.inputs.size(); ++i)
-      if (m.inputs[i].kind == capture::InputKind::Param) params.push_back(i);
+    std::vector<size_t> params = models::parameterIndices(m);
     for (const char* part : {"default", "mincut"}) {
       partition::Options o;
       o.partitioner = partition::parsePartitioner(part);

@@ -87,9 +87,7 @@ TEST(Partition, DefaultPartitionOfLayerNormSavesItsGetitems) {
 TEST(Partition, EveryNodeHasADecisionAndSavedValuesHaveReasonsAndBytes) {
   models::Model m = models::buildModel("mlp");
   auto cap = capture::captureGraph(m.fn, m.inputs);
-  std::vector<size_t> params;
-  for (size_t i = 0; i < m.inputs.size(); ++i)
-    if (m.inputs[i].kind == capture::InputKind::Param) params.push_back(i);
+  std::vector<size_t> params = models::parameterIndices(m);
   auto r = run(cap, mincut(), params);
   EXPECT_EQ(r.nodes.size(), cap.graph.nodes.size() - 1);  // all but the output node
   std::map<std::string, partition::Rule> rule;
@@ -174,9 +172,7 @@ TEST(Partition, OverridesForceSavingAndRecomputing) {
 TEST(Partition, MemoryBudgetTradesSavedBytesForRecomputation) {
   models::Model m = models::buildModel("attn_block");
   auto cap = capture::captureGraph(m.fn, m.inputs);
-  std::vector<size_t> params;
-  for (size_t i = 0; i < m.inputs.size(); ++i)
-    if (m.inputs[i].kind == capture::InputKind::Param) params.push_back(i);
+  std::vector<size_t> params = models::parameterIndices(m);
   int64_t previous = -1;
   size_t previous_recomputed = 0;
   for (double budget : {1.0, 0.5, 0.1, 0.0}) {
@@ -214,9 +210,7 @@ TEST(Partition, ForwardOnlyGraphsAreRefusedClearly) {
 void expectForwardBackwardMatchJoint(const std::string& model, Options o) {
   models::Model m = models::buildModel(model);
   auto cap = capture::captureGraph(m.fn, m.inputs);
-  std::vector<size_t> params;
-  for (size_t i = 0; i < m.inputs.size(); ++i)
-    if (m.inputs[i].kind == capture::InputKind::Param) params.push_back(i);
+  std::vector<size_t> params = models::parameterIndices(m);
   auto r = run(cap, o, params);
   at::manual_seed(3);
   Tensors primals, tangents;

@@ -140,9 +140,7 @@ TEST_P(PartitionFidelity, MatchesPyTorch113) {
   const std::string model = GetParam();
   models::Model m = models::buildModel(model, 0);
   capture::CaptureResult cap = capture::captureGraph(m.fn, m.inputs);
-  std::vector<size_t> params;
-  for (size_t i = 0; i < m.inputs.size(); ++i)
-    if (m.inputs[i].kind == capture::InputKind::Param) params.push_back(i);
+  std::vector<size_t> params = models::parameterIndices(m);
   for (const std::string part : {"default", "mincut"}) {
     const auto& theirs = py->at("models").at(model).at(part);
     expectSame(model, part, "joint_ops", diff(ourOps(cap.graph), pytorchOps(theirs.at("joint_ops"))));
