@@ -61,12 +61,11 @@ InputSpec parseInputSpec(const std::string& text, const std::string& origin) {
       bad(origin, p + ".name", "must be a non-empty string");
     e.name = x["name"].get<std::string>();
     if (seen.count(e.name)) bad(origin, p + ".name", "repeats the input name '" + e.name + "'");
-    for (const auto& [key, value] : x.items()) {
-      static const char* known[] = {"name", "shape", "dtype", "init", "low", "high", "requires_grad", "same_as"};
-      if (std::find(std::begin(known), std::end(known), key) == std::end(known))
-        bad(origin, p + "." + key, "is not a known field (name, shape, dtype, init, low, high, requires_grad, same_as)");
-      (void)value;
-    }
+    static const char* known[] = {"name", "shape", "dtype", "init", "low", "high", "requires_grad", "same_as"};
+    for (auto field = x.begin(); field != x.end(); ++field)
+      if (std::find(std::begin(known), std::end(known), field.key()) == std::end(known))
+        bad(origin, p + "." + field.key(),
+            "is not a known field (name, shape, dtype, init, low, high, requires_grad, same_as)");
     if (x.contains("same_as")) {
       if (!x["same_as"].is_string()) bad(origin, p + ".same_as", "must be a string");
       e.same_as = x["same_as"].get<std::string>();

@@ -218,7 +218,6 @@ void flattenOutput(const c10::IValue& v, const std::string& where, std::vector<a
 struct ScriptModel {
   jit::Module module;
   std::vector<std::string> slots;  // parameters then buffers, as the Model's first inputs
-  size_t num_user = 0;
   std::unique_ptr<jit::Code> code;
   std::mutex mu;  // a run swaps the module's slots
 
@@ -303,7 +302,6 @@ Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_
     m.inputs.push_back({b.name, capture::InputKind::Buffer, b.value.detach(), false});
   }
   std::vector<capture::InputDesc> user = makeInputs(spec, seed ? seed : spec.seed);
-  sm->num_user = user.size();
   m.inputs.insert(m.inputs.end(), user.begin(), user.end());
   m.fn = [sm](const std::vector<at::Tensor>& flat) { return sm->run(flat); };
   return m;
