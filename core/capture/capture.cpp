@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "core/compat/torch_compat.h"
 #include "core/ir/dce.h"
@@ -31,77 +32,20 @@ namespace {
 
 constexpr const char* kStage = "capture";
 
-ir::TensorMeta placeholderMeta(const at::Tensor& example, const CaptureOptions& opts, bool requires_grad) {
-  ir::TensorMeta m;
-  m.sizes = example.sizes().vec();
-  m.strides = example.strides().vec();
-  m.storage_offset = 0;
-  m.dtype = example.scalar_type();
-  m.device = opts.target_device;
-  m.requires_grad = requires_grad;
-  return m;
-}
-
-/// The inner tensor of a placeholder: meta with the example's layout (fake) or a private copy (real).
-at::Tensor placeholderInner(const at::Tensor& example, TraceMode mode) {
-  if (mode == TraceMode::Fake)
-    return at::empty_strided(example.sizes(), example.strides(), example.options().device(at::kMeta));
-  at::Tensor copy = at::empty_strided(example.sizes(), example.strides(), example.options().device(at::kCPU));
-  copy.copy_(example);
-  return copy;
-}
-
-/// Current trace value of a (possibly functional) tensor, after syncing pending view updates.
-ir::ValueId traceValueOf(const at::Tensor& t, const std::string& what) {
-  at::Tensor inner = t;
-  if (fz::isFunctionalTensor(t)) {
-    fz::sync(t);
-    inner = fz::from_functional_tensor(t);
-  }
-  auto* tr = asTrace(inner);
-  if (!tr)
-    fail(kStage, "", what + " was not computed by traced operations (it is a " + t.device().str() + " tensor)",
-         "return tensors computed from the inputs; create constants with an input's options (x.options())");
-  return tr->value();
-}
-
-bool isViewNode(const ir::Node& n) {
-  if (n.kind != ir::NodeKind::Call) return false;
-  const ir::SchemaInfo* s = ir::lookupSchema(n.op, n.overload);
-  if (!s) return false;
-  const auto& rets = s->handle.schema().returns();
-  return rets.size() == 1 && rets[0].alias_info() && !rets[0].alias_info()->isWrite();
-}
-
-/// True when `v` is reached from `base` through view ops only (a metadata-only mutation, e.g. t_()).
-bool reachedThroughViews(const ir::Graph& g, ir::ValueId v, ir::ValueId base) {
-  while (v != base) {
-    const ir::Node& n = g.node(g.value(v).producer);
-    if (!isViewNode(n) || n.args.empty() || n.args[0].kind != ir::Arg::Kind::Value) return false;
-    v = n.args[0].value;
-  }
-  return true;
-}
-
-const c10::StorageImpl* storageOf(const at::Tensor& t) {
-  if (!t.defined() || !t.unsafeGetTensorImpl()->has_storage()) return nullptr;
-  return t.unsafeGetTensorImpl()->storage().unsafeGetStorageImpl();
-}
-
 void validateInputs(const std::vector<InputDesc>& inputs) {
   for (size_t i = 0; i < inputs.size(); ++i) {
     const InputDesc& in = inputs[i];
     std::string who = "input " + std::to_string(i) + (in.name.empty() ? "" : " ('" + in.name + "')");
-    if (!in.example.defined()) fail(kStage, "", who + " has no example tensor", "give every input an example tensor");
+    if (!in.example.defined()) fail("inputs", "", who + " has no example tensor", "give every input an example tensor");
     if (in.example.is_sparse() || in.example.is_mkldnn() || in.example.is_quantized())
-      fail(kStage, "", who + " has layout " + c10::str(in.example.layout()) + ", which capture does not support",
+      fail("inputs", "", who + " has layout " + c10::str(in.example.layout()) + ", which capture does not support",
            "pass a dense (strided) tensor");
     if (in.example.is_complex())
-      fail(kStage, "", who + " has complex dtype " + std::string(c10::toString(in.example.scalar_type())) +
+      fail("inputs", "", who + " has complex dtype " + std::string(c10::toString(in.example.scalar_type())) +
                            ", which capture does not support yet",
            "use a real dtype");
     if (in.requires_grad && !c10::isFloatingType(in.example.scalar_type()))
-      fail(kStage, "", who + " requires grad but has dtype " + ir::dtypeName(in.example.scalar_type()),
+      fail("inputs", "", who + " requires grad but has dtype " + ir::dtypeName(in.example.scalar_type()),
            "only floating-point inputs can require grad");
   }
 }
@@ -193,13 +137,11 @@ class BackwardObserver {
   at::CallbackHandle handle_;
 };
 
-}  // namespace
 
-CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inputs, const CaptureOptions& opts) {
-  auto t0 = std::chrono::steady_clock::now();
-  validateInputs(inputs);
-  installTraceBackend();
-
+/// Traces the joint (or, when `is_joint` is false, the forward-only) graph of `fn` on `inputs`, whose metadata is
+/// `m`: AOTAutograd's fn_prepped_for_autograd + create_joint + create_functionalized_fn (spec §3.1).
+CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& inputs, const meta::ViewAndMutationMeta& m,
+                         bool is_joint, const CaptureOptions& opts) {
   TraceContext ctx;
   ctx.mode = opts.mode;
   ctx.inner_device = opts.mode == TraceMode::Fake ? c10::Device(c10::DeviceType::Meta) : c10::Device(c10::DeviceType::CPU);
@@ -207,116 +149,103 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
   ActiveTraceGuard active(&ctx);
   ctx.markScope();
   fz::FunctionalizationReapplyViewsGuard reapply_views(true);
-  c10::AutoGradMode grad_enabled(true);
+  c10::AutoGradMode grad_mode(opts.grad_enabled);
 
   CaptureResult r;
+  r.is_joint = is_joint;
   r.num_primals = inputs.size();
 
   // 1. Placeholders, wrapped for functionalization; primals that require grad become autograd leaves.
-  std::vector<ir::ValueId> placeholder_values;
+  std::vector<TracedPlaceholder> ph;
   std::vector<at::Tensor> primals;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const InputDesc& in = inputs[i];
-    ir::Provenance prov{"", "", kStage, ir::Phase::Forward, ""};
-    ir::ValueId v;
-    {
-      std::lock_guard<std::recursive_mutex> lock(ctx.mu);
-      v = ctx.graph.addPlaceholder("primals_" + std::to_string(i + 1), ir::InputRole::Primal,
-                                   placeholderMeta(in.example, opts, in.requires_grad), prov);
-    }
-    placeholder_values.push_back(v);
-    at::Tensor f = fz::to_functional_tensor(makeTrace(placeholderInner(in.example, opts.mode), &ctx, v));
-    if (in.requires_grad) f.requires_grad_(true);
-    primals.push_back(f);
+    ph.push_back(addTracedPlaceholder(ctx, "primals_" + std::to_string(i + 1), ir::InputRole::Primal,
+                                      inputs[i].example, inputs[i].requires_grad, ir::Phase::Forward));
+    primals.push_back(ph.back().functional);
   }
 
-  // 2. The forward, with Functionalize in the TLS include set so factory outputs are functional too.
+  // 2. The forward, with Functionalize in the TLS include set so factory outputs are functional too. Inputs mutated
+  //    outside the graph are first replaced by fresh tensors (maybe_to_fresh_input) so that autograd differentiates
+  //    with respect to the value before the mutation: a clone when the data is mutated and grad is required, a view
+  //    when only metadata is.
+  const std::vector<size_t> runtime_mutated = m.mutatedInpRuntimeIndices();
+  std::vector<at::Tensor> args = primals;
   std::vector<at::Tensor> outs;
   try {
     compat::TlsKeySetGuard functionalize(c10::DispatchKeySet(c10::DispatchKey::Functionalize), {});
-    outs = fn(primals);
+    if (is_joint)
+      for (size_t i : runtime_mutated) {
+        const meta::InputAliasInfo& info = m.input_info[i];
+        if (info.requires_grad && info.mutates_data) args[i] = primals[i].clone();
+        else if (info.mutates_metadata) args[i] = primals[i].view(primals[i].sizes());
+      }
+    outs = fn(args);
   } catch (const AotError&) {
     throw;
   } catch (const c10::Error& e) {
-    fail(kStage, "", "the model's forward raised an error while being traced: " + errorText(e),
-         forwardErrorHint(errorText(e)));
+    failModelError(kStage, errorText(e));
   } catch (const std::exception& e) {
-    fail(kStage, "", std::string("the model's forward raised an error while being traced: ") + e.what(),
-         forwardErrorHint(e.what()));
+    failModelError(kStage, e.what());
   }
+  if (c10::GradMode::is_enabled() != opts.grad_enabled) c10::GradMode::set_enabled(opts.grad_enabled);
+  if (outs.size() != m.output_info.size())
+    internalError("the model returned " + std::to_string(outs.size()) + " outputs, but " +
+                  std::to_string(m.output_info.size()) + " in the metadata run");
   r.num_user_outputs = outs.size();
+  r.mutated_inputs = runtime_mutated;
 
-  // 3. Input mutations (see libtorch_capture.md §2: an input is mutated when its current value is not the
-  //    placeholder; metadata-only when the new value is a chain of views of the placeholder).
-  std::vector<ir::ValueId> mutated_values;
-  r.input_mutations.assign(inputs.size(), MutationKind::None);
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    ir::ValueId now = traceValueOf(primals[i], "input " + std::to_string(i));
-    if (now == placeholder_values[i]) continue;
-    r.input_mutations[i] =
-        reachedThroughViews(ctx.graph, now, placeholder_values[i]) ? MutationKind::MetadataOnly : MutationKind::Data;
-    r.mutated_inputs.push_back(i);
-    mutated_values.push_back(now);
-  }
-
-  // 4. User outputs: their values, aliasing of inputs (same functional storage), requires_grad.
-  std::vector<ir::Arg> user_out_args;
-  for (size_t k = 0; k < outs.size(); ++k) {
-    const at::Tensor& o = outs[k];
-    if (!o.defined()) {
-      user_out_args.push_back(ir::Arg::none());
-      r.output_aliases_input.push_back(-1);
-      r.output_requires_grad.push_back(false);
-      continue;
-    }
-    user_out_args.push_back(ir::Arg::ofValue(traceValueOf(o, "output " + std::to_string(k))));
-    int alias = -1;
-    for (size_t i = 0; i < primals.size() && alias < 0; ++i)
-      if (storageOf(o) && storageOf(o) == storageOf(primals[i])) alias = static_cast<int>(i);
-    r.output_aliases_input.push_back(alias);
-    r.output_requires_grad.push_back(o.requires_grad());
-  }
-
-  // 5. Joint or inference (AOTAutograd's needs_autograd, §3.0): some output requires grad and is not just an
-  //    alias of an input.
-  bool needs_grad = false;
-  for (size_t k = 0; k < outs.size(); ++k)
-    needs_grad = needs_grad || (r.output_requires_grad[k] && r.output_aliases_input[k] < 0);
-  r.is_joint = needs_grad && !opts.force_inference;
+  // 3. Forward outputs: [mutated inputs (out of graph), user outputs, intermediate bases (joint only)].
+  std::vector<at::Tensor> fw_outs;
+  for (size_t i : runtime_mutated) fw_outs.push_back(args[i]);
+  fw_outs.insert(fw_outs.end(), outs.begin(), outs.end());
+  if (is_joint)
+    for (size_t k = 0; k < outs.size(); ++k)
+      if (m.output_info[k].output_type == meta::OutputType::AliasOfIntermediateSaveAsOutput)
+        fw_outs.push_back(at::Tensor(outs[k]._base()));
+  r.num_intermediate_bases = fw_outs.size() - runtime_mutated.size() - outs.size();
+  std::vector<ir::Arg> fw_out_args;
+  for (size_t k = 0; k < fw_outs.size(); ++k)
+    fw_out_args.push_back(fw_outs[k].defined()
+                              ? ir::Arg::ofValue(traceValueOf(fw_outs[k], "forward output " + std::to_string(k), kStage))
+                              : ir::Arg::none());
 
   std::vector<ir::Arg> grad_args;
-  if (r.is_joint) {
-    // 6. Traced tangents, one per differentiable user output, contiguous like the output.
+  if (is_joint) {
+    // 4. Traced tangents, per the tangent mask, contiguous like their output.
+    const std::vector<bool> mask = m.tangentMask();
+    if (mask.size() != fw_outs.size()) internalError("tangent mask and forward outputs differ in length");
     std::vector<at::Tensor> diff_outs, tangents;
-    for (size_t k = 0; k < outs.size(); ++k) {
-      bool has_tangent = r.output_requires_grad[k] && r.output_aliases_input[k] < 0;
-      r.output_has_tangent.push_back(has_tangent);
-      if (!has_tangent) continue;
-      const at::Tensor& o = outs[k];
-      ir::TensorMeta m;
-      m.sizes = o.sizes().vec();
-      m.strides.assign(m.sizes.size(), 1);  // contiguous
-      for (size_t d = m.sizes.size(); d-- > 1;) m.strides[d - 1] = m.strides[d] * std::max<int64_t>(m.sizes[d], 1);
-      m.dtype = o.scalar_type();
-      m.device = opts.target_device;
+    for (size_t k = 0; k < fw_outs.size(); ++k) {
+      if (!mask[k]) continue;
+      const at::Tensor& o = fw_outs[k];
+      ir::TensorMeta tm;
+      tm.sizes = o.sizes().vec();
+      tm.strides.assign(tm.sizes.size(), 1);  // contiguous
+      for (size_t d = tm.sizes.size(); d-- > 1;) tm.strides[d - 1] = tm.strides[d] * std::max<int64_t>(tm.sizes[d], 1);
+      tm.dtype = o.scalar_type();
+      tm.device = opts.target_device;
       ir::ValueId v;
       {
         std::lock_guard<std::recursive_mutex> lock(ctx.mu);
-        v = ctx.graph.addPlaceholder("tangents_" + std::to_string(tangents.size() + 1), ir::InputRole::Tangent, m,
+        v = ctx.graph.addPlaceholder("tangents_" + std::to_string(r.num_tangents + 1), ir::InputRole::Tangent, tm,
                                      ir::Provenance{"", "", kStage, ir::Phase::Backward, ""});
       }
+      ++r.num_tangents;
       // Real tangents are ones: uninitialized memory can hold denormals that slow capture ~5x (§4).
       at::Tensor inner = opts.mode == TraceMode::Fake ? at::empty(o.sizes(), o.options().device(at::kMeta))
                                                       : at::ones(o.sizes(), o.options().device(at::kCPU));
+      if (!o.requires_grad()) continue;  // a tangent nobody differentiates against still is an input
       diff_outs.push_back(o);
       tangents.push_back(fz::to_functional_tensor(makeTrace(inner, &ctx, v)));
     }
-    r.num_tangents = tangents.size();
+    const size_t user_begin = runtime_mutated.size();
+    r.output_has_tangent.assign(mask.begin() + static_cast<std::ptrdiff_t>(user_begin),
+                                mask.begin() + static_cast<std::ptrdiff_t>(user_begin + outs.size()));
     std::vector<at::Tensor> grad_inputs;
     for (size_t i = 0; i < inputs.size(); ++i)
       if (inputs[i].requires_grad) grad_inputs.push_back(primals[i]);
 
-    // 7. Backward through the real autograd engine. Note [Backward on the device thread]: trace tensors report
+    // 5. Backward through the real autograd engine. Note [Backward on the device thread]: trace tensors report
     //    privateuseone:0, so the engine runs backward on its device thread; the graph pointer reaches it through
     //    ThreadLocalDebugInfo. Note [One root for backward] explains TangentRoot; BackwardObserver attributes each
     //    backward node to its autograd node (Note [Backward provenance]).
@@ -325,16 +254,18 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
       ctx.phase = ir::Phase::Backward;
       ctx.scope_stack.clear();
     }
-    std::vector<at::Tensor> grads;
-    try {
-      compat::TlsKeySetGuard functionalize(c10::DispatchKeySet(c10::DispatchKey::Functionalize), {});
-      BackwardObserver observer;
-      grads = runBackward(diff_outs, tangents, grad_inputs);
-    } catch (const AotError&) {
-      throw;
-    } catch (const c10::Error& e) {
-      fail(kStage, "", "backward failed while being traced: " + errorText(e),
-           "check that the model's backward works eagerly for these inputs");
+    std::vector<at::Tensor> grads(grad_inputs.size());
+    if (!diff_outs.empty() && !grad_inputs.empty()) {
+      try {
+        compat::TlsKeySetGuard functionalize(c10::DispatchKeySet(c10::DispatchKey::Functionalize), {});
+        BackwardObserver observer;
+        grads = runBackward(diff_outs, tangents, grad_inputs);
+      } catch (const AotError&) {
+        throw;
+      } catch (const c10::Error& e) {
+        fail(kStage, "", "backward failed while being traced: " + errorText(e),
+             "check that the model's backward works eagerly for these inputs");
+      }
     }
     size_t g = 0;
     for (size_t i = 0; i < inputs.size(); ++i) {
@@ -343,19 +274,43 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
         continue;
       }
       const at::Tensor& gi = grads.at(g++);
-      grad_args.push_back(gi.defined() ? ir::Arg::ofValue(traceValueOf(gi, "gradient " + std::to_string(i)))
+      grad_args.push_back(gi.defined() ? ir::Arg::ofValue(traceValueOf(gi, "gradient " + std::to_string(i), kStage))
                                        : ir::Arg::none());
     }
   } else {
     r.output_has_tangent.assign(outs.size(), false);
   }
 
-  // 8. Outputs in AOTAutograd's order, placeholders first, FX names, DCE.
+  // 6. Mutations kept in the graph: copy_ into the primal at the end of the graph, part of the forward
+  //    (apply_in_graph_mutations; PyTorch tags them must_be_in_forward).
+  std::map<size_t, ir::ValueId> copied;
+  {
+    std::lock_guard<std::recursive_mutex> lock(ctx.mu);
+    ctx.phase = ir::Phase::Forward;
+    ctx.scope_stack.clear();
+  }
+  for (size_t i : m.mutatedGraphHandledIndices()) {
+    if (!m.input_info[i].mutates_data) continue;
+    if (traceValueOf(primals[i], "input " + std::to_string(i), kStage) == ph[i].value) continue;
+    at::Tensor updated = fz::from_functional_tensor(primals[i]);
+    c10::NoGradGuard no_grad;
+    compat::TlsKeySetGuard plain({}, c10::DispatchKeySet(c10::DispatchKey::Functionalize),
+                                 c10::DispatchKeySet(c10::DispatchKey::Functionalize));
+    ph[i].trace.copy_(updated);
+    copied[i] = asTrace(ph[i].trace)->value();
+  }
+  // An output that is a mutated-in-graph input returns the copy_ (AOTAutograd returns the input placeholder).
+  for (size_t k = 0; k < outs.size(); ++k) {
+    const meta::OutputAliasInfo& o = m.output_info[k];
+    if (o.output_type != meta::OutputType::IsInput) continue;
+    auto c = copied.find(static_cast<size_t>(o.base_idx));
+    if (c != copied.end()) fw_out_args[runtime_mutated.size() + k] = ir::Arg::ofValue(c->second);
+  }
+
+  // 7. Outputs in AOTAutograd's order, placeholders first, FX names, DCE.
   std::lock_guard<std::recursive_mutex> lock(ctx.mu);
   ir::Graph& g = ctx.graph;
-  std::vector<ir::Arg> out_args;
-  for (ir::ValueId v : mutated_values) out_args.push_back(ir::Arg::ofValue(v));
-  out_args.insert(out_args.end(), user_out_args.begin(), user_out_args.end());
+  std::vector<ir::Arg> out_args = fw_out_args;
   out_args.insert(out_args.end(), grad_args.begin(), grad_args.end());
   g.setOutputs(std::move(out_args));
   std::stable_partition(g.nodes.begin(), g.nodes.end(),
@@ -379,6 +334,36 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
   r.graph = std::move(g);
   r.warnings = ctx.warnings;
   r.cpu_fallbacks = ctx.cpu_fallbacks;
+  return r;
+}
+
+}  // namespace
+
+void failModelError(const std::string& stage, const std::string& what) {
+  fail(stage, "", "the model's forward raised an error while being traced: " + what, forwardErrorHint(what));
+}
+
+CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inputs, const CaptureOptions& opts) {
+  auto t0 = std::chrono::steady_clock::now();
+  validateInputs(inputs);
+  installTraceBackend();
+  meta::MetadataOptions mo;
+  mo.mode = opts.mode;
+  mo.target_device = opts.target_device;
+  mo.keep_input_mutations = opts.keep_input_mutations;
+  mo.grad_enabled = opts.grad_enabled;
+  // metadata → dedupe → synthetic_base → joint (spec §1.2 S1–S2). Training or inference is decided on the user
+  // function's metadata, before the wrappers, as create_aot_state does.
+  meta::ViewAndMutationMeta user_meta = meta::collectMetadata(fn, inputs, mo);
+  const bool is_joint = user_meta.is_train && !opts.force_inference;
+  meta::DedupeResult dedupe = meta::dedupeInputs(fn, inputs, user_meta, mo);
+  meta::SyntheticBaseResult synthetic = meta::mergeViewInputs(dedupe.fn, dedupe.inputs, dedupe.meta, !is_joint, mo);
+  CaptureResult r = traceJoint(synthetic.fn, synthetic.inputs, synthetic.meta, is_joint, opts);
+  r.meta = synthetic.meta;
+  r.graph_inputs = synthetic.inputs;
+  r.user_meta = std::move(user_meta);
+  r.dedupe = std::move(dedupe);
+  r.synthetic_base = std::move(synthetic);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

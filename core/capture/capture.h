@@ -9,23 +9,13 @@
 #include <vector>
 
 #include "core/capture/trace_tensor.h"
+#include "core/capture/traced_fn.h"
 #include "core/ir/graph.h"
+#include "core/metadata/dedupe.h"
+#include "core/metadata/synthetic_base.h"
+#include "core/metadata/view_and_mutation_meta.h"
 
 namespace aotviz::capture {
-
-/// What a flat input is to the model (AOTAutograd's descriptors: ParamAOTInput, BufferAOTInput, PlainAOTInput).
-enum class InputKind { Param, Buffer, User };
-
-struct InputDesc {
-  std::string name;  // "fc1.weight", "x"
-  InputKind kind = InputKind::User;
-  /// Example value: sizes, strides and dtype are always used; values only in real mode. Never modified.
-  at::Tensor example;
-  bool requires_grad = false;
-};
-
-/// The function being captured: flat tensors in, flat tensors out. It runs once, on trace tensors.
-using TracedFn = std::function<std::vector<at::Tensor>(const std::vector<at::Tensor>&)>;
 
 struct CaptureOptions {
   TraceMode mode = TraceMode::Fake;
@@ -35,39 +25,53 @@ struct CaptureOptions {
   bool force_inference = false;
   /// Run dead-code elimination on the captured graph, as AOTAutograd does after tracing.
   bool dce = true;
+  /// AOTAutograd's keep_inference_input_mutations (torch.compile passes true): data mutations of inputs that do not
+  /// need autograd (buffers, inputs that do not require grad, mutations under no_grad) stay in the graph as copy_.
+  bool keep_input_mutations = false;
+  /// Grad mode the model is called under (the input spec's grad_mode).
+  bool grad_enabled = true;
 };
 
-enum class MutationKind { None, Data, MetadataOnly };
-
-/// Note [Capture calling convention]: placeholders are the primals (one per input, in order; `primals_N`, or
-/// `argN_1` for forward-only graphs), then the tangents (`tangents_N`), one per differentiable user output.
-/// Outputs are, as in AOTAutograd's joint graph: the mutated inputs' new values (in input order), the user
-/// outputs, then (joint only) one gradient per primal, None where the primal does not require grad or gets no
-/// gradient.
+/// Note [Capture calling convention]: AOTAutograd's joint graph (../shared/reference/aot_autograd_spec.md §3.2).
+/// Placeholders are the primals (one per graph input after dedupe and synthetic bases: `primals_N`, or `argN_1`
+/// for forward-only graphs), then the tangents (`tangents_N`): one per data-mutated input that requires grad, one
+/// per differentiable non-aliased user output, one per intermediate base. Outputs are the mutated inputs' new
+/// values (out-of-graph mutations, in input order), the user outputs, the intermediate bases, then (joint only)
+/// one gradient per primal, None where the primal does not require grad or gets no gradient. Mutations kept in the
+/// graph are trailing copy_ nodes into primals.
 struct CaptureResult {
   ir::Graph graph;
   bool is_joint = false;
   size_t num_primals = 0;
   size_t num_tangents = 0;
-  size_t num_user_outputs = 0;
-  std::vector<MutationKind> input_mutations;   // per input
-  std::vector<size_t> mutated_inputs;          // inputs whose new value is a forward output, in output order
-  std::vector<int> output_aliases_input;       // per user output: the input it aliases, or -1
-  std::vector<bool> output_requires_grad;      // per user output
-  std::vector<bool> output_has_tangent;        // per user output
+  size_t num_user_outputs = 0;      // of the graph's function (after synthetic bases: + metadata-mutated aliases)
+  size_t num_intermediate_bases = 0;
+  std::vector<size_t> mutated_inputs;  // graph inputs whose new value is a forward output, in output order
+  std::vector<bool> output_has_tangent;  // per user output
+  /// The stages before the joint: the user function's metadata, dedupe, synthetic bases, and the metadata of the
+  /// function the graph was traced from (its inputs are the graph's primals).
+  meta::ViewAndMutationMeta user_meta;
+  meta::DedupeResult dedupe;
+  meta::SyntheticBaseResult synthetic_base;
+  meta::ViewAndMutationMeta meta;
+  std::vector<InputDesc> graph_inputs;
   std::vector<std::string> warnings;
   size_t ops_recorded = 0;                     // before DCE
   size_t dead_nodes_removed = 0;
   size_t cpu_fallbacks = 0;
   double seconds = 0;
 
-  size_t numForwardOutputs() const { return mutated_inputs.size() + num_user_outputs; }
+  size_t numForwardOutputs() const { return mutated_inputs.size() + num_user_outputs + num_intermediate_bases; }
 };
 
-/// Captures `fn` on `inputs`. Throws AotError (stage "capture") for user-caused problems: data-dependent ops on
+/// Runs the stages up to the joint graph on `fn` and `inputs`: metadata, dedupe, synthetic_base, then traces the
+/// joint (or forward-only) graph. Throws AotError naming the stage for user-caused problems: data-dependent ops on
 /// fake tensors, factories on the default device, in-place ops on leaves that require grad, exceptions raised by
-/// the model, unsupported dtypes. The returned graph passes ir::verify().
+/// the model, unsupported dtypes, aliasing PyTorch refuses. The returned graph passes ir::verify().
 CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inputs, const CaptureOptions& opts = {});
+
+/// Throws AotError (stage `stage`) for an error the model's own code raised while running on trace tensors.
+[[noreturn]] void failModelError(const std::string& stage, const std::string& what);
 
 /// A Python number as PyTorch's argument parser passes it to a Tensor parameter (a 0-dim CPU "wrapped number"),
 /// so C++ model code records the same ops as Python (`x * 2` → mul.Tensor, not mul.Scalar).

@@ -601,4 +601,52 @@ std::set<std::string> opsWithoutMetaKernel() {
   return std::set<std::string>(g_no_meta.begin(), g_no_meta.end());
 }
 
+// ---------------------------------------------------------------------------------------------- placeholders
+
+TracedPlaceholder addTracedPlaceholder(TraceContext& ctx, const std::string& name, ir::InputRole role,
+                                       const at::Tensor& example, bool requires_grad, ir::Phase phase) {
+  ir::TensorMeta m;
+  m.sizes = example.sizes().vec();
+  m.strides = example.strides().vec();
+  m.storage_offset = 0;
+  m.dtype = example.scalar_type();
+  m.device = ctx.target_device;
+  m.requires_grad = requires_grad;
+  TracedPlaceholder p;
+  {
+    std::lock_guard<std::recursive_mutex> lock(ctx.mu);
+    p.value = ctx.graph.addPlaceholder(name, role, m, ir::Provenance{"", "", ctx.stage, phase, ""});
+  }
+  // The inner tensor: meta with the example's layout (fake) or a private copy (real).
+  at::Tensor inner;
+  if (ctx.mode == TraceMode::Fake) {
+    inner = at::empty_strided(example.sizes(), example.strides(), example.options().device(at::kMeta));
+  } else {
+    inner = at::empty_strided(example.sizes(), example.strides(), example.options().device(at::kCPU));
+    inner.copy_(example);
+  }
+  p.trace = makeTrace(inner, &ctx, p.value);
+  p.functional = at::functionalization::impl::to_functional_tensor(p.trace);
+  if (requires_grad) p.functional.requires_grad_(true);
+  return p;
+}
+
+ir::ValueId traceValueOf(const at::Tensor& t, const std::string& what, const std::string& stage) {
+  at::Tensor inner = t;
+  if (at::functionalization::impl::isFunctionalTensor(t)) {
+    at::functionalization::impl::sync(t);
+    inner = at::functionalization::impl::from_functional_tensor(t);
+  }
+  auto* tr = asTrace(inner);
+  if (!tr)
+    fail(stage, "", what + " was not computed by traced operations (it is a " + t.device().str() + " tensor)",
+         "return tensors computed from the inputs; create constants with an input's options (x.options())");
+  return tr->value();
+}
+
+const c10::StorageImpl* storageOf(const at::Tensor& t) {
+  if (!t.defined() || !t.unsafeGetTensorImpl()->has_storage()) return nullptr;
+  return t.unsafeGetTensorImpl()->storage().unsafeGetStorageImpl();
+}
+
 }  // namespace aotviz::capture

@@ -124,6 +124,26 @@ class ActiveTraceGuard {
 /// The context of the capture running on this thread, or nullptr.
 TraceContext* activeTrace();
 
+/// A graph input created for a capture: its placeholder value, the raw trace tensor (the placeholder itself, kept
+/// so in-graph mutations can write into it) and the functional wrapper the traced function sees.
+struct TracedPlaceholder {
+  ir::ValueId value;
+  at::Tensor trace;
+  at::Tensor functional;
+};
+
+/// Adds a placeholder whose metadata is `example`'s (on `ctx.target_device`) and wraps it for functionalization;
+/// `requires_grad` makes the wrapper an autograd leaf that requires grad. Real mode copies the example's values.
+TracedPlaceholder addTracedPlaceholder(TraceContext& ctx, const std::string& name, ir::InputRole role,
+                                       const at::Tensor& example, bool requires_grad, ir::Phase phase);
+
+/// Current trace value of a (possibly functional) tensor, after syncing pending view updates. Throws AotError
+/// (stage `stage`) naming `what` when the tensor was not computed by traced operations.
+ir::ValueId traceValueOf(const at::Tensor& t, const std::string& what, const std::string& stage);
+
+/// The storage a tensor's memory lives in (the functional storage for functional tensors), or nullptr.
+const c10::StorageImpl* storageOf(const at::Tensor& t);
+
 /// Operators that have no Meta kernel in this LibTorch and ran on CPU stand-ins during fake capture.
 std::set<std::string> opsWithoutMetaKernel();
 

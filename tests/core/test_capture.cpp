@@ -119,10 +119,14 @@ TEST(Capture, InputMutationsAndOutputAliasing) {
                                          input("b", at::randn({8}), false), input("m", at::randn({2, 3}), false)};
   auto cap = capture::captureGraph(fn, inputs);
   ASSERT_TRUE(cap.is_joint);
-  using MK = capture::MutationKind;
-  EXPECT_EQ(cap.input_mutations, (std::vector<MK>{MK::None, MK::None, MK::Data, MK::MetadataOnly}));
+  const auto& in = cap.meta.input_info;
+  EXPECT_FALSE(in[0].mutates_data || in[0].mutates_metadata || in[1].mutates_data || in[1].mutates_metadata);
+  EXPECT_TRUE(in[2].mutates_data && !in[2].mutates_metadata);
+  EXPECT_TRUE(!in[3].mutates_data && in[3].mutates_metadata);
   EXPECT_EQ(cap.mutated_inputs, (std::vector<size_t>{2, 3}));
-  EXPECT_EQ(cap.output_aliases_input, (std::vector<int>{-1, 0}));
+  EXPECT_EQ(cap.meta.output_info[0].output_type, meta::OutputType::NonAlias);
+  EXPECT_EQ(cap.meta.output_info[1].output_type, meta::OutputType::AliasOfInput);
+  EXPECT_EQ(cap.meta.output_info[1].base_idx, 0);
   EXPECT_EQ(cap.output_has_tangent, (std::vector<bool>{true, false}));
   // Outputs: mutated b, mutated m, y, x.view(-1), then one gradient per primal.
   const ir::Node* out = cap.graph.outputNode();
@@ -182,12 +186,13 @@ TEST(Capture, ForwardOnlyGraphWhenNothingRequiresGrad) {
 }
 
 void expectCaptureError(const capture::TracedFn& fn, const std::vector<capture::InputDesc>& inputs,
-                        const std::string& node, const std::string& fragment) {
+                        const std::string& node, const std::string& fragment,
+                        const std::string& stage = "metadata") {
   try {
     capture::captureGraph(fn, inputs);
     FAIL() << "expected a capture error containing '" << fragment << "'";
   } catch (const AotError& e) {
-    EXPECT_EQ(e.diagnostic().stage, "capture");
+    EXPECT_EQ(e.diagnostic().stage, stage);  // "metadata": the first stage that runs the model
     EXPECT_EQ(e.diagnostic().node, node) << e.what();
     EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
     EXPECT_FALSE(e.diagnostic().hint.empty());
@@ -229,7 +234,7 @@ TEST(CaptureErrors, TensorLiteralInsideTracedCodeSaysWhatToDo) {
 
 TEST(CaptureErrors, UnsupportedInputsAndModelExceptions) {
   expectCaptureError([](const Tensors& in) { return Tensors{in[0]}; }, {input("i", at::ones({2}, at::kLong), true)}, "",
-                     "requires grad but has dtype int64");
+                     "requires grad but has dtype int64", "inputs");
   expectCaptureError([](const Tensors& in) { return Tensors{at::mm(in[0], in[0])}; }, {input("x", at::randn({2, 3}), true)},
                      "", "the model's forward raised an error");
   expectCaptureError([](const Tensors& in) { return Tensors{in[0].add_(1)}; }, {input("x", at::randn({2}), true)}, "",

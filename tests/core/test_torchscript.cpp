@@ -64,9 +64,9 @@ TEST(TorchScript, BufferAndInputMutationsAreSeen) {
   for (const auto& in : m.inputs) names.push_back(in.name);
   EXPECT_EQ(names, (std::vector<std::string>{"fc.weight", "fc.bias", "running_mean", "x", "counter"}));
   auto cap = capture::captureGraph(m.fn, m.inputs);
-  EXPECT_EQ(cap.input_mutations[2], capture::MutationKind::Data);  // running_mean
-  EXPECT_EQ(cap.input_mutations[4], capture::MutationKind::Data);  // counter
-  EXPECT_EQ(cap.input_mutations[3], capture::MutationKind::None);
+  EXPECT_TRUE(cap.meta.input_info[2].mutates_data);  // running_mean
+  EXPECT_TRUE(cap.meta.input_info[4].mutates_data);  // counter
+  EXPECT_EQ(cap.meta.input_info[3].mutation_type, meta::MutationType::NotMutated);
   EXPECT_EQ(cap.mutated_inputs, (std::vector<size_t>{2, 4}));
   expectReplayMatchesEager(m.fn, m.inputs);
 }
@@ -75,9 +75,10 @@ TEST(TorchScript, OutputsAliasingInputsAreReported) {
   models::Model m = models::openModel(asset("output_aliasing.pt"));
   auto cap = capture::captureGraph(m.fn, m.inputs);
   ASSERT_EQ(cap.num_user_outputs, 3u);
-  EXPECT_EQ(cap.output_aliases_input[0], 2);  // x.t(); x is input 2 after fc.weight, fc.bias
-  EXPECT_EQ(cap.output_aliases_input[1], -1);
-  EXPECT_EQ(cap.output_aliases_input[2], -1);
+  EXPECT_EQ(cap.meta.output_info[0].output_type, meta::OutputType::AliasOfInput);
+  EXPECT_EQ(cap.meta.output_info[0].base_idx, 2);  // x.t(); x is input 2 after fc.weight, fc.bias
+  EXPECT_EQ(cap.meta.output_info[1].base_idx, -1);
+  EXPECT_EQ(cap.meta.output_info[2].base_idx, -1);
   expectReplayMatchesEager(m.fn, m.inputs);
 }
 
@@ -94,7 +95,7 @@ TEST(TorchScript, DataDependentBranchIsAClearCaptureError) {
     capture::captureGraph(m.fn, m.inputs);
     FAIL() << "expected an error";
   } catch (const AotError& e) {
-    EXPECT_EQ(e.diagnostic().stage, "capture");
+    EXPECT_EQ(e.diagnostic().stage, "metadata");  // the first stage that runs the model
     EXPECT_EQ(e.diagnostic().node, "aten::_local_scalar_dense");
     ASSERT_FALSE(e.diagnostic().notes.empty());
     EXPECT_EQ(e.diagnostic().notes[0].rfind("at make_torchscript_assets.py:", 0), 0u) << e.diagnostic().notes[0];

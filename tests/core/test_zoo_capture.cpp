@@ -35,8 +35,11 @@ TEST(Zoo, UnknownModelNamesTheAvailableOnes) {
 TEST(Zoo, MutationFnReportsItsInputMutationAndAlias) {
   models::Model m = models::buildModel("mutation_fn");
   auto cap = capture::captureGraph(m.fn, m.inputs);
-  EXPECT_EQ(cap.input_mutations[0], capture::MutationKind::Data);
-  EXPECT_EQ(cap.output_aliases_input, (std::vector<int>{-1, 0}));
+  EXPECT_TRUE(cap.meta.input_info[0].mutates_data);
+  EXPECT_EQ(cap.meta.input_info[0].mutation_type, meta::MutationType::MutatedOutGraph);
+  EXPECT_EQ(cap.meta.output_info[0].output_type, meta::OutputType::NonAlias);
+  EXPECT_EQ(cap.meta.output_info[1].output_type, meta::OutputType::AliasOfInput);
+  EXPECT_EQ(cap.meta.output_info[1].base_idx, 0);
 }
 
 }  // namespace
