@@ -155,12 +155,13 @@ CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& input
   r.is_joint = is_joint;
   r.num_primals = inputs.size();
 
-  // 1. Placeholders, wrapped for functionalization; primals that require grad become autograd leaves.
+  // 1. Placeholders, wrapped for functionalization; primals that require grad are leaves or not as the inputs are.
   std::vector<TracedPlaceholder> ph;
   std::vector<at::Tensor> primals;
   for (size_t i = 0; i < inputs.size(); ++i) {
     ph.push_back(addTracedPlaceholder(ctx, "primals_" + std::to_string(i + 1), ir::InputRole::Primal,
-                                      inputs[i].example, inputs[i].requires_grad, ir::Phase::Forward));
+                                      inputs[i].example, inputs[i].requires_grad, ir::Phase::Forward,
+                                      inputs[i].is_leaf));
     primals.push_back(ph.back().functional);
   }
 
@@ -241,9 +242,10 @@ CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& input
     const size_t user_begin = runtime_mutated.size();
     r.output_has_tangent.assign(mask.begin() + static_cast<std::ptrdiff_t>(user_begin),
                                 mask.begin() + static_cast<std::ptrdiff_t>(user_begin + outs.size()));
+    // Gradients for the primals that require grad now (the model may have called requires_grad_ on one).
     std::vector<at::Tensor> grad_inputs;
     for (size_t i = 0; i < inputs.size(); ++i)
-      if (inputs[i].requires_grad) grad_inputs.push_back(primals[i]);
+      if (primals[i].requires_grad()) grad_inputs.push_back(primals[i]);
 
     // 5. Backward through the real autograd engine. Note [Backward on the device thread]: trace tensors report
     //    privateuseone:0, so the engine runs backward on its device thread; the graph pointer reaches it through
@@ -269,7 +271,7 @@ CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& input
     }
     size_t g = 0;
     for (size_t i = 0; i < inputs.size(); ++i) {
-      if (!inputs[i].requires_grad) {
+      if (!primals[i].requires_grad()) {
         grad_args.push_back(ir::Arg::none());
         continue;
       }

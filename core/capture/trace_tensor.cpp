@@ -17,6 +17,9 @@
 #include <ATen/ops/zeros.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
 #include <c10/util/ThreadLocalDebugInfo.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/functions/basic_ops.h>
+#include <torch/csrc/autograd/variable.h>
 #include <torch/library.h>
 
 #include <algorithm>
@@ -604,7 +607,8 @@ std::set<std::string> opsWithoutMetaKernel() {
 // ---------------------------------------------------------------------------------------------- placeholders
 
 TracedPlaceholder addTracedPlaceholder(TraceContext& ctx, const std::string& name, ir::InputRole role,
-                                       const at::Tensor& example, bool requires_grad, ir::Phase phase) {
+                                       const at::Tensor& example, bool requires_grad, ir::Phase phase,
+                                       bool is_leaf) {
   ir::TensorMeta m;
   m.sizes = example.sizes().vec();
   m.strides = example.strides().vec();
@@ -627,7 +631,15 @@ TracedPlaceholder addTracedPlaceholder(TraceContext& ctx, const std::string& nam
   }
   p.trace = makeTrace(inner, &ctx, p.value);
   p.functional = at::functionalization::impl::to_functional_tensor(p.trace);
-  if (requires_grad) p.functional.requires_grad_(true);
+  if (requires_grad && is_leaf) p.functional.requires_grad_(true);
+  if (requires_grad && !is_leaf) {
+    auto node = std::shared_ptr<torch::autograd::Node>(
+        new torch::autograd::Error("aotviz: backward reached the stand-in grad_fn of non-leaf input " + name,
+                                   torch::autograd::edge_list{}),
+        torch::autograd::deleteNode);
+    torch::autograd::impl::set_gradient_edge(p.functional,
+                                             torch::autograd::Edge(node, node->add_input_metadata(p.functional)));
+  }
   return p;
 }
 

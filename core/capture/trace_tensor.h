@@ -133,9 +133,12 @@ struct TracedPlaceholder {
 };
 
 /// Adds a placeholder whose metadata is `example`'s (on `ctx.target_device`) and wraps it for functionalization;
-/// `requires_grad` makes the wrapper an autograd leaf that requires grad. Real mode copies the example's values.
+/// `requires_grad` makes the wrapper require grad: an autograd leaf, or with `is_leaf` false a non-leaf (in-place
+/// ops on it are legal; PyTorch's fake inputs keep non-leafness the same way, see mirror_autograd_meta_to). Its
+/// grad_fn is never run: gradients are taken with respect to the wrapper. Real mode copies the example's values.
 TracedPlaceholder addTracedPlaceholder(TraceContext& ctx, const std::string& name, ir::InputRole role,
-                                       const at::Tensor& example, bool requires_grad, ir::Phase phase);
+                                       const at::Tensor& example, bool requires_grad, ir::Phase phase,
+                                       bool is_leaf = true);
 
 /// Current trace value of a (possibly functional) tensor, after syncing pending view updates. Throws AotError
 /// (stage `stage`) naming `what` when the tensor was not computed by traced operations.

@@ -10,8 +10,6 @@
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/function.h>
-#include <torch/csrc/autograd/functions/basic_ops.h>
-#include <torch/csrc/autograd/variable.h>
 
 #include <map>
 #include <tuple>
@@ -107,18 +105,6 @@ class MutationObserver {
 
 thread_local MutationObserver* MutationObserver::active_ = nullptr;
 
-/// Makes a functional tensor that requires grad a non-leaf without recording an op, as PyTorch's
-/// mirror_autograd_meta_to does for non-leaf fake inputs (its grad_fn raises if backward ever reaches it).
-void makeNonLeaf(at::Tensor& t) {
-  auto node = std::shared_ptr<torch::autograd::Node>(
-      new torch::autograd::Error("aotviz: backward reached the metadata stage's stand-in for a non-leaf input",
-                                 torch::autograd::edge_list{}),
-      torch::autograd::deleteNode);
-  at::Tensor fresh = t.detach();
-  torch::autograd::impl::set_gradient_edge(fresh, torch::autograd::Edge(node, node->add_input_metadata(fresh)));
-  t = fresh;
-}
-
 /// True when the value is one output of a view op returning several views (unbind, split, chunk).
 bool isMultiOutputView(const ir::Graph& g, ir::ValueId v) {
   const ir::Node& n = g.node(g.value(v).producer);
@@ -170,11 +156,9 @@ ViewAndMutationMeta collectMetadata(const capture::TracedFn& fn, const std::vect
       continue;
     }
     first_use[in.example.unsafeGetTensorImpl()] = i;
-    at::Tensor f = capture::addTracedPlaceholder(ctx, "arg" + std::to_string(i) + "_1", ir::InputRole::Arg,
-                                                 in.example, in.requires_grad, ir::Phase::Forward)
-                       .functional;
-    if (in.requires_grad && !in.is_leaf) makeNonLeaf(f);
-    args.push_back(f);
+    args.push_back(capture::addTracedPlaceholder(ctx, "arg" + std::to_string(i) + "_1", ir::InputRole::Arg, in.example,
+                                                 in.requires_grad, ir::Phase::Forward, in.is_leaf)
+                       .functional);
   }
   std::vector<std::vector<int64_t>> sizes_before, strides_before;
   std::vector<int64_t> offsets_before;
