@@ -73,6 +73,22 @@ class TwoInputs(nn.Module):
         return (a * b).sum() + a.sin().sum()
 
 
+class AliasedMutation(nn.Module):
+    """Mutates an input that another input is a view of: AOTAutograd merges both into a synthetic base."""
+
+    def forward(self, a, b):
+        a.add_(1)
+        return a * b
+
+
+class DuplicateMutation(nn.Module):
+    """Mutates an input passed twice (same_as): AOTAutograd's dedupe keeps one graph input."""
+
+    def forward(self, a, b):
+        a.mul_(2)
+        return a + b
+
+
 class DataDependent(nn.Module):
     """Branches on a tensor's value, which a capture on fake tensors cannot do (a clear error, not a crash)."""
 
@@ -92,6 +108,13 @@ SCENARIOS = {
         {"name": "a", "shape": [6], "requires_grad": True},
         {"name": "b", "same_as": "a"}]}),
     "data_dependent": (DataDependent(), {"inputs": [{"name": "x", "shape": [3]}]}),
+    # The list form of the input spec (README, "Input specs").
+    "aliased_mutation": (AliasedMutation(), [
+        {"shape": [4, 2], "requires_grad": True, "leaf": False},
+        {"view_of": 0, "size": [2], "stride": [1], "offset": 2}]),
+    "duplicate_mutation": (DuplicateMutation(), [
+        {"shape": [3], "requires_grad": True, "leaf": False},
+        {"same_as": 0}]),
 }
 
 
@@ -102,7 +125,8 @@ def main():
         module.train()
         scripted = torch.jit.script(module)
         scripted.save(os.path.join(OUT, name + ".pt"))
-        spec = dict(spec, module=name + ".pt", description=(module.__doc__ or "").strip())
+        if isinstance(spec, dict):
+            spec = dict(spec, module=name + ".pt", description=(module.__doc__ or "").strip())
         with open(os.path.join(OUT, name + ".json"), "w") as f:
             json.dump(spec, f, indent=2)
             f.write("\n")

@@ -33,6 +33,7 @@ struct CompileOptions {
   double budget = 1.0;
   std::vector<std::string> must_save, must_recompute;
   uint64_t seed = 0;
+  bool keep_input_mutations = false;
   bool json = false;
 };
 
@@ -45,6 +46,54 @@ int runModels(bool json) {
   }
   for (const auto& m : models::modelList()) std::cout << m.name << (m.name == models::kDefaultModel ? " (default)" : "") << "\n    " << m.description << "\n";
   return 0;
+}
+
+nlohmann::json graphSummary(const ir::Graph& g) {
+  nlohmann::json ops = nlohmann::json::object();
+  for (const auto& n : g.nodes)
+    if (n.kind == ir::NodeKind::Call) ops[n.qualifiedOp()] = ops.value(n.qualifiedOp(), 0) + 1;
+  return {{"inputs", g.placeholders().size()},
+          {"outputs", g.outputNode() ? g.outputNode()->args.size() : 0},
+          {"call_nodes", g.numCalls()},
+          {"ops", ops}};
+}
+
+/// meta.json: the metadata of the user's function (PyTorch's field names, lower-case enums), what dedupe and
+/// synthetic bases did, the metadata of the function the graph was traced from, and each graph's shape.
+nlohmann::json metaJson(const models::Model& m, const capture::CaptureResult& r, const partition::PartitionResult* part) {
+  nlohmann::json j = meta::metaToJson(r.user_meta);
+  j["schema_version"] = meta::kMetaSchemaVersion;
+  j["model"] = m.name;
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& in : m.inputs) names.push_back(in.name);
+  j["input_names"] = names;
+  j["dedupe"] = {{"strategy", meta::dedupeStrategyName(r.dedupe.strategy)},
+                 {"keep_arg_mask", r.dedupe.keep_arg_mask},
+                 {"add_dupe_map", r.dedupe.add_dupe_map}};
+  nlohmann::json sb_info = nlohmann::json::array();
+  for (const auto& a : r.synthetic_base.info)
+    sb_info.push_back(a.base < 0 ? nlohmann::json{{"inner", a.inner}}
+                                 : nlohmann::json{{"base", a.base},
+                                                  {"size", a.sizes},
+                                                  {"stride", a.strides},
+                                                  {"storage_offset", a.storage_offset}});
+  j["synthetic_base"] = {{"applied", r.synthetic_base.applied},
+                         {"info", sb_info},
+                         {"base_is_view_base", r.synthetic_base.base_is_view_base},
+                         {"aliased_arg_idx_with_metadata_mutations",
+                          r.synthetic_base.aliased_arg_idx_with_metadata_mutations}};
+  j["traced_function"] = meta::metaToJson(r.meta);
+  nlohmann::json graphs;
+  nlohmann::json main = graphSummary(r.graph);
+  main["num_fwd_outputs"] = r.numForwardOutputs();
+  main["tangents"] = r.num_tangents;
+  graphs[r.is_joint ? "joint" : "forward"] = main;
+  if (part) {
+    graphs["forward"] = graphSummary(part->forward);
+    graphs["backward"] = graphSummary(part->backward);
+  }
+  j["graphs"] = graphs;
+  return j;
 }
 
 int runCompile(const CompileOptions& o) {
@@ -64,6 +113,8 @@ int runCompile(const CompileOptions& o) {
     for (const auto& n : o.must_save) partition_opts.overrides[n] = partition::Override::MustSave;
     for (const auto& n : o.must_recompute) partition_opts.overrides[n] = partition::Override::MustRecompute;
   }
+  copts.grad_enabled = m.grad_enabled;
+  copts.keep_input_mutations = o.keep_input_mutations;
   capture::CaptureResult r = capture::captureGraph(m.fn, m.inputs, copts);
   fs::create_directories(o.out_dir);
   const std::string prefix = r.is_joint ? "joint" : "forward";
@@ -85,6 +136,8 @@ int runCompile(const CompileOptions& o) {
     for (const char* f : {"forward.json", "forward.txt", "backward.json", "backward.txt", "partition.json"})
       files.push_back(f);
   }
+  util::writeFileAtomic(fs::path(o.out_dir) / "meta.json", metaJson(m, r, part ? &*part : nullptr).dump(1) + "\n");
+  files.push_back("meta.json");
   nlohmann::json summary = {{"model", m.name},
                             {"graph", prefix},
                             {"is_joint", r.is_joint},
@@ -195,6 +248,9 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   compile_cmd->add_option("--must-recompute", s->compile.must_recompute,
                           "Joint node that must be recomputed in the backward (repeatable)");
   compile_cmd->add_option("--seed", s->compile.seed, "Seed for parameter initialisation")->capture_default_str();
+  compile_cmd->add_flag("--keep-input-mutations", s->compile.keep_input_mutations,
+                        "Keep data mutations of inputs that need no autograd in the graph as copy_ (what "
+                        "torch.compile does; aot_function's default is off)");
   compile_cmd->add_flag("--json", s->compile.json, "Print a JSON summary on stdout");
   compile_cmd->callback([s] { *s->exit_code = guarded([s] { return runCompile(s->compile); }); });
 

@@ -304,6 +304,7 @@ Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_
   std::vector<capture::InputDesc> user = makeInputs(spec, seed ? seed : spec.seed);
   m.inputs.insert(m.inputs.end(), user.begin(), user.end());
   m.fn = [sm](const std::vector<at::Tensor>& flat) { return sm->run(flat); };
+  m.grad_enabled = spec.grad_enabled;
   return m;
 }
 

@@ -16,6 +16,7 @@ struct Model {
   /// the same initialisation rules as torch.nn (seeded).
   std::vector<capture::InputDesc> inputs;
   capture::TracedFn fn;
+  bool grad_enabled = true;  // the grad mode to call it under (input spec "grad_mode")
 };
 
 /// Indices of a model's parameters among its inputs (the partitioners' static-lifetime inputs).

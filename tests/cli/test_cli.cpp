@@ -108,6 +108,43 @@ TEST(Cli, CompileTorchScriptModuleWithItsInputSpec) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Cli, CompileWritesMetaJsonForAliasedAndMutatedInputs) {
+  auto dir = tempDir("meta");
+  const std::string assets = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/";
+  // A list-form spec: input 1 is a view of input 0, which the module mutates: a synthetic base.
+  Result r = run("compile " + assets + "aliased_mutation.pt --out " + dir.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(slurp(dir / "meta.json"));
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["is_train"], true);
+  EXPECT_EQ(j["input_info"][0]["mutates_data"], true);
+  EXPECT_EQ(j["input_info"][0]["mutation_type"], "mutated_out_graph");
+  EXPECT_EQ(j["input_info"][0]["is_leaf"], false);
+  EXPECT_EQ(j["input_info"][1]["mutation_type"], "not_mutated");
+  EXPECT_EQ(j["output_info"][0]["output_type"], "non_alias");
+  EXPECT_EQ(j["synthetic_base"]["applied"], true);
+  EXPECT_EQ(j["synthetic_base"]["info"][1]["storage_offset"], 2);
+  EXPECT_EQ(j["graphs"]["joint"]["inputs"], 3);  // the base and two tangents
+  EXPECT_EQ(j["graphs"]["joint"]["num_fwd_outputs"], 2);
+  EXPECT_EQ(j["graphs"]["forward"]["inputs"], 1);
+  EXPECT_EQ(j["graphs"]["forward"]["ops"]["aten::as_strided_scatter"], 1);
+  // The same tensor twice, mutated: dedupe keeps one graph input.
+  ASSERT_EQ(run("compile " + assets + "duplicate_mutation.pt --out " + dir.string()).code, 0);
+  j = nlohmann::json::parse(slurp(dir / "meta.json"));
+  EXPECT_EQ(j["dedupe"]["strategy"], "remove_dupes");
+  EXPECT_EQ(j["dedupe"]["add_dupe_map"], (std::vector<int>{0, 0}));
+  EXPECT_EQ(j["graphs"]["forward"]["inputs"], 1);
+  // A built-in model: BatchNorm's counter is a buffer mutation, in the graph with --keep-input-mutations.
+  ASSERT_EQ(run("compile cnn --keep-input-mutations --out " + dir.string()).code, 0);
+  j = nlohmann::json::parse(slurp(dir / "meta.json"));
+  size_t nbt = 0;
+  while (nbt < j["input_names"].size() && j["input_names"][nbt] != "1.num_batches_tracked") ++nbt;
+  ASSERT_LT(nbt, j["input_names"].size());
+  EXPECT_EQ(j["input_info"][nbt]["mutation_type"], "mutated_in_graph");
+  EXPECT_EQ(j["graphs"]["forward"]["ops"]["aten::copy_"], 1);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, CompilePartitionsAndWritesForwardBackwardAndDecisions) {
   auto dir = tempDir("part");
   Result r = run("compile mlp --partitioner mincut --budget 0.5 --must-recompute relu --out " + dir.string() + " --json");

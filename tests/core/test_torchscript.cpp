@@ -153,6 +153,32 @@ TEST(InputSpec, ParsesFillsAndRejectsWithJsonPaths) {
   rejects(R"({"inputs": [{"name": "x", "shape": [2], "shpae": 1}]})", "$.inputs[0].shpae is not a known field");
   rejects(R"({"inputs": [{"name": "y", "same_as": "x"}]})", "not an earlier input");
   rejects(R"({"inputs": [{"name": "x", "shape": [2]}, {"name": "x", "shape": [2]}]})", "repeats the input name");
+  rejects(R"([{"shape": [2]}, {"view_of": 1, "size": [1]}])", "$[1].view_of is 1, not an earlier input");
+  rejects(R"([{"shape": [2]}, {"view_of": 0, "size": [1], "dtype": "int64"}])", "$[1].dtype does not apply to a view");
+  rejects(R"({"inputs": [], "grad_mode": "off"})", "$.grad_mode must be");
+  expectInputsError([] { models::makeInputs(models::parseInputSpec(R"([{"shape": [4]}, {"view_of": 0, "size": [3], "offset": 2}])", "s"), 0); },
+                    "does not fit in its base's memory");
+}
+
+TEST(InputSpec, ListFormWithLeafSameAsViewOfAndGradMode) {
+  auto spec = models::parseInputSpec(
+      R"({"inputs": [{"shape": [4, 2], "requires_grad": true, "leaf": false},
+                     {"same_as": 0},
+                     {"view_of": "input_0", "size": [2], "stride": [1], "offset": 2}],
+          "grad_mode": "no_grad", "seed": 1})",
+      "spec.json");
+  EXPECT_FALSE(spec.grad_enabled);
+  auto in = models::makeInputs(spec, spec.seed);
+  ASSERT_EQ(in.size(), 3u);
+  EXPECT_FALSE(in[0].is_leaf);
+  EXPECT_TRUE(in[1].example.is_same(in[0].example));
+  EXPECT_TRUE(in[2].example.is_view());
+  EXPECT_EQ(in[2].example.storage_offset(), 2);
+  EXPECT_EQ(in[2].example.data_ptr(), static_cast<float*>(in[0].example.data_ptr()) + 2);
+  EXPECT_TRUE(in[2].requires_grad);  // a view of a tensor that requires grad
+  auto list = models::parseInputSpec(R"([{"shape": [3]}, {"same_as": 0}])", "list.json");
+  EXPECT_EQ(list.inputs[1].same_as, 0);
+  EXPECT_TRUE(list.grad_enabled);
 }
 
 }  // namespace
