@@ -26,7 +26,8 @@ struct MetadataOptions {
 /// under no_grad, so a RecordFunction observer logs every operator call that writes an argument (schema alias
 /// annotation `a!`) with the grad mode at that moment; data mutation is the functional storage's generation
 /// counter, metadata mutation a net change of sizes/strides/offset. 2.x answers the same questions from its
-/// wrapper; the observer works on both, so aotviz uses one mechanism.
+/// wrapper: on 2.1+ aotviz takes the wrapper's answers for data mutation, no_grad and hidden mutations and keeps the
+/// observer for the list of mutating ops.
 ///
 /// Throws AotError (stage "metadata") for errors raised by the model (e.g. an in-place op on a leaf that requires
 /// grad), with PyTorch's wording where PyTorch refuses.

@@ -16,10 +16,10 @@ struct StageInfo {
 inline const std::vector<StageInfo>& stageList() {
   static const std::vector<StageInfo> s = {
       {"inputs", "flatten the model into parameters, buffers and user inputs with descriptors", "create_aot_state"},
-      {"dedupe", "drop duplicate input tensors, keeping the first of each", "AOTDedupeWrapper"},
-      {"synthetic_base", "merge aliased inputs that are mutated into one synthetic base", "AOTSyntheticBaseWrapper"},
       {"metadata", "functionalized forward run: input mutations and output aliasing (ViewAndMutationMeta)",
        "run_functionalized_fw_and_collect_metadata"},
+      {"dedupe", "duplicate input tensors: trace them apart, or keep one when one is mutated", "AOTDedupeWrapper"},
+      {"synthetic_base", "merge aliased inputs that are mutated into one synthetic base", "AOTSyntheticBaseWrapper"},
       {"joint", "trace forward and backward together through the real autograd engine", "create_joint"},
       {"passes", "dead-code elimination and other joint-graph passes", "joint graph passes"},
       {"partition", "split the joint graph into forward and backward; decide what to save or recompute",
