@@ -137,7 +137,6 @@ class BackwardObserver {
   at::CallbackHandle handle_;
 };
 
-
 /// Traces the joint (or, when `is_joint` is false, the forward-only) graph of `fn` on `inputs`, whose metadata is
 /// `m`: AOTAutograd's fn_prepped_for_autograd + create_joint + create_functionalized_fn (spec §3.1).
 CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& inputs, const meta::ViewAndMutationMeta& m,
