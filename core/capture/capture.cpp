@@ -231,10 +231,10 @@ CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& input
                                      ir::Provenance{"", "", kStage, ir::Phase::Backward, ""});
       }
       ++r.num_tangents;
+      if (!o.requires_grad()) continue;  // a tangent nobody differentiates against still is an input
       // Real tangents are ones: uninitialized memory can hold denormals that slow capture ~5x (§4).
       at::Tensor inner = opts.mode == TraceMode::Fake ? at::empty(o.sizes(), o.options().device(at::kMeta))
                                                       : at::ones(o.sizes(), o.options().device(at::kCPU));
-      if (!o.requires_grad()) continue;  // a tangent nobody differentiates against still is an input
       diff_outs.push_back(o);
       tangents.push_back(fz::to_functional_tensor(makeTrace(inner, &ctx, v)));
     }

@@ -55,8 +55,9 @@ inline constexpr bool kNeedsReapplyViewsHook = !AOTVIZ_TORCH_AT_LEAST(2, 0);
 /// `empty_strided(self) + copy_(src)` is required on 1.13 (capture and interpreter). 2.x has a real op.
 inline constexpr bool kCopyNeedsMaterialize = !AOTVIZ_TORCH_AT_LEAST(2, 0);
 
-/// 2.x's FunctionalTensorWrapper answers mutation queries itself; 1.13 has none, and aotviz derives them from
-/// the traced graph.
-inline constexpr bool kHasFunctionalMutationQueries = AOTVIZ_TORCH_AT_LEAST(2, 1);
+/// 2.1+'s FunctionalTensorWrapper answers mutation queries itself (has_data_mutation,
+/// are_all_mutations_under_no_grad_or_inference_mode, ...); 1.13 has none, and the metadata stage derives them
+/// (Note [Mutation queries on 1.13]). A macro, because the code that calls them must not compile on 1.13.
+#define AOTVIZ_HAS_FUNCTIONAL_MUTATION_QUERIES AOTVIZ_TORCH_AT_LEAST(2, 1)
 
 }  // namespace aotviz::compat

@@ -210,7 +210,7 @@ ViewAndMutationMeta collectMetadata(const capture::TracedFn& fn, const std::vect
     for (const MutationRecord& r : info.mutations)
       if (!r.metadata_only) all_no_grad = all_no_grad && (!r.grad_enabled || r.inference_mode);
     info.mutations_under_no_grad_or_inference_mode = info.mutates_data && all_no_grad;
-#if AOTVIZ_TORCH_AT_LEAST(2, 1)
+#if AOTVIZ_HAS_FUNCTIONAL_MUTATION_QUERIES
     // 2.x answers from the wrapper itself (Note [Mutation queries on 1.13]); its answer is the reference there.
     info.mutates_data = fz::unsafeGetFunctionalWrapper(a)->has_data_mutation() && !info.mutates_storage_metadata;
     info.mutations_hidden_from_autograd = fz::are_all_mutations_hidden_from_autograd(a);

@@ -724,11 +724,10 @@ TEST(Aliasing, test_dupe_arg_is_output_base_idx) {
 
 // ---------------------------------------------------------------------------------------------- aliased inputs
 
-/// Two views of one intermediate x (x = base + 1, not an input), as PyTorch's inp_callable builds them.
-std::vector<capture::InputDesc> viewsOf(const at::Tensor& x, std::vector<at::Tensor> views, bool rg) {
+/// Inputs that are views of one intermediate (x = base + 1, not an input), as PyTorch's inp_callable builds them.
+std::vector<capture::InputDesc> viewsOf(std::vector<at::Tensor> views, bool rg) {
   std::vector<capture::InputDesc> r;
   for (auto& v : views) r.push_back(in(v, rg, false));
-  (void)x;
   return r;
 }
 
@@ -738,7 +737,7 @@ TEST(Aliasing, test_input_mutation_aliases_other_input) {
     return Tensors{a[0] + a[1]};
   };
   at::Tensor x = at::ones({4, 2}) + 1;
-  auto inputs = viewsOf(x, {x[0], x[0]}, true);
+  auto inputs = viewsOf({x[0], x[0]}, true);
   auto cap = capture::captureGraph(f, inputs, options());
   ASSERT_TRUE(cap.synthetic_base.applied);
   EXPECT_EQ(cap.synthetic_base.base_is_view_base, std::vector<bool>{true});
@@ -752,7 +751,7 @@ TEST(Aliasing, test_input_mutation_aliases_other_input) {
   EXPECT_EQ(returns(fw).size(), 2u);  // PyTorch: [as_strided_scatter, add_1]
   EXPECT_EQ(returns(fw)[0], "as_strided_scatter");
   // Without grad: the same synthetic base, an inference graph.
-  auto inf = capture::captureGraph(f, viewsOf(x, {x[0], x[0]}, false), options());
+  auto inf = capture::captureGraph(f, viewsOf({x[0], x[0]}, false), options());
   EXPECT_TRUE(inf.synthetic_base.applied);
   EXPECT_FALSE(inf.is_joint);
 }
@@ -781,7 +780,7 @@ TEST(Aliasing, test_input_data_and_metadata_mutation_aliases_other_input) {
     return Tensors{a[0].mul(a[1])};
   };
   at::Tensor x = at::ones({2, 2, 2}) + 1;  // 2-d views, so that t_() changes b's metadata
-  auto cap = capture::captureGraph(f, viewsOf(x, {x[0], x[0]}, true), options());
+  auto cap = capture::captureGraph(f, viewsOf({x[0], x[0]}, true), options());
   ASSERT_TRUE(cap.synthetic_base.applied);
   // b's metadata mutation is returned as an extra output the runtime applies with as_strided_.
   EXPECT_EQ(cap.synthetic_base.aliased_arg_idx_with_metadata_mutations, std::vector<size_t>{1});
@@ -825,7 +824,7 @@ TEST(Aliasing, test_input_metadata_mutation_aliases) {
     return Tensors{a[0] + a[1]};
   };
   at::Tensor x = at::randn({2, 2}) + 1;
-  auto cap = capture::captureGraph(f, viewsOf(x, {x.view({2, 2}), x.view({2, 2})}, true), options());
+  auto cap = capture::captureGraph(f, viewsOf({x.view({2, 2}), x.view({2, 2})}, true), options());
   EXPECT_FALSE(cap.synthetic_base.applied);
   EXPECT_EQ(cap.num_primals, 2u);
 }
@@ -833,7 +832,7 @@ TEST(Aliasing, test_input_metadata_mutation_aliases) {
 TEST(Aliasing, test_output_aliases_multiple_inputs_get_correct_one) {
   auto f = [](const Tensors& a) { return Tensors{a[0].view(a[0].sizes()), a[1].view(a[1].sizes())}; };
   at::Tensor x = at::ones({2, 2}) * 2;
-  auto cap = capture::captureGraph(f, viewsOf(x, {x.view({-1}), x[0]}, true), options());
+  auto cap = capture::captureGraph(f, viewsOf({x.view({-1}), x[0]}, true), options());
   EXPECT_FALSE(cap.synthetic_base.applied);  // nothing is mutated
   EXPECT_EQ(baseIdx(cap.meta), (std::vector<int>{0, 1}));
 }
@@ -846,7 +845,7 @@ TEST(Aliasing, test_aliased_inputs_non_differentiable_views_refused) {
   at::Tensor x = at::ones({2, 2}) + 1;
   // x[0] is a view of x; x[0].detach() shares the memory without being a differentiable view of it.
   try {
-    capture::captureGraph(f, viewsOf(x, {x[0], x[0].detach()}, true), options());
+    capture::captureGraph(f, viewsOf({x[0], x[0].detach()}, true), options());
     FAIL() << "expected PyTorch's refusal";
   } catch (const AotError& e) {
     EXPECT_EQ(e.diagnostic().stage, "synthetic_base");
