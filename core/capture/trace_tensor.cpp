@@ -25,6 +25,8 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "core/capture/functionalize_batch_norm.h"
+#include "core/capture/view_regeneration.h"
 #include "core/compat/torch_compat.h"
 #include "core/ir/op_registry.h"
 #include "core/util/diagnostic.h"
@@ -126,7 +128,8 @@ constexpr auto kTraceInfoKind = c10::DebugInfoKind::TEST_INFO_2;
 }  // namespace
 
 ActiveTraceGuard::ActiveTraceGuard(TraceContext* ctx)
-    : guard_(std::make_shared<c10::DebugInfoGuard>(kTraceInfoKind, std::make_shared<TraceDebugInfo>(ctx))) {}
+    : guard_(std::make_shared<c10::DebugInfoGuard>(kTraceInfoKind, std::make_shared<TraceDebugInfo>(ctx))),
+      regenerate_views_(std::make_shared<ViewRegenerationGuard>()) {}
 
 ActiveTraceGuard::~ActiveTraceGuard() = default;
 
@@ -596,6 +599,7 @@ void installTraceBackend() {
       if (!name.overload_name.empty()) short_name += "." + name.overload_name;
       aten_lib.impl(short_name.c_str(), torch::CppFunction::makeFromBoxedFunction<&traceFallback>());
     }
+    registerBatchNormFunctionalization();
   });
 }
 

@@ -199,10 +199,17 @@ ViewAndMutationMeta collectMetadata(const capture::TracedFn& fn, const std::vect
     const c10::StorageImpl* storage = storageOf(a);
     for (const LoggedMutation& lm : observer.log)
       if (lm.storage == storage) info.mutations.push_back(lm.record);
+    for (const capture::TraceContext::KernelWrite& w : ctx.kernel_writes)
+      if (w.storage == storage) info.mutations.push_back(MutationRecord{w.op, w.grad_enabled, w.inference_mode, false});
     auto* fs = static_cast<const at::functionalization::FunctionalStorageImpl*>(storage);
     const bool data = fs && fs->generation() > 0;
-    info.mutates_metadata = a.sizes().vec() != sizes_before[i] || a.strides().vec() != strides_before[i] ||
-                            a.storage_offset() != offsets_before[i];
+    // §2.3: an in-place view op ran *and* the net size/stride/offset changed. A data mutation alone may change the
+    // layout too (the out-of-place result of `mul_` on a non-dense input is contiguous); that is not one.
+    bool inplace_view_ran = false;
+    for (const MutationRecord& r : info.mutations) inplace_view_ran = inplace_view_ran || r.metadata_only;
+    info.mutates_metadata = inplace_view_ran && (a.sizes().vec() != sizes_before[i] ||
+                                                 a.strides().vec() != strides_before[i] ||
+                                                 a.storage_offset() != offsets_before[i]);
     info.mutates_storage_metadata = false;  // set_ on trace tensors is refused by the tracer (no storage)
     info.mutates_data = data && !info.mutates_storage_metadata;
     info.mutations_hidden_from_autograd = false;  // only user kernels that bypass autograd hide mutations

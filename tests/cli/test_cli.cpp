@@ -134,14 +134,19 @@ TEST(Cli, CompileWritesMetaJsonForAliasedAndMutatedInputs) {
   EXPECT_EQ(j["dedupe"]["strategy"], "remove_dupes");
   EXPECT_EQ(j["dedupe"]["add_dupe_map"], (std::vector<int>{0, 0}));
   EXPECT_EQ(j["graphs"]["forward"]["inputs"], 1);
-  // A built-in model: BatchNorm's counter is a buffer mutation, in the graph with --keep-input-mutations.
+  // A built-in model: BatchNorm's buffers (counter, running mean and variance) are mutated, in the graph with
+  // --keep-input-mutations.
   ASSERT_EQ(run("compile cnn --keep-input-mutations --out " + dir.string()).code, 0);
   j = nlohmann::json::parse(slurp(dir / "meta.json"));
-  size_t nbt = 0;
-  while (nbt < j["input_names"].size() && j["input_names"][nbt] != "1.num_batches_tracked") ++nbt;
-  ASSERT_LT(nbt, j["input_names"].size());
-  EXPECT_EQ(j["input_info"][nbt]["mutation_type"], "mutated_in_graph");
-  EXPECT_EQ(j["graphs"]["forward"]["ops"]["aten::copy_"], 1);
+  auto mutationType = [&](const std::string& name) -> std::string {
+    for (size_t i = 0; i < j["input_names"].size(); ++i)
+      if (j["input_names"][i] == name) return j["input_info"][i]["mutation_type"];
+    return "no input " + name;
+  };
+  for (const char* buffer : {"1.num_batches_tracked", "1.running_mean", "1.running_var"})
+    EXPECT_EQ(mutationType(buffer), "mutated_in_graph") << buffer;
+  EXPECT_EQ(mutationType("1.weight"), "not_mutated");
+  EXPECT_EQ(j["graphs"]["forward"]["ops"]["aten::copy_"], 3);
   std::filesystem::remove_all(dir);
 }
 

@@ -319,6 +319,47 @@ TEST(Aliasing, test_input_mutation_no_grad_input_kept_in_graph) {
   expectReplayMatchesEager(f, inputs, options(true));
 }
 
+TEST(Aliasing, batch_norm_running_stats_are_buffer_mutations) {
+  // nn.BatchNorm1d: input, weight, bias, running_mean, running_var (Note [BatchNorm running statistics]).
+  auto train = [](const Tensors& a) {
+    return Tensors{at::batch_norm(a[0], a[1], a[2], a[3], a[4], true, 0.1, 1e-5, false)};
+  };
+  std::vector<capture::InputDesc> inputs{in(at::randn({8, 4}), true), in(at::rand({4}) + 0.5, true),
+                                         in(at::randn({4}), true), in(at::randn({4})), in(at::rand({4}) + 0.5)};
+  auto cap = capture::captureGraph(train, inputs, options());
+  ASSERT_TRUE(cap.is_joint);
+  EXPECT_EQ(mutationTypes(cap.meta), (std::vector<MutationType>{kNot, kNot, kNot, kOut, kOut}));
+  for (size_t b : {3, 4}) {
+    const auto& info = cap.meta.input_info[b];
+    EXPECT_TRUE(info.mutates_data);
+    EXPECT_FALSE(info.mutates_metadata);
+    EXPECT_FALSE(info.mutations_under_no_grad_or_inference_mode);
+    ASSERT_EQ(info.mutations.size(), 1u);
+    EXPECT_EQ(info.mutations[0].op, "native_batch_norm");
+  }
+  EXPECT_EQ(cap.mutated_inputs, (std::vector<size_t>{3, 4}));
+  // The buffers do not require grad: their new values are forward outputs without tangents.
+  EXPECT_EQ(cap.meta.tangentMask(), (std::vector<bool>{false, false, true}));
+  expectReplayMatchesEager(train, inputs, options());
+  // Kept in the graph: the new values are written by copy_ at the end of the forward.
+  auto kept = capture::captureGraph(train, inputs, options(true));
+  EXPECT_EQ(mutationTypes(kept.meta), (std::vector<MutationType>{kNot, kNot, kNot, kIn, kIn}));
+  EXPECT_TRUE(kept.mutated_inputs.empty());
+  expectReplayMatchesEager(train, inputs, options(true));
+  // Under no_grad: an inference graph whose buffer mutations happened under no_grad.
+  auto inf = capture::captureGraph(train, inputs, options(false, false));
+  EXPECT_FALSE(inf.is_joint);
+  EXPECT_TRUE(inf.meta.input_info[3].mutations_under_no_grad_or_inference_mode);
+  expectReplayMatchesEager(train, inputs, options(false, false));
+  // Evaluation mode reads the running statistics and writes nothing.
+  auto eval = [](const Tensors& a) {
+    return Tensors{at::batch_norm(a[0], a[1], a[2], a[3], a[4], false, 0.1, 1e-5, false)};
+  };
+  auto ev = capture::captureGraph(eval, inputs, options());
+  EXPECT_EQ(mutationTypes(ev.meta), (std::vector<MutationType>(5, kNot)));
+  expectReplayMatchesEager(eval, inputs, options());
+}
+
 // ---------------------------------------------------------------------------------------------- outputs aliasing inputs
 
 TEST(Aliasing, test_input_output_view_simple) {
@@ -668,16 +709,39 @@ TEST(Aliasing, test_input_data_and_metadata_mutation) {
   }
 }
 
-// Known bug (README, "Known limitations"): LibTorch 1.13's functionalization leaves stale strides on a tensor after
-// an in-place view op (t_), so autograd's CopySlices for a later in-place op on a view of it records the wrong
-// strides and the gradient is wrong. Enable when capture refreshes the wrapper's metadata or runs on 2.x.
-TEST(Aliasing, DISABLED_test_input_data_and_metadata_mutation_gradient) {
+// The gradient through a view of an input that had a metadata mutation (t_) and then a data mutation: the view's
+// layout must be right when autograd records it (Note [Regenerating views after an in-place op]).
+TEST(Aliasing, test_input_data_and_metadata_mutation_gradient) {
   auto f = [](const Tensors& a) {
     a[0].t_();
     a[0][0].mul_(py(int64_t{2}));
     return Tensors{a[0].view(a[0].sizes())};
   };
   expectReplayMatchesEager(f, {in(at::randn({3, 3}), true, false)}, options());
+}
+
+TEST(Aliasing, inplace_on_strided_slice_of_intermediate_gradient) {
+  // h[:, 0] is not dense: the out-of-place mul behind mul_ is contiguous, and before the fix autograd's
+  // CopySlices read the gradient of h[:, 0] from h's first row.
+  auto f = [](const Tensors& a) {
+    at::Tensor h = a[0] * py(int64_t{2});
+    h.select(1, 2).mul_(py(int64_t{3}));
+    return Tensors{h * a[1]};
+  };
+  expectReplayMatchesEager(f, {in(at::randn({3, 4}), true), in(at::randn({3, 4}))}, options());
+}
+
+TEST(Aliasing, data_mutation_of_non_dense_input_is_not_a_metadata_mutation) {
+  auto f = [](const Tensors& a) {
+    a[0].mul_(py(int64_t{2}));
+    return Tensors{a[0] + py(int64_t{1})};
+  };
+  std::vector<capture::InputDesc> inputs{in(at::randn({3, 3}).select(1, 0))};  // stride 3
+  auto cap = capture::captureGraph(f, inputs, options());
+  EXPECT_TRUE(cap.meta.input_info[0].mutates_data);
+  EXPECT_FALSE(cap.meta.input_info[0].mutates_metadata);
+  EXPECT_EQ(cap.meta.input_info[0].mutation_type, kOut);
+  expectReplayMatchesEager(f, inputs, options());
 }
 
 // ---------------------------------------------------------------------------------------------- duplicate inputs
@@ -745,9 +809,10 @@ TEST(Aliasing, test_input_mutation_aliases_other_input) {
   EXPECT_EQ(cap.graph_inputs[0].example.sizes(), (c10::IntArrayRef{4, 2}));
   EXPECT_TRUE(cap.meta.input_info[0].mutates_data);  // the base is mutated
   ir::Graph fw = forwardGraph(cap);
-  // PyTorch 2.x regenerates both views from the scattered base (as_strided_2, as_strided_5); LibTorch 1.13's
-  // functionalization keeps the mutated view's own new value (add) for `a` and regenerates only `b`. Same values.
-  EXPECT_EQ(ops(fw), (S{"clone", "as_strided", "add.Tensor", "as_strided_scatter", "as_strided", "add.Tensor"}));
+  // PyTorch's graph: both views regenerated from the scattered base (as_strided_2, as_strided_5; Note
+  // [Regenerating views after an in-place op]).
+  EXPECT_EQ(ops(fw), (S{"clone", "as_strided", "add.Tensor", "as_strided_scatter", "as_strided", "as_strided",
+                        "add.Tensor"}));
   EXPECT_EQ(returns(fw).size(), 2u);  // PyTorch: [as_strided_scatter, add_1]
   EXPECT_EQ(returns(fw)[0], "as_strided_scatter");
   // Without grad: the same synthetic base, an inference graph.

@@ -106,15 +106,28 @@ struct KnownDifference {
   const char* why;
 };
 const KnownDifference kKnown[] = {
-    {"cnn", "*", "joint_ops", "aten.add.Tensor: ours 1 vs 1.13 0; ",
-     "BatchNorm's num_batches_tracked += 1 is an input mutation; 1.13 drops input mutations from training graphs "
-     "(PEER_BASELINE: its copy_ back is removed by DCE), aotviz returns the new value as a forward output"},
-    {"cnn", "*", "forward_ops", "aten.add.Tensor: ours 1 vs 1.13 0; ", "the same num_batches_tracked update"},
+    {"cnn", "*", "joint_ops",
+     "aten.add.Tensor: ours 3 vs 1.13 0; aten.mul.Scalar: ours 2 vs 1.13 0; aten.pow.Tensor_Scalar: ours 1 vs 1.13 0; "
+     "aten.sub.Scalar: ours 1 vs 1.13 0; ",
+     "BatchNorm's buffer updates are input mutations: num_batches_tracked += 1 (one add) and the running mean and "
+     "variance (Note [BatchNorm running statistics]: mul+add and pow+sub+mul+add). 1.13 drops input mutations from "
+     "training graphs (PEER_BASELINE: its copy_ back is removed by DCE) and never sees the running statistics; "
+     "aotviz returns the new values as forward outputs, as 2.x does"},
+    {"cnn", "*", "forward_ops",
+     "aten.add.Tensor: ours 3 vs 1.13 0; aten.mul.Scalar: ours 2 vs 1.13 0; aten.pow.Tensor_Scalar: ours 1 vs 1.13 0; "
+     "aten.sub.Scalar: ours 1 vs 1.13 0; ",
+     "the same buffer updates"},
     {"cnn", "mincut", "backward_ops", "aten.relu.default: ours 1 vs 1.13 0; ",
      "1.13's joint reads relu_1 through detach nodes, which fuse with nothing, so relu_1 counts as materialized and "
      "is saved; without detach nodes relu_1 fuses with its users, weighs double, and the cut saves convolution_1 "
      "and recomputes the relu (same bytes)"},
-    {"cnn", "mincut", "saved", "ours convolution_1; 1.13 relu_1; ", "the same detach effect as above"},
+    {"cnn", "default", "saved", "ours add_1; ours add_2; 1.13 primals_10; 1.13 primals_9; ",
+     "native_batch_norm_backward takes the running statistics as arguments (unused in training); after the "
+     "functional update the buffers' current values are the new statistics add_1/add_2 (same bytes as the "
+     "primals 1.13 saves)"},
+    {"cnn", "mincut", "saved",
+     "ours add_1; ours add_2; ours convolution_1; 1.13 primals_10; 1.13 primals_9; 1.13 relu_1; ",
+     "the running statistics as above, and the same detach effect as in backward_ops"},
 };
 
 const KnownDifference* known(const std::string& model, const std::string& part, const std::string& what) {
