@@ -3,6 +3,9 @@
 
 #include <ATen/ops/empty_strided.h>
 
+#include <chrono>
+#include <unordered_map>
+
 #include "core/compat/torch_compat.h"
 #include "core/ir/op_registry.h"
 #include "core/util/diagnostic.h"
@@ -27,6 +30,9 @@ Interpreter::Interpreter(const ir::Graph& g, c10::Device device) : graph_(g), de
            "graphs captured with another LibTorch version can be inspected but not executed here");
     Step st{s->handle, &n, {}, compat::kCopyNeedsMaterialize && n.op == "aten::copy" && n.overload.empty()};
     steps_.push_back(std::move(st));
+    // A value nobody reads (an unused output of a multi-output op) is released right after it is made.
+    for (ir::ValueId v : n.outputs)
+      if (last_use[static_cast<size_t>(v.v)] == -1) last_use[static_cast<size_t>(v.v)] = static_cast<int32_t>(steps_.size() - 1);
   }
   // Graph outputs live to the end; everything else is released after its last use.
   if (const ir::Node* out = g.outputNode())
@@ -36,15 +42,56 @@ Interpreter::Interpreter(const ir::Graph& g, c10::Device device) : graph_(g), de
     if (last_use[v] >= 0) steps_[static_cast<size_t>(last_use[v])].release_after.push_back(ir::ValueId(static_cast<int32_t>(v)));
 }
 
-std::vector<at::Tensor> Interpreter::run(const std::vector<at::Tensor>& inputs) const {
+namespace {
+
+/// Live bytes of a run: distinct storages referenced by live slots.
+class LiveBytes {
+ public:
+  void add(const at::Tensor& t) {
+    if (!t.defined() || !t.has_storage()) return;
+    auto [it, fresh] = refs_.try_emplace(t.storage().unsafeGetStorageImpl(), 0);
+    if (fresh) live_ += static_cast<int64_t>(t.storage().nbytes());
+    ++it->second;
+    peak_ = std::max(peak_, live_);
+  }
+  void remove(const at::Tensor& t) {
+    if (!t.defined() || !t.has_storage()) return;
+    auto it = refs_.find(t.storage().unsafeGetStorageImpl());
+    if (it == refs_.end() || --it->second > 0) return;
+    live_ -= static_cast<int64_t>(t.storage().nbytes());
+    refs_.erase(it);
+  }
+  int64_t live() const { return live_; }
+  int64_t peak() const { return peak_; }
+
+ private:
+  std::unordered_map<const c10::StorageImpl*, int> refs_;
+  int64_t live_ = 0, peak_ = 0;
+};
+
+double microsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+std::vector<at::Tensor> Interpreter::run(const std::vector<at::Tensor>& inputs, Profile* profile) const {
   if (inputs.size() != inputs_.size())
     fail("run", "", "the graph takes " + std::to_string(inputs_.size()) + " inputs, got " + std::to_string(inputs.size()),
          "pass one tensor per placeholder");
   std::vector<at::Tensor> slots(graph_.values.size());
   for (size_t i = 0; i < inputs.size(); ++i) slots[static_cast<size_t>(inputs_[i].v)] = inputs[i];
+  LiveBytes live;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (profile) {
+    profile->nodes.clear();
+    profile->nodes.reserve(steps_.size());
+    for (const at::Tensor& t : inputs) live.add(t);
+  }
   torch::jit::Stack stack;
   for (const Step& st : steps_) {
     const ir::Node& n = *st.node;
+    const double start_us = profile ? microsSince(t0) : 0;
     const auto& schema = st.op.schema();
     stack.clear();
     for (size_t k = 0; k < n.args.size(); ++k) {
@@ -92,15 +139,37 @@ std::vector<at::Tensor> Interpreter::run(const std::vector<at::Tensor>& inputs) 
       fail("run", n.name, n.qualifiedOp() + " failed: " + e.what_without_backtrace(),
            "check the input shapes and dtypes against the ones the graph was captured with");
     }
+    NodeTiming* timing = nullptr;
+    if (profile) {
+      profile->nodes.push_back(NodeTiming{n.name, n.qualifiedOp(), start_us, microsSince(t0) - start_us, 0, 0});
+      timing = &profile->nodes.back();
+    }
     size_t k = 0;
+    auto store = [&](const at::Tensor& t) {
+      at::Tensor& slot = slots[static_cast<size_t>(n.outputs.at(k++).v)];
+      slot = t;
+      if (timing && t.defined()) {
+        timing->out_bytes += static_cast<int64_t>(t.nbytes());
+        live.add(t);
+      }
+    };
     for (const c10::IValue& iv : stack) {
       if (iv.isTensor()) {
-        slots[static_cast<size_t>(n.outputs.at(k++).v)] = iv.toTensor();
+        store(iv.toTensor());
       } else if (iv.isTensorList()) {
-        for (const at::Tensor& t : iv.toTensorList()) slots[static_cast<size_t>(n.outputs.at(k++).v)] = t;
+        for (const at::Tensor& t : iv.toTensorList()) store(t);
       }
     }
-    for (ir::ValueId v : st.release_after) slots[static_cast<size_t>(v.v)].reset();
+    for (ir::ValueId v : st.release_after) {
+      at::Tensor& slot = slots[static_cast<size_t>(v.v)];
+      if (timing) live.remove(slot);
+      slot.reset();
+    }
+    if (timing) timing->live_bytes = live.live();
+  }
+  if (profile) {
+    profile->total_us = microsSince(t0);
+    profile->peak_live_bytes = live.peak();
   }
   std::vector<at::Tensor> outs;
   if (const ir::Node* out = graph_.outputNode())

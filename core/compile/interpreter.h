@@ -5,11 +5,30 @@
 #include <ATen/core/Tensor.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/ir/graph.h"
 
 namespace aotviz::exec {
+
+/// One executed node: when it started (µs since the run began), how long it took, the bytes of its outputs and the
+/// bytes the run held just after it (distinct storages of live values, inputs included: our own accounting, not
+/// the allocator's).
+struct NodeTiming {
+  std::string name, op;
+  double start_us = 0, dur_us = 0;
+  int64_t out_bytes = 0, live_bytes = 0;
+};
+
+/// Per-node profile of one graph run (steady clock on CPU).
+struct Profile {
+  std::string graph;  // "forward", "backward", "inference"
+  double total_us = 0;
+  int64_t peak_live_bytes = 0;
+  std::vector<NodeTiming> nodes;
+};
 
 /// Executes one graph. Construction resolves every operator and plans slot lifetimes; run() may be called many
 /// times and from one thread at a time.
@@ -21,7 +40,8 @@ class Interpreter {
 
   /// Runs the graph on `inputs` (one per placeholder, in order). Returns one tensor per graph output (undefined
   /// for None). Throws AotError (stage "run") naming the node when a kernel fails.
-  std::vector<at::Tensor> run(const std::vector<at::Tensor>& inputs) const;
+  /// With `profile`, every node is timed and the run's live bytes are tracked.
+  std::vector<at::Tensor> run(const std::vector<at::Tensor>& inputs, Profile* profile = nullptr) const;
 
   size_t numNodes() const { return steps_.size(); }
 

@@ -10,6 +10,7 @@
 
 #include "core/capture/capture.h"
 #include "core/compile/interpreter.h"
+#include "tests/core/runtime_testing.h"
 
 namespace aotviz::testing {
 
@@ -130,11 +131,21 @@ inline void expectReplayMatchesEager(const capture::TracedFn& fn, const std::vec
   for (size_t b = 0; b < cap.num_intermediate_bases; ++b, ++k) expectClose(fw_outs[k], got[k], "intermediate base");
   for (size_t m : cap.meta.mutatedGraphHandledIndices())
     expectClose(eager_in[m], replay_in[m], "input " + std::to_string(m) + " written by copy_");
-  if (!cap.is_joint) return;
-  size_t gi = 0;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    at::Tensor want = inputs[i].requires_grad ? eager_grads[gi++] : at::Tensor();
-    expectClose(want, got[k++], "gradient of input " + std::to_string(i));
+  if (cap.is_joint) {
+    size_t gi = 0;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      at::Tensor want = inputs[i].requires_grad ? eager_grads[gi++] : at::Tensor();
+      expectClose(want, got[k++], "gradient of input " + std::to_string(i));
+    }
+  }
+
+  // The compiled result (runtime stage, both partitioners) against eager on fresh copies of the inputs.
+  for (auto p : {partition::Partitioner::MinCut, partition::Partitioner::Default}) {
+    runtime::CompiledFunction compiled = compileForCpu(cap, p);
+    std::vector<at::Tensor> leaves_e, leaves_c;
+    std::vector<at::Tensor> in_e = eagerInputs(inputs, leaves_e), in_c = eagerInputs(inputs, leaves_c);
+    expectSameAsEager(fn, compiled, in_e, in_c, leaves_e, leaves_c, opts.grad_enabled, tol,
+                      std::string("compiled (") + partition::partitionerName(p) + ")");
   }
 }
 

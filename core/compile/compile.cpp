@@ -1,0 +1,58 @@
+// core/compile/compile.cpp — the compile stage.
+#include "core/compile/compile.h"
+
+#include "core/util/diagnostic.h"
+
+namespace aotviz::exec {
+
+namespace {
+constexpr const char* kStage = "compile";
+}
+
+Backend parseBackend(const std::string& name) {
+  if (name == "interpreter") return Backend::Interpreter;
+  if (name == "cuda_graph") return Backend::CudaGraph;
+  fail(kStage, "", "unknown backend '" + name + "'", "use one of: interpreter, cuda_graph");
+}
+
+const char* backendName(Backend b) { return b == Backend::Interpreter ? "interpreter" : "cuda_graph"; }
+
+CompiledGraph::CompiledGraph(ir::Graph g, std::string label, const CompileOptions& opts)
+    : graph_(std::make_unique<ir::Graph>(std::move(g))), label_(std::move(label)) {
+  if (opts.backend == Backend::CudaGraph)
+    fail(kStage, "", "backend cuda_graph is not available in this build",
+         "it needs a CUDA build of LibTorch and --device cuda; use --backend interpreter");
+  interp_ = std::make_unique<Interpreter>(*graph_, opts.device);
+}
+
+std::vector<at::Tensor> CompiledGraph::run(const std::vector<at::Tensor>& inputs, Profile* profile) const {
+  if (profile) profile->graph = label_;
+  return interp_->run(inputs, profile);
+}
+
+std::shared_ptr<const CompiledGraph> compileGraph(ir::Graph g, const std::string& label, const CompileOptions& opts) {
+  return std::make_shared<const CompiledGraph>(std::move(g), label, opts);
+}
+
+nlohmann::json chromeTrace(const std::vector<Profile>& runs) {
+  nlohmann::json events = nlohmann::json::array();
+  double offset = 0;  // runs are laid end to end
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const Profile& p = runs[r];
+    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", r},
+                      {"args", {{"name", p.graph + " #" + std::to_string(r)}}}});
+    for (const NodeTiming& n : p.nodes)
+      events.push_back({{"name", n.op},
+                        {"cat", p.graph},
+                        {"ph", "X"},
+                        {"pid", 0},
+                        {"tid", r},
+                        {"ts", offset + n.start_us},
+                        {"dur", n.dur_us},
+                        {"args", {{"node", n.name}, {"out_bytes", n.out_bytes}, {"live_bytes", n.live_bytes}}}});
+    offset += p.total_us;
+  }
+  return {{"traceEvents", events}, {"displayTimeUnit", "ms"}};
+}
+
+}  // namespace aotviz::exec
