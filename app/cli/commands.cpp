@@ -7,7 +7,14 @@
 #include <iostream>
 #include <optional>
 
+#include <ATen/Context.h>
+#include <torch/csrc/autograd/autograd.h>
+
 #include "core/capture/capture.h"
+#include "core/compat/torch_compat.h"
+#include "core/compile/compile.h"
+#include "core/execution/execution.h"
+#include "core/runtime/runtime.h"
 #include "core/ir/printer.h"
 #include "core/ir/serialize.h"
 #include "core/models/torchscript.h"
@@ -182,6 +189,94 @@ int runCompile(const CompileOptions& o) {
   return 0;
 }
 
+struct RunOptions {
+  std::string model, inputs, device = "cpu", backend = "interpreter", partitioner = "mincut", trace_out;
+  int iters = 20;
+  uint64_t seed = 0;
+  bool json = false;
+};
+
+c10::Device parseDevice(const std::string& d) {
+  if (d == "cpu") return c10::Device(c10::DeviceType::CPU);
+  if (d == "cuda") {
+    if (!at::hasCUDA())
+      fail("inputs", "", "--device cuda: this LibTorch (" + std::string(compat::torchVersionString()) +
+                             ") has no CUDA or no GPU is visible",
+           "use --device cpu, or build against a CUDA LibTorch (README, \"Building against a CUDA LibTorch\")");
+    return c10::Device(c10::DeviceType::CUDA, 0);
+  }
+  fail("inputs", "", "unknown device '" + d + "'", "use --device cpu or --device cuda");
+}
+
+int runRun(const RunOptions& o) {
+  const c10::Device device = parseDevice(o.device);
+  exec::CompileOptions co;
+  co.backend = exec::parseBackend(o.backend);
+  co.device = device;
+  models::Model m = models::openModel(o.model, o.inputs, o.seed);
+  auto progress = [&](const std::string& line) {
+    if (!o.json) std::cerr << line << "\n";
+  };
+  progress("[capture] " + m.name + ": tracing forward and backward (fake tensors)...");
+  capture::CaptureOptions copts;
+  copts.target_device = device;
+  copts.grad_enabled = m.grad_enabled;
+  capture::CaptureResult cap = capture::captureGraph(m.fn, m.inputs, copts);
+  std::optional<partition::PartitionResult> part;
+  if (cap.is_joint) {
+    progress("[partition] " + o.partitioner);
+    partition::Options po;
+    po.partitioner = partition::parsePartitioner(o.partitioner);
+    part = partition::partitionJoint(cap.graph, cap.numForwardOutputs(), models::parameterIndices(m), po);
+  }
+  progress(std::string("[compile] backend ") + exec::backendName(co.backend) + " on " + device.str());
+  runtime::CompiledFunction compiled(cap, part ? &*part : nullptr, co);
+  progress("[run] eager and compiled, " + std::to_string(o.iters) + " steps each...");
+  execution::Options eo;
+  eo.iters = o.iters;
+  eo.device = device;
+  execution::Report rep = execution::runAndCompare(m, compiled, eo);
+  nlohmann::json j = execution::reportToJson(rep);
+  j["device"] = device.str();
+  j["backend"] = exec::backendName(co.backend);
+  if (!o.trace_out.empty()) {
+    // One profiled step (forward and backward) of a separately compiled function, so timing is not perturbed.
+    runtime::RuntimeOptions ro;
+    ro.profile = true;
+    runtime::CompiledFunction profiled(cap, part ? &*part : nullptr, co, ro);
+    std::vector<at::Tensor> args;
+    for (const auto& d : m.inputs) args.push_back(d.example.detach().clone().to(device).requires_grad_(d.requires_grad));
+    std::vector<at::Tensor> outs;
+    {
+      c10::AutoGradMode g(m.grad_enabled);
+      outs = profiled(args);
+    }
+    std::vector<at::Tensor> diff;
+    for (const at::Tensor& t : outs)
+      if (t.defined() && t.requires_grad()) diff.push_back(t.sum());
+    if (!diff.empty()) torch::autograd::backward(diff);
+    util::writeFileAtomic(o.trace_out, exec::chromeTrace(profiled.takeProfiles()).dump() + "\n");
+    j["chrome_trace"] = o.trace_out;
+  }
+  if (o.json) {
+    std::cout << j.dump(1) << "\n";
+    return 0;
+  }
+  auto mib = [](int64_t b) { return std::to_string(static_cast<double>(b) / (1024.0 * 1024.0)).substr(0, 6) + " MiB"; };
+  std::cout << m.name << " on " << device.str() << ", backend " << exec::backendName(co.backend) << ", "
+            << (rep.training ? "training" : "inference") << " graph, " << rep.iters << " steps (forward"
+            << (rep.training ? "+backward" : "") << ")\n"
+            << "  eager     median " << rep.eager.median_step_ms << " ms  (min " << rep.eager.min_step_ms
+            << ")  peak " << mib(rep.eager.peak_bytes) << "\n"
+            << "  compiled  median " << rep.compiled.median_step_ms << " ms  (min " << rep.compiled.min_step_ms
+            << ")  peak " << mib(rep.compiled.peak_bytes) << "\n"
+            << "  compiled/eager step time " << rep.ratio << "\n"
+            << "  max |compiled - eager|: outputs " << rep.max_abs_diff_outputs << ", gradients "
+            << rep.max_abs_diff_grads << ", inputs after the call " << rep.max_abs_diff_inputs << "\n";
+  if (!o.trace_out.empty()) std::cout << "  Chrome trace: " << o.trace_out << "\n";
+  return 0;
+}
+
 /// Runs `body`, turning diagnostics into a message on stderr and exit code 1.
 template <class F>
 int guarded(F body) {
@@ -198,7 +293,7 @@ int guarded(F body) {
 
 int notYet(const std::string& what, const std::string& issue) {
   std::cerr << "aotviz " << what << " is not available yet in this build (" << issue
-            << "). Available now: aotviz models, aotviz compile MODEL --out DIR.\n";
+            << "). Available now: aotviz models, aotviz compile MODEL --out DIR, aotviz run MODEL.\n";
   return 2;
 }
 
@@ -209,8 +304,7 @@ struct CliState {
   int* exit_code = nullptr;
   bool models_json = false;
   CompileOptions compile;
-  std::string run_model, run_device = "cpu", run_backend = "interpreter";
-  int run_iters = 20;
+  RunOptions run;
   std::string bench_models = "all";
   std::string render_in, render_out;
 };
@@ -255,11 +349,18 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   compile_cmd->callback([s] { *s->exit_code = guarded([s] { return runCompile(s->compile); }); });
 
   auto* run_cmd = app.add_subcommand("run", "Run eager and compiled forward+backward and compare time and numerics");
-  run_cmd->add_option("model", s->run_model, "Built-in model name or .pt file")->required();
-  run_cmd->add_option("--device", s->run_device, "cpu or cuda")->capture_default_str();
-  run_cmd->add_option("--backend", s->run_backend, "interpreter or cudagraphs")->capture_default_str();
-  run_cmd->add_option("--iters", s->run_iters, "Timed iterations")->capture_default_str();
-  run_cmd->callback([s] { *s->exit_code = notYet("run", "issue: compile and run"); });
+  run_cmd->add_option("model", s->run.model, "Built-in model name or .pt file")->required();
+  run_cmd->add_option("--inputs", s->run.inputs, "Input spec JSON for a .pt model (default: the .json next to it)");
+  run_cmd->add_option("--device", s->run.device, "cpu or cuda")->capture_default_str();
+  run_cmd->add_option("--backend", s->run.backend, "interpreter or cuda_graph")->capture_default_str();
+  run_cmd->add_option("--partitioner", s->run.partitioner, "default or mincut")
+      ->check(CLI::IsMember({"default", "mincut"}))
+      ->capture_default_str();
+  run_cmd->add_option("--iters", s->run.iters, "Timed steps per side")->capture_default_str();
+  run_cmd->add_option("--seed", s->run.seed, "Seed for parameter initialisation")->capture_default_str();
+  run_cmd->add_option("--trace-out", s->run.trace_out, "Write a Chrome trace (Perfetto) of one profiled step");
+  run_cmd->add_flag("--json", s->run.json, "Print the report as JSON on stdout");
+  run_cmd->callback([s] { *s->exit_code = guarded([s] { return runRun(s->run); }); });
 
   auto* bench_cmd = app.add_subcommand("bench", "Benchmark the pipeline against PyTorch's and eager LibTorch");
   bench_cmd->add_option("--models", s->bench_models, "Comma-separated model names")->capture_default_str();

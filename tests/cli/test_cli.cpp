@@ -188,10 +188,46 @@ TEST(Cli, UnknownModelSaysWhichExist) {
 }
 
 TEST(Cli, ScaffoldedSubcommandsSayTheyAreNotAvailableAndFail) {
-  for (const char* args : {"run mlp", "bench", "render g.json --out g.svg"}) {
+  for (const char* args : {"bench", "render g.json --out g.svg"}) {
     Result r = run(args);
     EXPECT_NE(r.code, 0) << args;
     EXPECT_NE(r.out.find("not available yet"), std::string::npos) << args << ": " << r.out;
+  }
+}
+
+TEST(Cli, RunComparesCompiledWithEagerAndWritesAChromeTrace) {
+  auto dir = tempDir("run");
+  std::filesystem::create_directories(dir);
+  const std::string trace = (dir / "trace.json").string();
+  Result r = run("run cnn --iters 2 --json --trace-out " + trace);
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  EXPECT_EQ(j["model"], "cnn");
+  EXPECT_EQ(j["training"], true);
+  EXPECT_GT(j["eager"]["median_step_ms"].get<double>(), 0);
+  EXPECT_GT(j["compiled"]["median_step_ms"].get<double>(), 0);
+  EXPECT_GT(j["compiled"]["peak_bytes"].get<int64_t>(), 0);
+  EXPECT_LT(j["max_abs_diff"]["outputs"].get<double>(), 1e-4);
+  EXPECT_LT(j["max_abs_diff"]["gradients"].get<double>(), 1e-4);
+  EXPECT_LT(j["max_abs_diff"]["inputs"].get<double>(), 1e-4);  // BatchNorm's running statistics
+  auto t = nlohmann::json::parse(slurp(trace));
+  size_t slices = 0;
+  for (const auto& e : t["traceEvents"]) slices += e["ph"] == "X";
+  EXPECT_GT(slices, 10u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, RunRefusesWhatThisBuildCannotDo) {
+  Result backend = run("run mlp --backend tvm");
+  EXPECT_EQ(backend.code, 1);
+  EXPECT_NE(backend.out.find("interpreter, cuda_graph"), std::string::npos) << backend.out;
+  Result iters = run("run mlp --iters 0");
+  EXPECT_EQ(iters.code, 1);
+  EXPECT_NE(iters.out.find("--iters"), std::string::npos) << iters.out;
+  Result cuda = run("run mlp --iters 1 --device cuda");  // runs on a CUDA build with a GPU, else says what to do
+  if (cuda.code != 0) {
+    EXPECT_EQ(cuda.code, 1);
+    EXPECT_NE(cuda.out.find("--device cpu"), std::string::npos) << cuda.out;
   }
 }
 
