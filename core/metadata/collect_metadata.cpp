@@ -4,8 +4,6 @@
 
 #include <ATen/FunctionalStorageImpl.h>
 #include <ATen/FunctionalTensorWrapper.h>
-#include <ATen/core/dispatch/Dispatcher.h>
-#include <ATen/core/enum_tag.h>
 #include <ATen/record_function.h>
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
@@ -14,9 +12,9 @@
 #include <map>
 #include <tuple>
 #include <typeinfo>
-#include <unordered_map>
 
 #include "core/capture/capture.h"
+#include "core/capture/written_args.h"
 #include "core/compat/torch_compat.h"
 #include "core/ir/op_registry.h"
 #include "core/util/diagnostic.h"
@@ -53,53 +51,21 @@ class MutationObserver {
   std::vector<LoggedMutation> log;
 
  private:
-  struct OpInfo {
-    std::vector<size_t> written;  // argument positions with a write alias annotation
-    bool inplace_view = false;
-    std::string name;
-  };
-
   static std::unique_ptr<at::ObserverContext> start(const at::RecordFunction& fn) {
     MutationObserver* self = active_;
     if (!self) return nullptr;
     auto opname = fn.operator_name();
     if (!opname) return nullptr;
-    const OpInfo& info = self->infoFor(*opname);
-    if (info.written.empty()) return nullptr;
-    auto inputs = fn.inputs();
-    auto note = [&](const at::Tensor& t) {
-      if (!t.defined() || !fz::isFunctionalTensor(t)) return;  // ops below functionalization act on inner tensors
-      self->log.push_back({storageOf(t), MutationRecord{info.name, c10::GradMode::is_enabled(),
-                                                         c10::InferenceMode::is_enabled(), info.inplace_view}});
-    };
-    for (size_t a : info.written) {
-      if (a >= inputs.size()) continue;
-      const c10::IValue& v = inputs[a];
-      if (v.isTensor()) note(v.toTensor());
-      else if (v.isTensorList())
-        for (const at::Tensor& t : v.toTensorVector()) note(t);
-    }
+    const capture::OpWrites& op = capture::opWrites(*opname);
+    if (op.written.empty()) return nullptr;
+    // Functional tensors only: ops below functionalization act on inner tensors.
+    for (const at::Tensor& t : capture::writtenFunctionalTensors(fn, op.written))
+      self->log.push_back({storageOf(t), MutationRecord{op.name, c10::GradMode::is_enabled(),
+                                                         c10::InferenceMode::is_enabled(), op.inplace_view}});
     return nullptr;
   }
 
-  const OpInfo& infoFor(const c10::OperatorName& op) {
-    std::string key = op.name + "." + op.overload_name;
-    auto it = cache_.find(key);
-    if (it != cache_.end()) return it->second;
-    OpInfo info;
-    info.name = op.name + (op.overload_name.empty() ? "" : "." + op.overload_name);
-    auto handle = c10::Dispatcher::singleton().findSchema(op);
-    if (handle) {
-      const auto& args = handle->schema().arguments();
-      for (size_t a = 0; a < args.size(); ++a)
-        if (args[a].alias_info() && args[a].alias_info()->isWrite()) info.written.push_back(a);
-      info.inplace_view = handle->hasTag(at::Tag::inplace_view);
-    }
-    return cache_.emplace(key, std::move(info)).first->second;
-  }
-
   static thread_local MutationObserver* active_;
-  std::unordered_map<std::string, OpInfo> cache_;
   at::CallbackHandle handle_;
 };
 

@@ -42,8 +42,8 @@ bool isAliasedOutput(OutputType t) {
 struct RuntimeState {
   meta::ViewAndMutationMeta meta;  // of the traced function: its inputs are the graph's primals
   meta::DedupeStrategy dedupe = meta::DedupeStrategy::None;
-  std::vector<bool> keep_arg_mask;
-  std::vector<size_t> add_dupe_map;
+  std::vector<size_t> kept_args;     // RemoveDupes: the user inputs the graph takes, in order
+  std::vector<size_t> duplicate_of;  // RemoveDupes: per user input, the kept user input it must be
   meta::SyntheticBaseResult synth;  // fn and meta unused at run time
   std::vector<capture::InputDesc> graph_inputs;
   size_t num_user_args = 0;
@@ -175,14 +175,15 @@ CompiledFunction::CompiledFunction(const capture::CaptureResult& cap, const part
   RuntimeState& s = *state_;
   s.meta = cap.meta;
   s.dedupe = cap.dedupe.strategy;
-  s.keep_arg_mask = cap.dedupe.keep_arg_mask;
-  s.add_dupe_map = cap.dedupe.add_dupe_map;
+  for (size_t i = 0; i < cap.dedupe.keep_arg_mask.size(); ++i)
+    if (cap.dedupe.keep_arg_mask[i]) s.kept_args.push_back(i);
+  for (size_t k : cap.dedupe.add_dupe_map) s.duplicate_of.push_back(s.kept_args.at(k));
   s.synth.applied = cap.synthetic_base.applied;
   s.synth.info = cap.synthetic_base.info;
   s.synth.base_is_view_base = cap.synthetic_base.base_is_view_base;
   s.synth.aliased_arg_idx_with_metadata_mutations = cap.synthetic_base.aliased_arg_idx_with_metadata_mutations;
   s.graph_inputs = cap.graph_inputs;
-  s.num_user_args = s.dedupe == meta::DedupeStrategy::RemoveDupes ? s.keep_arg_mask.size()
+  s.num_user_args = s.dedupe == meta::DedupeStrategy::RemoveDupes ? s.duplicate_of.size()
                     : s.synth.applied                               ? s.synth.info.size()
                                                                      : s.graph_inputs.size();
   s.training = cap.is_joint;
@@ -228,11 +229,8 @@ std::vector<at::Tensor> CompiledFunction::operator()(const std::vector<at::Tenso
   // AOTDedupeWrapper (§5.5): drop the duplicates the graph was traced without.
   std::vector<at::Tensor> args = user_args;
   if (s.dedupe == meta::DedupeStrategy::RemoveDupes) {
-    std::vector<size_t> kept;
-    for (size_t i = 0; i < s.keep_arg_mask.size(); ++i)
-      if (s.keep_arg_mask[i]) kept.push_back(i);
     for (size_t i = 0; i < args.size(); ++i) {
-      size_t j = kept.at(s.add_dupe_map[i]);
+      const size_t j = s.duplicate_of[i];
       if (args[i].unsafeGetTensorImpl() != args[j].unsafeGetTensorImpl())
         fail(kStage, "input " + std::to_string(i),
              "At compilation time, graph 0 was compiled under the assumption that input " + std::to_string(i) +
@@ -240,7 +238,7 @@ std::vector<at::Tensor> CompiledFunction::operator()(const std::vector<at::Tenso
              "compile again with these inputs");
     }
     std::vector<at::Tensor> deduped;
-    for (size_t i : kept) deduped.push_back(args[i]);
+    for (size_t i : s.kept_args) deduped.push_back(args[i]);
     args = std::move(deduped);
   }
 

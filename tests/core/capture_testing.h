@@ -22,6 +22,14 @@ inline capture::InputDesc input(std::string name, at::Tensor example, bool requi
   return d;
 }
 
+/// An input named "x". `leaf = false` makes a grad-requiring input a non-leaf computed from a leaf, so in-place ops
+/// on it are legal (the test_mutation=True inputs of PyTorch's tests).
+inline capture::InputDesc in(at::Tensor example, bool requires_grad = false, bool leaf = true) {
+  capture::InputDesc d = input("x", std::move(example), requires_grad);
+  d.is_leaf = leaf || !requires_grad;
+  return d;
+}
+
 /// Ops of the graph's call nodes, in order, as "aten::mm" / "aten::add.Tensor".
 inline std::vector<std::string> callOps(const ir::Graph& g) {
   std::vector<std::string> r;

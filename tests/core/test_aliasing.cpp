@@ -21,16 +21,7 @@ using meta::OutputType;
 
 at::Tensor py(int64_t v) { return capture::wrappedNumber(v); }
 
-/// An input; `leaf = false` mirrors the tests' test_mutation=True inputs (x.add(1): not a leaf, so it may be
-/// mutated in place even when it requires grad).
-capture::InputDesc in(at::Tensor example, bool requires_grad = false, bool leaf = true) {
-  capture::InputDesc d;
-  d.name = "x";
-  d.example = std::move(example);
-  d.requires_grad = requires_grad;
-  d.is_leaf = leaf || !requires_grad;
-  return d;
-}
+using testing::in;
 
 capture::CaptureOptions options(bool keep = false, bool grad = true) {
   capture::CaptureOptions o;

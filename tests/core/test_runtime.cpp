@@ -7,7 +7,7 @@
 
 #include "core/compile/compile.h"
 #include "core/models/zoo.h"
-#include "tests/core/runtime_testing.h"
+#include "tests/core/capture_testing.h"
 
 namespace aotviz {
 namespace {
@@ -15,14 +15,7 @@ namespace {
 using Tensors = std::vector<at::Tensor>;
 at::Tensor py(int64_t v) { return capture::wrappedNumber(v); }
 
-capture::InputDesc in(at::Tensor example, bool requires_grad, bool leaf = true) {
-  capture::InputDesc d;
-  d.name = "x";
-  d.example = std::move(example);
-  d.requires_grad = requires_grad;
-  d.is_leaf = leaf || !requires_grad;
-  return d;
-}
+using testing::in;
 
 std::string errorOf(const std::function<void()>& f) {
   try {
