@@ -137,8 +137,8 @@ class BackwardObserver {
   at::CallbackHandle handle_;
 };
 
-/// Traces the joint (or, when `is_joint` is false, the forward-only) graph of `fn` on `inputs`, whose metadata is
-/// `m`: AOTAutograd's fn_prepped_for_autograd + create_joint + create_functionalized_fn (spec §3.1).
+}  // namespace
+
 CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& inputs, const meta::ViewAndMutationMeta& m,
                          bool is_joint, const CaptureOptions& opts) {
   TraceContext ctx;
@@ -333,26 +333,35 @@ CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& input
   auto problems = ir::verify(g);
   if (!problems.empty()) internalError("captured graph fails verification: " + problems.front().format());
   r.graph = std::move(g);
+  r.meta = m;
+  r.graph_inputs = inputs;
   r.warnings = ctx.warnings;
   r.cpu_fallbacks = ctx.cpu_fallbacks;
   return r;
 }
 
-}  // namespace
-
 void failModelError(const std::string& stage, const std::string& what) {
   fail(stage, "", "the model's forward raised an error while being traced: " + what, forwardErrorHint(what));
 }
 
-CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inputs, const CaptureOptions& opts) {
-  auto t0 = std::chrono::steady_clock::now();
+void prepareCapture(const std::vector<InputDesc>& inputs) {
   validateInputs(inputs);
   installTraceBackend();
+}
+
+meta::MetadataOptions metadataOptions(const CaptureOptions& opts) {
   meta::MetadataOptions mo;
   mo.mode = opts.mode;
   mo.target_device = opts.target_device;
   mo.keep_input_mutations = opts.keep_input_mutations;
   mo.grad_enabled = opts.grad_enabled;
+  return mo;
+}
+
+CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inputs, const CaptureOptions& opts) {
+  auto t0 = std::chrono::steady_clock::now();
+  prepareCapture(inputs);
+  const meta::MetadataOptions mo = metadataOptions(opts);
   // metadata → dedupe → synthetic_base → joint (spec §1.2 S1–S2). Training or inference is decided on the user
   // function's metadata, before the wrappers, as create_aot_state does.
   meta::ViewAndMutationMeta user_meta = meta::collectMetadata(fn, inputs, mo);
@@ -360,8 +369,6 @@ CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inp
   meta::DedupeResult dedupe = meta::dedupeInputs(fn, inputs, user_meta, mo);
   meta::SyntheticBaseResult synthetic = meta::mergeViewInputs(dedupe.fn, dedupe.inputs, dedupe.meta, !is_joint, mo);
   CaptureResult r = traceJoint(synthetic.fn, synthetic.inputs, synthetic.meta, is_joint, opts);
-  r.meta = synthetic.meta;
-  r.graph_inputs = synthetic.inputs;
   r.user_meta = std::move(user_meta);
   r.dedupe = std::move(dedupe);
   r.synthetic_base = std::move(synthetic);

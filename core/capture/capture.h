@@ -70,6 +70,16 @@ struct CaptureResult {
 /// the model, unsupported dtypes, aliasing PyTorch refuses. The returned graph passes ir::verify().
 CaptureResult captureGraph(const TracedFn& fn, const std::vector<InputDesc>& inputs, const CaptureOptions& opts = {});
 
+/// The steps of captureGraph, for the pipeline that runs them as separate stages. prepareCapture validates the
+/// inputs (AotError, stage "inputs") and installs the trace backend; it comes first.
+void prepareCapture(const std::vector<InputDesc>& inputs);
+meta::MetadataOptions metadataOptions(const CaptureOptions& opts);
+/// The joint stage: traces the joint (or, when `is_joint` is false, the forward-only) graph of `fn` on `inputs`,
+/// whose metadata is `m` (after dedupe and synthetic_base): AOTAutograd's fn_prepped_for_autograd + create_joint +
+/// create_functionalized_fn (spec §3.1). Sets `graph`, `meta` and `graph_inputs`, not the earlier stages' fields.
+CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& inputs, const meta::ViewAndMutationMeta& m,
+                         bool is_joint, const CaptureOptions& opts);
+
 /// Throws AotError (stage `stage`) for an error the model's own code raised while running on trace tensors.
 [[noreturn]] void failModelError(const std::string& stage, const std::string& what);
 

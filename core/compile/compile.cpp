@@ -1,12 +1,27 @@
 // core/compile/compile.cpp — the compile stage.
 #include "core/compile/compile.h"
 
+#include <ATen/Context.h>
+
+#include "core/compat/torch_compat.h"
 #include "core/util/diagnostic.h"
 
 namespace aotviz::exec {
 
 namespace {
 constexpr const char* kStage = "compile";
+}
+
+c10::Device parseDevice(const std::string& d) {
+  if (d == "cpu") return c10::Device(c10::DeviceType::CPU);
+  if (d == "cuda") {
+    if (!at::hasCUDA())
+      fail("inputs", "", "--device cuda: this LibTorch (" + std::string(compat::torchVersionString()) +
+                             ") has no CUDA or no GPU is visible",
+           "use --device cpu, or build against a CUDA LibTorch (README, \"Building against a CUDA LibTorch\")");
+    return c10::Device(c10::DeviceType::CUDA, 0);
+  }
+  fail("inputs", "", "unknown device '" + d + "'", "use --device cpu or --device cuda");
 }
 
 Backend parseBackend(const std::string& name) {

@@ -20,6 +20,8 @@ enum class Backend {
 };
 /// "interpreter" | "cuda_graph"; AotError (stage "compile") naming the known backends otherwise.
 Backend parseBackend(const std::string& name);
+/// "cpu" or "cuda" (AotError, stage "inputs", when unknown or when this LibTorch has no usable GPU).
+c10::Device parseDevice(const std::string& name);
 const char* backendName(Backend b);
 
 struct CompileOptions {

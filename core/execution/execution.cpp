@@ -95,7 +95,27 @@ struct StepResult {
 StepResult step(const models::Model& m, const StepFn& f, c10::Device device) {
   StepResult r;
   std::vector<at::Tensor> leaves;
-  for (const capture::InputDesc& d : m.inputs) {
+  for (size_t i = 0; i < m.inputs.size(); ++i) {
+    const capture::InputDesc& d = m.inputs[i];
+    // Inputs that share memory share it in the fresh copies too: duplicates are the same tensor, and an input that
+    // views an earlier one's memory is the same view of that input's copy (dedupe and synthetic bases depend on it).
+    size_t anchor = i;
+    for (size_t j = 0; j < i && anchor == i; ++j)
+      if (m.inputs[j].example.is_alias_of(d.example)) anchor = j;
+    if (anchor != i) {
+      const at::Tensor& a = m.inputs[anchor].example;
+      if (a.unsafeGetTensorImpl() == d.example.unsafeGetTensorImpl()) {
+        r.inputs.push_back(r.inputs[anchor]);
+        continue;
+      }
+      if (!a.is_contiguous() || a.storage_offset() != 0 ||
+          a.storage().nbytes() != static_cast<size_t>(a.numel()) * a.element_size())
+        fail(kStage, d.name, "inputs '" + m.inputs[anchor].name + "' and '" + d.name +
+                                 "' share memory in a layout the eager run cannot reproduce",
+             "make the first of them a whole, contiguous tensor and the other a view of it");
+      r.inputs.push_back(r.inputs[anchor].as_strided(d.example.sizes(), d.example.strides(), d.example.storage_offset()));
+      continue;
+    }
     at::Tensor leaf = d.example.detach().clone().to(device);
     if (d.requires_grad) leaf.requires_grad_(true);
     leaves.push_back(leaf);
@@ -175,6 +195,13 @@ Report runAndCompare(const models::Model& m, const runtime::CompiledFunction& co
   r.compiled = measure(m, comp, opts);
   r.ratio = r.compiled.median_step_ms / r.eager.median_step_ms;
   return r;
+}
+
+std::vector<exec::Profile> profileStep(const models::Model& m, const runtime::CompiledFunction& profiled,
+                                       c10::Device device) {
+  (void)profiled.takeProfiles();
+  (void)step(m, [&](const std::vector<at::Tensor>& a) { return profiled(a); }, device);
+  return profiled.takeProfiles();
 }
 
 nlohmann::json reportToJson(const Report& r) {

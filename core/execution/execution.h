@@ -39,4 +39,9 @@ Report runAndCompare(const models::Model& m, const runtime::CompiledFunction& co
 
 nlohmann::json reportToJson(const Report& r);
 
+/// One step (as runAndCompare's) of `profiled`, which must have been built with RuntimeOptions::profile; returns
+/// the per-node profiles of its graph runs (forward and backward, or inference).
+std::vector<exec::Profile> profileStep(const models::Model& m, const runtime::CompiledFunction& profiled,
+                                       c10::Device device);
+
 }  // namespace aotviz::execution

@@ -1,10 +1,10 @@
 // core/ir/serialize.cpp — JSON writer and validating reader for the graph IR.
 #include "core/ir/serialize.h"
 
-#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/util/diagnostic.h"
+#include "core/util/json_read.h"
 
 namespace aotviz::ir {
 
@@ -12,55 +12,16 @@ using nlohmann::json;
 
 namespace {
 
-[[noreturn]] void bad(const std::string& path, const std::string& what) {
-  fail("load", "", path + ": " + what, "the file is not an aotviz graph of this version, or it is damaged");
-}
+const util::JsonReader kReader{"load", "the file is not an aotviz graph of this version, or it is damaged"};
 
-const json& field(const json& j, const char* key, const std::string& path) {
-  if (!j.is_object()) bad(path, "expected an object");
-  auto it = j.find(key);
-  if (it == j.end()) bad(path + "." + key, "missing field");
-  return *it;
-}
-
-int64_t getInt(const json& j, const std::string& path) {
-  if (!j.is_number_integer()) bad(path, "expected an integer");
-  return j.get<int64_t>();
-}
-
-std::string getString(const json& j, const std::string& path) {
-  if (!j.is_string()) bad(path, "expected a string");
-  return j.get<std::string>();
-}
-
-bool getBool(const json& j, const std::string& path) {
-  if (!j.is_boolean()) bad(path, "expected true or false");
-  return j.get<bool>();
-}
-
-json doubleToJson(double d) {
-  if (std::isnan(d)) return "nan";
-  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
-  return d;
-}
-
-double doubleFromJson(const json& j, const std::string& path) {
-  if (j.is_number()) return j.get<double>();
-  if (j.is_string()) {
-    const auto& s = j.get_ref<const std::string&>();
-    if (s == "nan") return std::nan("");
-    if (s == "inf") return INFINITY;
-    if (s == "-inf") return -INFINITY;
-  }
-  bad(path, "expected a number");
-}
-
-std::vector<int64_t> intsFromJson(const json& j, const std::string& path) {
-  if (!j.is_array()) bad(path, "expected an array of integers");
-  std::vector<int64_t> r;
-  for (size_t i = 0; i < j.size(); ++i) r.push_back(getInt(j[i], path + "[" + std::to_string(i) + "]"));
-  return r;
-}
+[[noreturn]] void bad(const std::string& path, const std::string& what) { kReader.bad(path, what); }
+const json& field(const json& j, const char* key, const std::string& path) { return kReader.field(j, key, path); }
+int64_t getInt(const json& j, const std::string& path) { return kReader.getInt(j, path); }
+std::string getString(const json& j, const std::string& path) { return kReader.getString(j, path); }
+bool getBool(const json& j, const std::string& path) { return kReader.getBool(j, path); }
+double doubleFromJson(const json& j, const std::string& path) { return kReader.getDouble(j, path); }
+std::vector<int64_t> intsFromJson(const json& j, const std::string& path) { return kReader.getInts(j, path); }
+using util::doubleToJson;
 
 const char* roleName(InputRole r) {
   switch (r) {

@@ -63,4 +63,10 @@ DedupeResult dedupeInputs(const capture::TracedFn& fn, const std::vector<capture
   return r;
 }
 
+nlohmann::json dedupeToJson(const DedupeResult& d) {
+  return {{"strategy", dedupeStrategyName(d.strategy)},
+          {"keep_arg_mask", d.keep_arg_mask},
+          {"add_dupe_map", d.add_dupe_map}};
+}
+
 }  // namespace aotviz::meta

@@ -32,4 +32,7 @@ struct DedupeResult {
 DedupeResult dedupeInputs(const capture::TracedFn& fn, const std::vector<capture::InputDesc>& inputs,
                           const ViewAndMutationMeta& meta, const MetadataOptions& opts);
 
+/// meta.json's "dedupe" object: strategy, keep_arg_mask, add_dupe_map.
+nlohmann::json dedupeToJson(const DedupeResult& d);
+
 }  // namespace aotviz::meta

@@ -40,6 +40,10 @@ struct SyntheticBaseResult {
 SyntheticBaseResult mergeViewInputs(const capture::TracedFn& fn, const std::vector<capture::InputDesc>& inputs,
                                     const ViewAndMutationMeta& meta, bool is_inference, const MetadataOptions& opts);
 
+/// meta.json's "synthetic_base" object: applied, info (per outer input), base_is_view_base,
+/// aliased_arg_idx_with_metadata_mutations.
+nlohmann::json syntheticBaseToJson(const SyntheticBaseResult& s);
+
 /// PyTorch's _tensors_definitely_do_not_overlap for two tensors known to share a storage.
 bool tensorsDefinitelyDoNotOverlap(const at::Tensor& x, const at::Tensor& y);
 

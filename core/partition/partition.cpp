@@ -330,38 +330,4 @@ PartitionResult partitionJoint(const ir::Graph& input_joint, size_t num_fwd_outp
   return r;
 }
 
-nlohmann::json partitionToJson(const PartitionResult& r) {
-  using json = nlohmann::json;
-  json saved = json::array();
-  for (const SavedValue& s : r.saved)
-    saved.push_back({{"name", s.name}, {"bytes", s.bytes}, {"kind", s.kind}, {"rule", ruleName(s.rule)}, {"reason", s.reason}});
-  json nodes = json::array();
-  for (const NodeDecision& d : r.nodes) {
-    json n = {{"name", d.name}, {"placement", placementName(d.placement)}, {"rule", ruleName(d.rule)}, {"reason", d.reason}};
-    if (!d.op.empty()) n["op"] = d.op;
-    nodes.push_back(std::move(n));
-  }
-  std::map<std::string, std::string> overrides;
-  for (const auto& [k, o] : r.options.overrides) overrides[k] = o == Override::MustSave ? "must_save" : "must_recompute";
-  return {{"format", "aotviz.partition"},
-          {"schema_version", 1},
-          {"partitioner", partitionerName(r.options.partitioner)},
-          {"rules", rulesName(r.options.rules)},
-          {"memory_budget", r.options.memory_budget},
-          {"overrides", overrides},
-          {"num_fwd_outputs", r.num_fwd_outputs},
-          {"totals",
-           {{"saved_bytes", r.totals.saved_bytes},
-            {"activation_bytes", r.totals.activation_bytes},
-            {"saved_count", r.totals.saved_count},
-            {"recomputed_nodes", r.totals.recomputed_nodes},
-            {"forward_nodes", r.totals.forward_nodes},
-            {"backward_nodes", r.totals.backward_nodes},
-            {"backward_peak_bytes_estimate", r.totals.backward_peak_bytes},
-            {"partition_ms", r.totals.seconds * 1e3}}},
-          {"saved", saved},
-          {"nodes", nodes},
-          {"notes", r.notes}};
-}
-
 }  // namespace aotviz::partition

@@ -103,8 +103,13 @@ struct PartitionResult {
 PartitionResult partitionJoint(const ir::Graph& joint, size_t num_fwd_outputs, const std::vector<size_t>& static_inputs,
                                const Options& options);
 
-/// partition.json: options, totals, saved values with bytes and reasons, and every node's decision.
-nlohmann::json partitionToJson(const PartitionResult& r);
+inline constexpr int kPartitionSchemaVersion = 1;
+
+/// partition.json: options, totals, saved values with bytes and reasons, and every node's decision; with
+/// `with_graphs` also the forward, backward and (CSE'd) joint graphs, which makes it a complete record.
+nlohmann::json partitionToJson(const PartitionResult& r, bool with_graphs = false);
+/// Reads a partitionToJson(r, true) document back; validates it (AotError, stage "load", naming the field).
+PartitionResult partitionFromJson(const nlohmann::json& j);
 
 Partitioner parsePartitioner(const std::string& name);  // "default" | "mincut"; AotError otherwise
 Rules parseRules(const std::string& name);              // "current" | "1.13"

@@ -1,0 +1,151 @@
+// core/cache/cache.cpp — cache keys (SHA-1 of canonical JSON key material) and entries (validated JSON files).
+#include "core/cache/cache.h"
+
+#include <boost/uuid/detail/sha1.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstdio>
+
+#include "core/compat/torch_compat.h"
+#include "core/ir/serialize.h"
+#include "core/metadata/view_and_mutation_meta.h"
+#include "core/util/atomic_file.h"
+#include "core/util/diagnostic.h"
+#include "core/util/json_read.h"
+
+namespace aotviz::cache {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string sha1Hex(const std::string& bytes) {
+  boost::uuids::detail::sha1 h;
+  h.process_bytes(bytes.data(), bytes.size());
+  boost::uuids::detail::sha1::digest_type d;
+  h.get_digest(d);
+  // digest_type is unsigned int[5] in Boost ≤ 1.85 and unsigned char[20] later; print its elements either way.
+  std::string out;
+  char buf[16];
+  for (auto word : d) {
+    std::snprintf(buf, sizeof buf, sizeof(word) == 1 ? "%02x" : "%08x", static_cast<unsigned>(word));
+    out += buf;
+  }
+  return out;
+}
+
+json inputsJson(const std::vector<capture::InputDesc>& inputs) {
+  json a = json::array();
+  for (const auto& in : inputs) {
+    const at::Tensor& t = in.example;
+    a.push_back({{"name", in.name},
+                 {"kind", static_cast<int>(in.kind)},
+                 {"sizes", t.sizes().vec()},
+                 {"strides", t.strides().vec()},
+                 {"storage_offset", t.storage_offset()},
+                 {"dtype", ir::dtypeName(t.scalar_type())},
+                 {"requires_grad", in.requires_grad},
+                 {"is_leaf", in.is_leaf}});
+  }
+  return a;
+}
+
+}  // namespace
+
+json partitionKeyMaterial(const capture::CaptureResult& cap, const std::vector<size_t>& static_inputs,
+                          const partition::Options& opts) {
+  partition::PartitionResult options_only;
+  options_only.options = opts;
+  json o = partition::partitionToJson(options_only);
+  json sb = json::array();
+  for (const auto& a : cap.synthetic_base.info) sb.push_back({a.inner, a.base, a.sizes, a.strides, a.storage_offset});
+  return {{"versions",
+           {{"aotviz", AOTVIZ_VERSION},
+            {"libtorch", compat::torchVersionString()},
+            {"graph_schema", ir::kGraphSchemaVersion},
+            {"partition_schema", partition::kPartitionSchemaVersion},
+            {"cache_entry_schema", kCacheEntrySchemaVersion}}},
+          {"joint_graph", ir::graphToJson(cap.graph)},
+          {"num_fwd_outputs", cap.numForwardOutputs()},
+          {"graph_inputs", inputsJson(cap.graph_inputs)},
+          {"aliasing",
+           {{"user_meta", meta::metaToJson(cap.user_meta)},
+            {"traced_meta", meta::metaToJson(cap.meta)},
+            {"dedupe", {static_cast<int>(cap.dedupe.strategy), cap.dedupe.keep_arg_mask, cap.dedupe.add_dupe_map}},
+            {"synthetic_base", sb}}},
+          {"config",
+           {{"partitioner", o["partitioner"]},
+            {"rules", o["rules"]},
+            {"memory_budget", o["memory_budget"]},
+            {"overrides", o["overrides"]},
+            {"static_inputs", static_inputs}}}};
+}
+
+std::string partitionKey(const capture::CaptureResult& cap, const std::vector<size_t>& static_inputs,
+                         const partition::Options& opts) {
+  // nlohmann::json objects are std::map-ordered, so dump() is canonical.
+  return sha1Hex(partitionKeyMaterial(cap, static_inputs, opts).dump());
+}
+
+Cache::Cache(fs::path dir) : dir_(std::move(dir)) {}
+
+fs::path Cache::defaultDir() {
+  if (const char* d = std::getenv("AOTVIZ_CACHE_DIR"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "aotviz";
+  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "aotviz";
+  return ".aotviz-cache";
+}
+
+fs::path Cache::entryPath(const std::string& key) const { return dir_ / ("partition-" + key + ".json"); }
+
+std::optional<partition::PartitionResult> Cache::load(const std::string& key, std::vector<std::string>* warnings) {
+  const fs::path path = entryPath(key);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    ++stats_.misses;
+    return std::nullopt;
+  }
+  try {
+    const util::JsonReader R{"cache", "the entry is damaged; it will be replaced"};
+    json j = json::parse(util::readFile(path, size_t(1) << 30));
+    R.expectFormat(j, "aotviz.cache_entry", kCacheEntrySchemaVersion);
+    std::string stored = R.stringAt(j, "key", "");
+    if (stored != key) R.bad("key", "is " + stored + ", but the file name says " + key);
+    partition::PartitionResult r = partition::partitionFromJson(R.field(j, "partition", ""));
+    ++stats_.hits;
+    return r;
+  } catch (const std::exception& e) {
+    ++stats_.corrupt;
+    ++stats_.misses;
+    if (warnings)
+      warnings->push_back("cache entry " + path.string() + " is unreadable (" + e.what() +
+                          "); treated as a miss, it will be replaced");
+    return std::nullopt;
+  }
+}
+
+std::optional<std::string> Cache::store(const std::string& key, const partition::PartitionResult& r,
+                                        const json& key_material) {
+  try {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec) fail("cache", "", "cannot create the cache directory " + dir_.string() + ": " + ec.message(), "use --cache-dir or --no-cache");
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    json j = {{"format", "aotviz.cache_entry"},
+              {"schema_version", kCacheEntrySchemaVersion},
+              {"key", key},
+              {"created_unix", std::chrono::duration_cast<std::chrono::seconds>(now).count()},
+              {"versions", key_material.at("versions")},
+              {"config", key_material.at("config")},
+              {"partition", partition::partitionToJson(r, true)}};
+    util::writeFileAtomic(entryPath(key), j.dump() + "\n");
+    ++stats_.writes;
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    return std::string("could not write the cache entry: ") + e.what();
+  }
+}
+
+}  // namespace aotviz::cache

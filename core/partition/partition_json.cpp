@@ -1,0 +1,124 @@
+// core/partition/partition_json.cpp — partition.json: writing it, and reading it back (cache entries, sessions).
+#include <nlohmann/json.hpp>
+
+#include "core/ir/serialize.h"
+#include "core/partition/partition.h"
+#include "core/util/diagnostic.h"
+#include "core/util/json_read.h"
+
+namespace aotviz::partition {
+
+namespace {
+
+template <typename E, typename NameFn>
+E enumFromName(const util::JsonReader& R, const nlohmann::json& j, const std::string& path, E last, NameFn name) {
+  std::string s = R.getString(j, path);
+  for (int i = 0; i <= static_cast<int>(last); ++i)
+    if (s == name(static_cast<E>(i))) return static_cast<E>(i);
+  R.bad(path, "unknown value '" + s + "'");
+}
+
+}  // namespace
+
+nlohmann::json partitionToJson(const PartitionResult& r, bool with_graphs) {
+  using json = nlohmann::json;
+  json saved = json::array();
+  for (const SavedValue& s : r.saved)
+    saved.push_back({{"name", s.name}, {"bytes", s.bytes}, {"kind", s.kind}, {"rule", ruleName(s.rule)}, {"reason", s.reason}});
+  json nodes = json::array();
+  for (const NodeDecision& d : r.nodes) {
+    json n = {{"name", d.name}, {"placement", placementName(d.placement)}, {"rule", ruleName(d.rule)}, {"reason", d.reason}};
+    if (!d.op.empty()) n["op"] = d.op;
+    nodes.push_back(std::move(n));
+  }
+  std::map<std::string, std::string> overrides;
+  for (const auto& [k, o] : r.options.overrides) overrides[k] = o == Override::MustSave ? "must_save" : "must_recompute";
+  json j = {{"format", "aotviz.partition"},
+            {"schema_version", kPartitionSchemaVersion},
+            {"partitioner", partitionerName(r.options.partitioner)},
+            {"rules", rulesName(r.options.rules)},
+            {"memory_budget", r.options.memory_budget},
+            {"overrides", overrides},
+            {"num_fwd_outputs", r.num_fwd_outputs},
+            {"totals",
+             {{"saved_bytes", r.totals.saved_bytes},
+              {"activation_bytes", r.totals.activation_bytes},
+              {"saved_count", r.totals.saved_count},
+              {"recomputed_nodes", r.totals.recomputed_nodes},
+              {"forward_nodes", r.totals.forward_nodes},
+              {"backward_nodes", r.totals.backward_nodes},
+              {"backward_peak_bytes_estimate", r.totals.backward_peak_bytes},
+              {"partition_ms", r.totals.seconds * 1e3}}},
+            {"saved", saved},
+            {"nodes", nodes},
+            {"notes", r.notes}};
+  if (with_graphs) {
+    j["graphs"] = {{"forward", ir::graphToJson(r.forward)},
+                   {"backward", ir::graphToJson(r.backward)},
+                   {"joint", ir::graphToJson(r.joint)}};
+  }
+  return j;
+}
+
+PartitionResult partitionFromJson(const nlohmann::json& j) {
+  const util::JsonReader R{"load", "the partition document is not from this aotviz version, or it is damaged"};
+  R.expectFormat(j, "aotviz.partition", kPartitionSchemaVersion);
+  PartitionResult r;
+  r.options.partitioner = parsePartitioner(R.stringAt(j, "partitioner", ""));
+  r.options.rules = parseRules(R.stringAt(j, "rules", ""));
+  r.options.memory_budget = R.doubleAt(j, "memory_budget", "");
+  const auto& ov = R.field(j, "overrides", "");
+  if (!ov.is_object()) R.bad("overrides", "expected an object");
+  for (const auto& [name, v] : ov.items()) {
+    std::string s = R.getString(v, "overrides." + name);
+    if (s != "must_save" && s != "must_recompute") R.bad("overrides." + name, "expected must_save or must_recompute");
+    r.options.overrides[name] = s == "must_save" ? Override::MustSave : Override::MustRecompute;
+  }
+  r.num_fwd_outputs = static_cast<size_t>(R.intAt(j, "num_fwd_outputs", ""));
+  const auto& t = R.field(j, "totals", "");
+  r.totals.saved_bytes = R.intAt(t, "saved_bytes", "totals");
+  r.totals.activation_bytes = R.intAt(t, "activation_bytes", "totals");
+  r.totals.saved_count = static_cast<size_t>(R.intAt(t, "saved_count", "totals"));
+  r.totals.recomputed_nodes = static_cast<size_t>(R.intAt(t, "recomputed_nodes", "totals"));
+  r.totals.forward_nodes = static_cast<size_t>(R.intAt(t, "forward_nodes", "totals"));
+  r.totals.backward_nodes = static_cast<size_t>(R.intAt(t, "backward_nodes", "totals"));
+  r.totals.backward_peak_bytes = R.intAt(t, "backward_peak_bytes_estimate", "totals");
+  r.totals.seconds = R.doubleAt(t, "partition_ms", "totals") / 1e3;
+  const auto& saved = R.array(R.field(j, "saved", ""), "saved");
+  for (size_t i = 0; i < saved.size(); ++i) {
+    std::string p = util::indexPath("saved", i);
+    SavedValue s;
+    s.name = R.stringAt(saved[i], "name", p);
+    s.bytes = R.intAt(saved[i], "bytes", p);
+    s.kind = R.stringAt(saved[i], "kind", p);
+    s.rule = enumFromName(R, R.field(saved[i], "rule", p), p + ".rule", Rule::Unused, ruleName);
+    s.reason = R.stringAt(saved[i], "reason", p);
+    r.saved.push_back(std::move(s));
+  }
+  const auto& nodes = R.array(R.field(j, "nodes", ""), "nodes");
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    std::string p = util::indexPath("nodes", i);
+    NodeDecision d;
+    d.name = R.stringAt(nodes[i], "name", p);
+    if (nodes[i].contains("op")) d.op = R.stringAt(nodes[i], "op", p);
+    d.placement = enumFromName(R, R.field(nodes[i], "placement", p), p + ".placement", Placement::Unused, placementName);
+    d.rule = enumFromName(R, R.field(nodes[i], "rule", p), p + ".rule", Rule::Unused, ruleName);
+    d.reason = R.stringAt(nodes[i], "reason", p);
+    r.nodes.push_back(std::move(d));
+  }
+  r.totals.saved_count = r.saved.size();
+  r.notes = R.getStrings(R.field(j, "notes", ""), "notes");
+  const auto& g = R.field(j, "graphs", "");
+  r.forward = ir::graphFromJson(R.field(g, "forward", "graphs"));
+  r.backward = ir::graphFromJson(R.field(g, "backward", "graphs"));
+  r.joint = ir::graphFromJson(R.field(g, "joint", "graphs"));
+  const ir::Node* out = r.forward.outputNode();
+  size_t n_out = out ? out->args.size() : 0;
+  if (n_out != r.num_fwd_outputs + r.saved.size())
+    R.bad("graphs.forward", "has " + std::to_string(n_out) + " outputs, expected " +
+                                std::to_string(r.num_fwd_outputs) + " forward outputs + " +
+                                std::to_string(r.saved.size()) + " saved values");
+  return r;
+}
+
+}  // namespace aotviz::partition

@@ -1,0 +1,80 @@
+// core/pipeline/config.cpp — Config JSON and which stages a config change affects.
+#include "core/pipeline/config.h"
+
+#include "core/pipeline/stages.h"
+#include "core/util/diagnostic.h"
+#include "core/util/json_read.h"
+
+namespace aotviz::pipeline {
+
+using nlohmann::json;
+
+json Config::toJson() const {
+  json ov = json::object();
+  for (const auto& [k, o] : overrides) ov[k] = o == partition::Override::MustSave ? "must_save" : "must_recompute";
+  return {{"model", model},
+          {"inputs_spec", inputs_spec},
+          {"seed", seed},
+          {"trace", trace},
+          {"device", device},
+          {"keep_input_mutations", keep_input_mutations},
+          {"partitioner", partitioner},
+          {"rules", rules},
+          {"memory_budget", memory_budget},
+          {"overrides", ov},
+          {"use_cache", use_cache},
+          {"cache_dir", cache_dir},
+          {"backend", backend},
+          {"iters", iters}};
+}
+
+Config Config::fromJson(const json& j) {
+  const util::JsonReader R{"load", "the session's config is damaged or from another aotviz version"};
+  const std::string p = "config";
+  Config c;
+  c.model = R.stringAt(j, "model", p);
+  c.inputs_spec = R.stringAt(j, "inputs_spec", p);
+  c.seed = static_cast<uint64_t>(R.intAt(j, "seed", p));
+  c.trace = R.stringAt(j, "trace", p);
+  c.device = R.stringAt(j, "device", p);
+  c.keep_input_mutations = R.boolAt(j, "keep_input_mutations", p);
+  c.partitioner = R.stringAt(j, "partitioner", p);
+  c.rules = R.stringAt(j, "rules", p);
+  c.memory_budget = R.doubleAt(j, "memory_budget", p);
+  const json& ov = R.field(j, "overrides", p);
+  if (!ov.is_object()) R.bad(p + ".overrides", "expected an object");
+  for (const auto& [k, v] : ov.items()) {
+    std::string s = R.getString(v, p + ".overrides." + k);
+    if (s != "must_save" && s != "must_recompute") R.bad(p + ".overrides." + k, "expected must_save or must_recompute");
+    c.overrides[k] = s == "must_save" ? partition::Override::MustSave : partition::Override::MustRecompute;
+  }
+  c.use_cache = R.boolAt(j, "use_cache", p);
+  c.cache_dir = R.stringAt(j, "cache_dir", p);
+  c.backend = R.stringAt(j, "backend", p);
+  c.iters = static_cast<int>(R.intAt(j, "iters", p));
+  return c;
+}
+
+size_t stageIndex(const std::string& name) {
+  const auto& stages = stageList();
+  std::string names;
+  for (size_t i = 0; i < stages.size(); ++i) {
+    if (name == stages[i].name) return i;
+    names += (i ? ", " : "") + std::string(stages[i].name);
+  }
+  fail("pipeline", "", "unknown stage '" + name + "'", "use one of: " + names);
+}
+
+size_t firstAffectedStage(const Config& a, const Config& b) {
+  if (a.model != b.model || a.inputs_spec != b.inputs_spec || a.seed != b.seed) return stageIndex("inputs");
+  if (a.trace != b.trace || a.device != b.device || a.keep_input_mutations != b.keep_input_mutations)
+    return stageIndex("metadata");
+  if (a.partitioner != b.partitioner || a.rules != b.rules || a.memory_budget != b.memory_budget ||
+      a.overrides != b.overrides || a.use_cache != b.use_cache || a.cache_dir != b.cache_dir)
+    return stageIndex("cache");
+  if (a.backend != b.backend) return stageIndex("compile");
+  if (a.iters != b.iters) return stageIndex("execution");
+  return stageList().size();
+}
+
+}  // namespace aotviz::pipeline

@@ -1,0 +1,354 @@
+// core/pipeline/pipeline.cpp — the stage runners: each takes what earlier stages left in the live state, does its
+// work through the stage's own module, and returns a snapshot for people.
+#include "core/pipeline/pipeline.h"
+
+#include <c10/util/Exception.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include "core/capture/capture.h"
+#include "core/compile/compile.h"
+#include "core/execution/execution.h"
+#include "core/ir/dce.h"
+#include "core/ir/serialize.h"
+#include "core/ir/verify.h"
+#include "core/metadata/collect_metadata.h"
+#include "core/models/torchscript.h"
+#include "core/runtime/runtime.h"
+
+namespace aotviz::pipeline {
+
+using nlohmann::json;
+
+/// What the stages pass on to each other (owned by the pipeline's thread; never shown directly).
+struct LiveState {
+  std::optional<models::Model> model;
+  std::vector<size_t> static_inputs;
+  capture::CaptureOptions copts;
+  meta::MetadataOptions mo;
+  meta::ViewAndMutationMeta user_meta;
+  bool is_joint = false;
+  std::optional<meta::DedupeResult> dedupe;
+  std::optional<meta::SyntheticBaseResult> synthetic;
+  std::optional<capture::CaptureResult> cap;
+  partition::Options popts;
+  std::string cache_key;
+  json key_material;
+  std::optional<partition::PartitionResult> cached;
+  std::shared_ptr<const partition::PartitionResult> part;
+  exec::CompileOptions co;
+  std::optional<runtime::CompiledFunction> compiled;
+  cache::Stats cache_stats;
+};
+
+namespace {
+
+void addStats(cache::Stats& a, const cache::Stats& b) {
+  a.hits += b.hits;
+  a.misses += b.misses;
+  a.corrupt += b.corrupt;
+  a.writes += b.writes;
+}
+
+json statsJson(const cache::Stats& s) {
+  return {{"hits", s.hits}, {"misses", s.misses}, {"corrupt", s.corrupt}, {"writes", s.writes}};
+}
+
+json graphCounts(const ir::Graph& g) {
+  return {{"nodes", g.nodes.size()},
+          {"call_nodes", g.numCalls()},
+          {"inputs", g.placeholders().size()},
+          {"outputs", g.outputNode() ? g.outputNode()->args.size() : 0}};
+}
+
+/// Parses what the config names, so a typo fails before any work (AotError naming the option).
+void validate(const Config& c) {
+  if (c.trace != "fake" && c.trace != "real") fail("pipeline", "", "unknown trace mode '" + c.trace + "'", "use fake or real");
+  if (c.device != "cpu" && c.device != "cuda") fail("pipeline", "", "unknown device '" + c.device + "'", "use cpu or cuda");
+  if (c.partitioner != "none") (void)partition::parsePartitioner(c.partitioner);
+  (void)partition::parseRules(c.rules);
+  if (!(c.memory_budget >= 0 && c.memory_budget <= 1))
+    fail("pipeline", "", "memory budget " + std::to_string(c.memory_budget) + " is outside [0, 1]", "use a value from 0 to 1");
+  (void)exec::parseBackend(c.backend);
+  if (c.iters < 0) fail("pipeline", "", "iters must not be negative", "use 0 to skip the execution stage");
+}
+
+void skip(Snapshot& s, std::string why) {
+  s.status = StageStatus::Skipped;
+  s.notes.push_back(std::move(why));
+}
+
+const models::Model& model(const LiveState& l) { return *l.model; }
+
+void runInputs(const Config& c, LiveState& l, Snapshot& s) {
+  l.model = models::openModel(c.model, c.inputs_spec, c.seed);
+  l.static_inputs = models::parameterIndices(*l.model);
+  json inputs = json::array();
+  for (const auto& in : l.model->inputs)
+    inputs.push_back({{"name", in.name},
+                      {"kind", in.kind == capture::InputKind::Param ? "param" : in.kind == capture::InputKind::Buffer ? "buffer" : "user"},
+                      {"sizes", in.example.sizes().vec()},
+                      {"dtype", ir::dtypeName(in.example.scalar_type())},
+                      {"requires_grad", in.requires_grad}});
+  s.summary = {{"model", l.model->name}, {"description", l.model->description}, {"inputs", inputs},
+               {"grad_enabled", l.model->grad_enabled}};
+}
+
+void runMetadata(const Config& c, LiveState& l, Snapshot& s) {
+  l.copts = {};
+  l.copts.mode = c.trace == "real" ? capture::TraceMode::Real : capture::TraceMode::Fake;
+  l.copts.target_device = exec::parseDevice(c.device);
+  l.copts.keep_input_mutations = c.keep_input_mutations;
+  l.copts.grad_enabled = model(l).grad_enabled;
+  l.copts.dce = false;  // the passes stage does it
+  l.mo = capture::metadataOptions(l.copts);
+  capture::prepareCapture(model(l).inputs);
+  l.user_meta = meta::collectMetadata(model(l).fn, model(l).inputs, l.mo);
+  l.is_joint = l.user_meta.is_train;
+  s.meta = meta::metaToJson(l.user_meta);
+  s.summary = {{"is_train", l.user_meta.is_train},
+               {"mutated_inputs", l.user_meta.mutatedInpRuntimeIndices().size() + l.user_meta.mutatedGraphHandledIndices().size()},
+               {"outputs_aliasing_inputs", l.user_meta.numOutputsAliasedToInputs()},
+               {"outputs_aliasing_intermediates", l.user_meta.numOutputsAliasedToIntermediates()}};
+}
+
+void runDedupe(const Config&, LiveState& l, Snapshot& s) {
+  l.dedupe = meta::dedupeInputs(model(l).fn, model(l).inputs, l.user_meta, l.mo);
+  s.meta = {{"dedupe", meta::dedupeToJson(*l.dedupe)}, {"traced_function", meta::metaToJson(l.dedupe->meta)}};
+  s.summary = {{"strategy", meta::dedupeStrategyName(l.dedupe->strategy)}};
+}
+
+void runSyntheticBase(const Config&, LiveState& l, Snapshot& s) {
+  l.synthetic = meta::mergeViewInputs(l.dedupe->fn, l.dedupe->inputs, l.dedupe->meta, !l.is_joint, l.mo);
+  s.meta = {{"synthetic_base", meta::syntheticBaseToJson(*l.synthetic)},
+            {"traced_function", meta::metaToJson(l.synthetic->meta)}};
+  s.summary = {{"applied", l.synthetic->applied}};
+}
+
+void runJoint(const Config&, LiveState& l, Snapshot& s) {
+  const auto t0 = std::chrono::steady_clock::now();
+  l.cap = capture::traceJoint(l.synthetic->fn, l.synthetic->inputs, l.synthetic->meta, l.is_joint, l.copts);
+  l.cap->user_meta = l.user_meta;
+  l.cap->dedupe = *l.dedupe;
+  l.cap->synthetic_base = *l.synthetic;
+  l.cap->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  s.graph = std::make_shared<const ir::Graph>(l.cap->graph);
+  s.notes = l.cap->warnings;
+  s.summary = graphCounts(l.cap->graph);
+  s.summary.update({{"is_joint", l.cap->is_joint},
+                    {"primals", l.cap->num_primals},
+                    {"tangents", l.cap->num_tangents},
+                    {"num_fwd_outputs", l.cap->numForwardOutputs()},
+                    {"ops_recorded", l.cap->ops_recorded},
+                    {"cpu_fallbacks", l.cap->cpu_fallbacks}});
+}
+
+void runPasses(const Config&, LiveState& l, Snapshot& s) {
+  l.cap->dead_nodes_removed = ir::eliminateDeadCode(l.cap->graph);
+  auto problems = ir::verify(l.cap->graph);
+  if (!problems.empty()) internalError("the joint graph fails verification after DCE: " + problems.front().format());
+  s.graph = std::make_shared<const ir::Graph>(l.cap->graph);
+  s.summary = graphCounts(l.cap->graph);
+  s.summary["dead_nodes_removed"] = l.cap->dead_nodes_removed;
+}
+
+bool wantsPartition(const Config& c, const LiveState& l, Snapshot& s) {
+  if (!l.cap->is_joint) {
+    skip(s, "forward-only graph (nothing requires grad): there is nothing to partition");
+    return false;
+  }
+  if (c.partitioner == "none") {
+    skip(s, "partitioner none: the joint graph is not split");
+    return false;
+  }
+  return true;
+}
+
+void runCache(const Config& c, LiveState& l, Snapshot& s) {
+  l.cached.reset();
+  l.cache_key.clear();
+  l.popts = {};
+  if (!wantsPartition(c, l, s)) return;
+  l.popts.partitioner = partition::parsePartitioner(c.partitioner);
+  l.popts.rules = partition::parseRules(c.rules);
+  l.popts.memory_budget = c.memory_budget;
+  l.popts.overrides = c.overrides;
+  if (!c.use_cache) {
+    skip(s, "the cache is off (--no-cache)");
+    return;
+  }
+  cache::Cache store(c.cache_dir.empty() ? cache::Cache::defaultDir() : std::filesystem::path(c.cache_dir));
+  l.key_material = cache::partitionKeyMaterial(*l.cap, l.static_inputs, l.popts);
+  l.cache_key = cache::partitionKey(*l.cap, l.static_inputs, l.popts);
+  l.cached = store.load(l.cache_key, &s.notes);
+  addStats(l.cache_stats, store.stats());
+  s.summary = {{"key", l.cache_key},
+               {"hit", l.cached.has_value()},
+               {"dir", store.dir().string()},
+               {"entry", store.entryPath(l.cache_key).string()},
+               {"stats", statsJson(l.cache_stats)}};
+  s.notes.push_back(l.cached ? "cache hit: the partition is read from " + store.entryPath(l.cache_key).string()
+                             : "cache miss: the partition stage computes it and stores it");
+}
+
+void runPartition(const Config& c, LiveState& l, Snapshot& s) {
+  l.part.reset();
+  if (!wantsPartition(c, l, s)) return;
+  if (l.cached) {
+    l.part = std::make_shared<const partition::PartitionResult>(std::move(*l.cached));
+    l.cached.reset();
+    s.notes.push_back("from the cache (key " + l.cache_key + ")");
+    s.summary["from_cache"] = true;
+  } else {
+    l.part = std::make_shared<const partition::PartitionResult>(
+        partition::partitionJoint(l.cap->graph, l.cap->numForwardOutputs(), l.static_inputs, l.popts));
+    s.summary["from_cache"] = false;
+    if (!l.cache_key.empty()) {
+      cache::Cache store(c.cache_dir.empty() ? cache::Cache::defaultDir() : std::filesystem::path(c.cache_dir));
+      if (auto w = store.store(l.cache_key, *l.part, l.key_material)) s.notes.push_back(*w);
+      addStats(l.cache_stats, store.stats());
+    }
+  }
+  s.partition = l.part;
+  for (const auto& n : l.part->notes) s.notes.push_back(n);
+  json pj = partition::partitionToJson(*l.part);
+  s.summary.update({{"partitioner", pj["partitioner"]}, {"rules", pj["rules"]}, {"memory_budget", pj["memory_budget"]},
+                    {"totals", pj["totals"]}});
+}
+
+void runCompile(const Config& c, LiveState& l, Snapshot& s) {
+  l.co = {};
+  l.co.backend = exec::parseBackend(c.backend);
+  l.co.device = exec::parseDevice(c.device);
+  json graphs = json::array();
+  auto compileOne = [&](const ir::Graph& g, const char* label) {
+    exec::CompiledGraph cg(g, label, l.co);
+    graphs.push_back({{"graph", label}, {"call_nodes", g.numCalls()}});
+  };
+  if (l.part) {
+    compileOne(l.part->forward, "forward");
+    compileOne(l.part->backward, "backward");
+  } else {
+    compileOne(l.cap->graph, l.cap->is_joint ? "joint" : "inference");
+  }
+  s.summary = {{"backend", exec::backendName(l.co.backend)}, {"device", l.co.device.str()}, {"graphs", graphs}};
+}
+
+void runRuntime(const Config&, LiveState& l, Snapshot& s) {
+  if (l.cap->is_joint && !l.part) {
+    skip(s, "partitioner none: the runtime needs a forward and a backward graph");
+    return;
+  }
+  l.compiled.emplace(*l.cap, l.part.get(), l.co);
+  const meta::ViewAndMutationMeta& m = l.cap->meta;
+  s.summary = {{"training", l.compiled->isTraining()},
+               {"dedupe", meta::dedupeStrategyName(l.cap->dedupe.strategy)},
+               {"synthetic_base", l.cap->synthetic_base.applied},
+               {"input_mutations_written_back", m.mutatedInpRuntimeIndices().size()},
+               {"outputs_regenerated_as_aliases", m.aliasedOutIndices().size()}};
+}
+
+void runExecution(const Config& c, LiveState& l, Snapshot& s) {
+  if (c.iters == 0) {
+    skip(s, "iters = 0: eager and compiled are not run (set iters to measure)");
+    return;
+  }
+  if (!l.compiled) {
+    skip(s, "nothing was compiled to run");
+    return;
+  }
+  execution::Options eo;
+  eo.iters = c.iters;
+  eo.device = l.co.device;
+  execution::Report rep = execution::runAndCompare(model(l), *l.compiled, eo);
+  runtime::RuntimeOptions ro;
+  ro.profile = true;
+  runtime::CompiledFunction profiled(*l.cap, l.part.get(), l.co, ro);
+  s.summary = {{"report", execution::reportToJson(rep)},
+               {"chrome_trace", exec::chromeTrace(execution::profileStep(model(l), profiled, l.co.device))}};
+}
+
+using StageFn = std::function<void(const Config&, LiveState&, Snapshot&)>;
+
+const std::vector<StageFn>& stageFns() {
+  static const std::vector<StageFn> fns = {runInputs,  runMetadata, runDedupe,  runSyntheticBase,
+                                           runJoint,   runPasses,   runCache,   runPartition,
+                                           runCompile, runRuntime,  runExecution};
+  return fns;
+}
+
+/// Drops what stage `i` and later ones left in the live state.
+void resetFrom(LiveState& l, size_t i) {
+  if (i <= stageIndex("inputs")) l.model.reset();
+  if (i <= stageIndex("dedupe")) l.dedupe.reset();
+  if (i <= stageIndex("synthetic_base")) l.synthetic.reset();
+  if (i <= stageIndex("passes")) l.cap.reset();  // passes edits the captured graph in place: re-trace
+  if (i <= stageIndex("partition")) l.part.reset();
+  if (i <= stageIndex("runtime")) l.compiled.reset();
+}
+
+}  // namespace
+
+Pipeline::Pipeline(Config config) : config_(std::move(config)), live_(std::make_unique<LiveState>()) {
+  validate(config_);
+  AOTVIZ_INTERNAL_ASSERT(stageFns().size() == stageList().size(), "one runner per stage");
+}
+
+Pipeline::~Pipeline() = default;
+
+bool Pipeline::halted() const { return !snapshots_.empty() && snapshots_.back()->status == StageStatus::Failed; }
+
+SnapshotPtr Pipeline::runNext() {
+  if (finished() || halted()) return nullptr;
+  const size_t i = next();
+  const StageInfo& info = stageList()[i];
+  for (auto& o : observers_) o->before(i, info);
+  auto s = std::make_shared<Snapshot>();
+  s->stage = info.name;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::optional<Diagnostic> error;
+  try {
+    stageFns()[i](config_, *live_, *s);
+  } catch (const AotError& e) {
+    error = e.diagnostic();
+  } catch (const c10::Error& e) {
+    error = Diagnostic{Severity::Error, info.name, "", -1, e.what_without_backtrace(),
+                       "LibTorch raised this error; if the model runs in eager PyTorch, please report it with the session file", {}};
+  } catch (const std::exception& e) {
+    error = Diagnostic{Severity::Error, info.name, "", -1, e.what(), "please report it with the session file", {}};
+  }
+  s->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (error) {
+    if (error->stage.empty()) error->stage = info.name;
+    s->status = StageStatus::Failed;
+    s->error = error;
+  }
+  SnapshotPtr snap = s;
+  snapshots_.push_back(snap);
+  for (auto& o : observers_) {
+    if (error) o->failed(i, snap, *error);
+    else o->after(i, snap);
+  }
+  return snap;
+}
+
+void Pipeline::runAll() {
+  while (runNext()) {
+  }
+}
+
+void Pipeline::restart(Config config) {
+  validate(config);
+  size_t first = std::min(firstAffectedStage(config_, config), snapshots_.size());
+  if (halted()) first = std::min(first, snapshots_.size() - 1);
+  if (first == stageIndex("passes")) first = stageIndex("joint");  // passes edits the joint graph in place
+  snapshots_.resize(first);
+  resetFrom(*live_, first);
+  config_ = std::move(config);
+}
+
+cache::Stats Pipeline::cacheStats() const { return live_->cache_stats; }
+
+}  // namespace aotviz::pipeline

@@ -1,0 +1,136 @@
+// core/pipeline/snapshot.cpp — snapshot and session JSON.
+#include "core/pipeline/snapshot.h"
+
+#include "core/ir/serialize.h"
+#include "core/pipeline/stages.h"
+#include "core/util/atomic_file.h"
+#include "core/util/json_read.h"
+
+namespace aotviz::pipeline {
+
+using nlohmann::json;
+
+namespace {
+
+const util::JsonReader kReader{"load", "the session file is damaged or from another aotviz version"};
+
+StageStatus statusFromName(const std::string& s, const std::string& path) {
+  for (StageStatus st : {StageStatus::Done, StageStatus::Failed, StageStatus::Skipped})
+    if (s == stageStatusName(st)) return st;
+  kReader.bad(path, "unknown status '" + s + "' (expected done, failed or skipped)");
+}
+
+json diagnosticToJson(const Diagnostic& d) {
+  return {{"stage", d.stage}, {"node", d.node}, {"node_id", d.node_id}, {"message", d.message}, {"hint", d.hint},
+          {"notes", d.notes}};
+}
+
+Diagnostic diagnosticFromJson(const json& j, const std::string& p) {
+  const auto& R = kReader;
+  Diagnostic d;
+  d.stage = R.stringAt(j, "stage", p);
+  d.node = R.stringAt(j, "node", p);
+  d.node_id = static_cast<int32_t>(R.intAt(j, "node_id", p));
+  d.message = R.stringAt(j, "message", p);
+  d.hint = R.stringAt(j, "hint", p);
+  d.notes = R.getStrings(R.field(j, "notes", p), p + ".notes");
+  return d;
+}
+
+/// Nested documents (graphs, partitions) report their own field paths; prefix them with where they sit.
+template <typename F>
+auto nested(const std::string& where, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const AotError& e) {
+    Diagnostic d = e.diagnostic();
+    d.message = where + ": " + d.message;
+    throw AotError(d);
+  }
+}
+
+}  // namespace
+
+const char* stageStatusName(StageStatus s) {
+  switch (s) {
+    case StageStatus::Done: return "done";
+    case StageStatus::Failed: return "failed";
+    case StageStatus::Skipped: return "skipped";
+  }
+  return "?";
+}
+
+json snapshotToJson(const Snapshot& s) {
+  json j = {{"stage", s.stage},       {"status", stageStatusName(s.status)}, {"seconds", s.seconds},
+            {"notes", s.notes},       {"summary", s.summary},                {"meta", s.meta}};
+  if (s.error) j["error"] = diagnosticToJson(*s.error);
+  if (s.graph) j["graph"] = ir::graphToJson(*s.graph);
+  if (s.partition) j["partition"] = partition::partitionToJson(*s.partition, true);
+  return j;
+}
+
+Snapshot snapshotFromJson(const json& j, const std::string& p) {
+  const auto& R = kReader;
+  Snapshot s;
+  s.stage = R.stringAt(j, "stage", p);
+  (void)stageIndex(s.stage);
+  s.status = statusFromName(R.stringAt(j, "status", p), p + ".status");
+  s.seconds = R.doubleAt(j, "seconds", p);
+  s.notes = R.getStrings(R.field(j, "notes", p), p + ".notes");
+  s.summary = R.field(j, "summary", p);
+  s.meta = R.field(j, "meta", p);
+  if (j.contains("error")) s.error = diagnosticFromJson(j["error"], p + ".error");
+  if (j.contains("graph"))
+    s.graph = std::make_shared<const ir::Graph>(nested(p + ".graph", [&] { return ir::graphFromJson(j["graph"]); }));
+  if (j.contains("partition"))
+    s.partition = std::make_shared<const partition::PartitionResult>(
+        nested(p + ".partition", [&] { return partition::partitionFromJson(j["partition"]); }));
+  return s;
+}
+
+json sessionToJson(const SessionRecord& s) {
+  json snaps = json::array();
+  for (const auto& sn : s.snapshots) snaps.push_back(snapshotToJson(*sn));
+  return {{"format", "aotviz.session"},
+          {"schema_version", kSessionSchemaVersion},
+          {"aotviz_version", AOTVIZ_VERSION},
+          {"config", s.config.toJson()},
+          {"snapshots", snaps}};
+}
+
+SessionRecord sessionFromJson(const json& j) {
+  const auto& R = kReader;
+  R.expectFormat(j, "aotviz.session", kSessionSchemaVersion);
+  SessionRecord s;
+  s.config = Config::fromJson(R.field(j, "config", ""));
+  const json& snaps = R.array(R.field(j, "snapshots", ""), "snapshots");
+  if (snaps.size() > stageList().size())
+    R.bad("snapshots", "has " + std::to_string(snaps.size()) + " entries; there are only " +
+                           std::to_string(stageList().size()) + " stages");
+  for (size_t i = 0; i < snaps.size(); ++i) {
+    std::string p = util::indexPath("snapshots", i);
+    auto sn = std::make_shared<Snapshot>(snapshotFromJson(snaps[i], p));
+    if (sn->stage != stageList()[i].name)
+      R.bad(p + ".stage", "is '" + sn->stage + "', expected '" + stageList()[i].name + "' (stages are in order)");
+    s.snapshots.push_back(std::move(sn));
+  }
+  return s;
+}
+
+void saveSession(const SessionRecord& s, const std::filesystem::path& path) {
+  util::writeFileAtomic(path, sessionToJson(s).dump() + "\n");
+}
+
+SessionRecord loadSession(const std::filesystem::path& path) {
+  std::string text = util::readFile(path, size_t(1) << 30);
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    fail("load", path.string(), std::string("not valid JSON: ") + e.what(),
+         "the file is truncated or not an aotviz session; save the session again");
+  }
+  return nested(path.string(), [&] { return sessionFromJson(j); });
+}
+
+}  // namespace aotviz::pipeline

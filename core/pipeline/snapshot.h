@@ -1,0 +1,58 @@
+// core/pipeline/snapshot.h — what a stage leaves behind for people to look at: an immutable, thread-shareable,
+// serializable record (status, time, diagnostic, notes, a summary, and the stage's graph, partition or metadata).
+// A session file is the config plus every snapshot; it loads back without running LibTorch.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ir/graph.h"
+#include "core/partition/partition.h"
+#include "core/pipeline/config.h"
+#include "core/util/diagnostic.h"
+
+namespace aotviz::pipeline {
+
+enum class StageStatus { Done, Failed, Skipped };
+const char* stageStatusName(StageStatus s);  // "done", "failed", "skipped"
+
+struct Snapshot {
+  std::string stage;
+  StageStatus status = StageStatus::Done;
+  double seconds = 0;
+  std::optional<Diagnostic> error;  // when Failed
+  std::vector<std::string> notes;   // warnings and remarks ("cache hit", "iters = 0: skipped")
+  /// Small stage-specific facts for display: counts, the cache key, the execution report, the profile.
+  nlohmann::json summary = nlohmann::json::object();
+  /// joint, passes: the joint (or forward-only) graph after the stage.
+  std::shared_ptr<const ir::Graph> graph;
+  /// partition (and cache on a hit): the forward and backward graphs and every decision.
+  std::shared_ptr<const partition::PartitionResult> partition;
+  /// metadata, dedupe, synthetic_base: the ViewAndMutationMeta (meta.json form) and the stage's own fields.
+  nlohmann::json meta;
+};
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+nlohmann::json snapshotToJson(const Snapshot& s);
+Snapshot snapshotFromJson(const nlohmann::json& j, const std::string& path);
+
+inline constexpr int kSessionSchemaVersion = 1;
+
+/// A saved session: the config and the snapshots of the stages that ran.
+struct SessionRecord {
+  Config config;
+  std::vector<SnapshotPtr> snapshots;
+};
+
+nlohmann::json sessionToJson(const SessionRecord& s);
+SessionRecord sessionFromJson(const nlohmann::json& j);
+/// Atomic write (temp file + rename). AotError (stage "write") when it cannot.
+void saveSession(const SessionRecord& s, const std::filesystem::path& path);
+/// Validating load (AotError, stage "load", naming the file and the field). Runs no LibTorch code.
+SessionRecord loadSession(const std::filesystem::path& path);
+
+}  // namespace aotviz::pipeline

@@ -1,0 +1,252 @@
+// tests/core/test_pipeline.cpp — the pipeline and the stepping session: observer order and snapshots, step /
+// continue / breakpoints / run-to-stage / restart (which stages re-run), failures, session save → load, and
+// every built-in model and shipped TorchScript module through the whole pipeline.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/ir/serialize.h"
+#include "core/pipeline/debug_session.h"
+#include "core/pipeline/pipeline.h"
+#include "core/util/atomic_file.h"
+
+namespace aotviz::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path tempDir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("aotviz_pipeline_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+Config configFor(const std::string& model) {
+  Config c;
+  c.model = model;
+  c.use_cache = false;
+  return c;
+}
+
+/// Records "before:stage", "after:stage" and "failed:stage" in order.
+class Recorder : public Observer {
+ public:
+  void before(size_t, const StageInfo& s) override { events.push_back(std::string("before:") + s.name); }
+  void after(size_t, const SnapshotPtr& s) override { events.push_back("after:" + s->stage); }
+  void failed(size_t, const SnapshotPtr& s, const Diagnostic&) override { events.push_back("failed:" + s->stage); }
+  std::vector<std::string> events;
+};
+
+TEST(Pipeline, ObserversSeeEveryStageInOrderWithItsSnapshot) {
+  Pipeline p(configFor("mlp"));
+  auto rec = std::make_shared<Recorder>();
+  auto timing = std::make_shared<TimingObserver>();
+  p.addObserver(rec);
+  p.addObserver(timing);
+  p.runAll();
+  ASSERT_TRUE(p.finished());
+  ASSERT_FALSE(p.halted());
+  std::vector<std::string> want;
+  for (const auto& s : stageList()) {
+    want.push_back(std::string("before:") + s.name);
+    want.push_back(std::string("after:") + s.name);
+  }
+  EXPECT_EQ(rec->events, want);
+  ASSERT_EQ(timing->seconds().size(), stageList().size());
+  EXPECT_GT(timing->seconds()[stageIndex("joint")], 0.0);
+  const auto& snaps = p.snapshots();
+  ASSERT_EQ(snaps.size(), stageList().size());
+  EXPECT_EQ(snaps[stageIndex("metadata")]->meta["is_train"], true);
+  ASSERT_TRUE(snaps[stageIndex("joint")]->graph);
+  ASSERT_TRUE(snaps[stageIndex("passes")]->graph);
+  EXPECT_EQ(snaps[stageIndex("passes")]->graph->numCalls(), 32u);  // what `aotviz compile mlp` prints
+  ASSERT_TRUE(snaps[stageIndex("partition")]->partition);
+  EXPECT_GT(snaps[stageIndex("partition")]->partition->saved.size(), 0u);
+  EXPECT_EQ(snaps[stageIndex("cache")]->status, StageStatus::Skipped);  // use_cache = false
+  EXPECT_EQ(snaps[stageIndex("runtime")]->summary["training"], true);
+  EXPECT_EQ(snaps[stageIndex("execution")]->status, StageStatus::Skipped);  // iters = 0
+}
+
+TEST(Pipeline, RestartAfterChangingThePartitionerRerunsOnlyCacheAndLater) {
+  Pipeline p(configFor("attn_block"));
+  p.runAll();
+  const std::vector<SnapshotPtr> before = p.snapshots();
+  Config c = p.config();
+  c.partitioner = "default";
+  p.restart(c);
+  ASSERT_EQ(p.next(), stageIndex("cache"));
+  for (size_t i = 0; i < p.next(); ++i) EXPECT_EQ(p.snapshots()[i], before[i]) << "stage " << i << " was kept";
+  auto rec = std::make_shared<Recorder>();
+  p.addObserver(rec);
+  p.runAll();
+  ASSERT_FALSE(p.halted());
+  EXPECT_EQ(rec->events.front(), "before:cache");
+  EXPECT_EQ(rec->events.size(), 2 * (stageList().size() - stageIndex("cache")));
+  EXPECT_EQ(p.snapshots()[stageIndex("partition")]->partition->options.partitioner, partition::Partitioner::Default);
+  // A change of iterations re-runs the execution stage only; no change re-runs nothing.
+  c.iters = 1;
+  EXPECT_EQ(firstAffectedStage(p.config(), c), stageIndex("execution"));
+  EXPECT_EQ(firstAffectedStage(c, c), stageList().size());
+  c.seed = 3;
+  EXPECT_EQ(firstAffectedStage(p.config(), c), stageIndex("inputs"));
+}
+
+TEST(Pipeline, AFailedStageKeepsEarlierSnapshotsAndRestartRecovers) {
+  Config c = configFor("mlp");
+  c.model = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/data_dependent.pt";
+  Pipeline p(c);
+  auto rec = std::make_shared<Recorder>();
+  p.addObserver(rec);
+  p.runAll();
+  ASSERT_TRUE(p.halted());
+  const SnapshotPtr last = p.snapshots().back();
+  EXPECT_EQ(last->status, StageStatus::Failed);
+  ASSERT_TRUE(last->error);
+  EXPECT_FALSE(last->error->message.empty());
+  EXPECT_EQ(rec->events.back(), "failed:" + last->stage);
+  EXPECT_GT(p.snapshots().size(), 1u);  // inputs (at least) stays inspectable
+  EXPECT_EQ(p.runNext(), nullptr);      // halted until restart
+  // Capturing with real tensors gets past the data-dependent op.
+  c.trace = "real";
+  p.restart(c);
+  p.runAll();
+  EXPECT_FALSE(p.halted()) << p.snapshots().back()->error->format();
+}
+
+TEST(Pipeline, BadConfigIsRefusedBeforeAnyWork) {
+  Config c = configFor("mlp");
+  c.backend = "tvm";
+  EXPECT_THROW(Pipeline{c}, AotError);
+  c = configFor("mlp");
+  c.memory_budget = 2;
+  EXPECT_THROW(Pipeline{c}, AotError);
+}
+
+TEST(DebugSession, StepContinueBreakpointsRunToAndRestart) {
+  DebugSession s(configFor("mlp"));
+  EXPECT_EQ(s.nextStage(), 0u);  // paused before the first stage
+  s.step();
+  s.wait();
+  EXPECT_EQ(s.nextStage(), 1u);
+  s.setBreakpoint("partition", true);
+  s.continueRun();
+  s.wait();
+  EXPECT_EQ(s.nextStage(), stageIndex("partition"));  // paused before the breakpoint's stage
+  s.continueRun();                                    // runs the breakpoint's stage and on to the end
+  s.wait();
+  EXPECT_EQ(s.nextStage(), stageList().size());
+  Config c = s.config();
+  c.memory_budget = 0.5;
+  s.restart(c);
+  s.wait();
+  EXPECT_EQ(s.nextStage(), stageIndex("cache"));
+  s.runToStage("compile");
+  s.wait();
+  EXPECT_EQ(s.nextStage(), stageIndex("compile") + 1);
+  EXPECT_EQ(s.snapshots()[stageIndex("partition")]->partition->options.memory_budget, 0.5);
+  EXPECT_THROW(s.runToStage("no_such_stage"), AotError);
+  EXPECT_THROW(s.setBreakpoint("no_such_stage", true), AotError);
+  EXPECT_TRUE(s.lastError().empty());
+}
+
+TEST(DebugSession, SnapshotsCanBeReadWhileTheWorkerRuns) {
+  DebugSession s(configFor("attn_block"));
+  s.continueRun();
+  size_t seen = 0;
+  while (s.busy()) {
+    auto snaps = s.snapshots();  // a consistent copy at any time
+    for (const auto& sn : snaps) EXPECT_NE(sn, nullptr);
+    seen = std::max(seen, snaps.size());
+  }
+  s.wait();
+  EXPECT_EQ(s.snapshots().size(), stageList().size());
+}
+
+TEST(Session, SaveAndLoadGiveIdenticalSnapshotsWithoutRunningAnything) {
+  fs::path dir = tempDir("session");
+  Config c = configFor("attn_block");
+  c.iters = 1;  // include an execution report
+  Pipeline p(c);
+  p.runAll();
+  ASSERT_FALSE(p.halted());
+  SessionRecord rec{p.config(), p.snapshots()};
+  saveSession(rec, dir / "session.json");
+  SessionRecord back = loadSession(dir / "session.json");
+  EXPECT_EQ(back.config, rec.config);
+  ASSERT_EQ(back.snapshots.size(), rec.snapshots.size());
+  for (size_t i = 0; i < rec.snapshots.size(); ++i)
+    EXPECT_EQ(snapshotToJson(*back.snapshots[i]), snapshotToJson(*rec.snapshots[i])) << rec.snapshots[i]->stage;
+  EXPECT_EQ(*back.snapshots[stageIndex("passes")]->graph, *rec.snapshots[stageIndex("passes")]->graph);
+  EXPECT_EQ(back.snapshots[stageIndex("partition")]->partition->forward,
+            rec.snapshots[stageIndex("partition")]->partition->forward);
+  // A loaded session is inspectable without a pipeline.
+  DebugSession loaded(loadSession(dir / "session.json"));
+  EXPECT_FALSE(loaded.live());
+  EXPECT_EQ(loaded.snapshots().size(), stageList().size());
+  loaded.step();  // nothing to run until restart
+  loaded.wait();
+  EXPECT_EQ(loaded.snapshots().size(), stageList().size());
+  fs::remove_all(dir);
+}
+
+TEST(Session, DamagedFilesAreReportedWithThePathOfTheBadField) {
+  fs::path dir = tempDir("damaged");
+  Pipeline p(configFor("mlp"));
+  p.runAll();
+  saveSession({p.config(), p.snapshots()}, dir / "good.json");
+  const std::string text = util::readFile(dir / "good.json");
+  util::writeFileAtomic(dir / "truncated.json", text.substr(0, text.size() / 2));
+  try {
+    loadSession(dir / "truncated.json");
+    FAIL();
+  } catch (const AotError& e) {
+    EXPECT_NE(std::string(e.what()).find("not valid JSON"), std::string::npos) << e.what();
+  }
+  nlohmann::json j = nlohmann::json::parse(text);
+  for (auto& n : j["snapshots"][4]["graph"]["nodes"])
+    if (n.contains("args") && !n["args"].empty()) {
+      n["args"] = "oops";
+      break;
+    }
+  util::writeFileAtomic(dir / "bad_field.json", j.dump());
+  try {
+    loadSession(dir / "bad_field.json");
+    FAIL();
+  } catch (const AotError& e) {
+    EXPECT_NE(std::string(e.what()).find("snapshots[4].graph"), std::string::npos) << e.what();
+  }
+  j = nlohmann::json::parse(text);
+  j["schema_version"] = 99;
+  util::writeFileAtomic(dir / "future.json", j.dump());
+  EXPECT_THROW(loadSession(dir / "future.json"), AotError);
+  fs::remove_all(dir);
+}
+
+class EveryModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryModel, GoesThroughTheWholePipeline) {
+  Config c = configFor(GetParam());
+  if (GetParam().find(".pt") != std::string::npos) c.model = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/" + GetParam();
+  c.iters = 1;
+  Pipeline p(c);
+  p.runAll();
+  ASSERT_FALSE(p.halted()) << p.snapshots().back()->error->format();
+  const auto& ex = p.snapshots()[stageIndex("execution")];
+  ASSERT_EQ(ex->status, StageStatus::Done);
+  const auto& rep = ex->summary["report"];
+  EXPECT_LT(rep["max_abs_diff"]["outputs"].get<double>(), 1e-4);
+  EXPECT_LT(rep["max_abs_diff"]["gradients"].get<double>(), 1e-4);
+  EXPECT_LT(rep["max_abs_diff"]["inputs"].get<double>(), 1e-4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, EveryModel,
+                         ::testing::Values("mlp", "mlp_gelu_ln", "cnn", "attn_block", "mutation_fn", "deep_mlp"));
+INSTANTIATE_TEST_SUITE_P(TorchScript, EveryModel,
+                         ::testing::Values("scoped_mlp.pt", "aliased_mutation.pt", "buffer_mutation.pt",
+                                           "duplicate_inputs.pt", "duplicate_mutation.pt", "output_aliasing.pt"),
+                         [](const auto& info) { return info.param.substr(0, info.param.size() - 3); });
+
+}  // namespace
+}  // namespace aotviz::pipeline
