@@ -1,18 +1,9 @@
-// viz/theme.h — colours that encode meaning on every graph view and export (fw / bw / saved / recomputed /
-// mutated input / aliased output), and the ImGui style of the app.
+// viz/theme.h — the ImGui style of the app (its colours: palette.h).
 #pragma once
 
-#include <cstdint>
+#include "viz/palette.h"
 
 namespace aotviz::viz {
-
-enum class NodeCategory : uint8_t { Input, Forward, Backward, Saved, Recomputed, MutatedInput, AliasedOutput, Output };
-
-/// RGBA packed as 0xAABBGGRR (ImGui's IM_COL32 layout).
-uint32_t categoryColour(NodeCategory c);
-/// "#rrggbb", for DOT/SVG exports, the same colours as on screen.
-const char* categoryHex(NodeCategory c);
-const char* categoryName(NodeCategory c);
 
 /// The app's dark style with the accent colours above.
 void applyImGuiStyle();

@@ -7,21 +7,16 @@
 #include <iostream>
 #include <optional>
 
-#include <ATen/Context.h>
-#include <torch/csrc/autograd/autograd.h>
-
-#include "core/capture/capture.h"
-#include "core/compat/torch_compat.h"
+#include "core/cache/cache.h"
 #include "core/compile/compile.h"
-#include "core/execution/execution.h"
-#include "core/runtime/runtime.h"
 #include "core/ir/printer.h"
 #include "core/ir/serialize.h"
-#include "core/models/torchscript.h"
-#include "core/partition/partition.h"
 #include "core/models/zoo.h"
+#include "core/partition/partition.h"
+#include "core/pipeline/pipeline.h"
 #include "core/util/atomic_file.h"
 #include "core/util/diagnostic.h"
+#include "viz/dot_export.h"
 
 namespace aotviz::cli {
 
@@ -29,19 +24,30 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CompileOptions {
-  std::string model;
-  std::string out_dir;
-  std::string inputs;
-  std::string trace = "fake";
-  std::string device = "cpu";
-  std::string partitioner = "mincut";
-  std::string rules = "current";
-  double budget = 1.0;
+/// Flags shared by `compile` and `run`; they fill one pipeline::Config.
+struct PipelineFlags {
+  pipeline::Config config;
   std::vector<std::string> must_save, must_recompute;
-  uint64_t seed = 0;
-  bool keep_input_mutations = false;
+  bool no_cache = false;
   bool json = false;
+  pipeline::Config resolved() const {
+    pipeline::Config c = config;
+    for (const auto& n : must_save) c.overrides[n] = partition::Override::MustSave;
+    for (const auto& n : must_recompute) c.overrides[n] = partition::Override::MustRecompute;
+    c.use_cache = !no_cache;
+    return c;
+  }
+};
+
+struct CompileOptions {
+  PipelineFlags p;
+  std::string out_dir;
+};
+
+struct RunOptions {
+  PipelineFlags p;
+  std::string trace_out;
+  RunOptions() { p.config.iters = 20; }
 };
 
 int runModels(bool json) {
@@ -53,6 +59,44 @@ int runModels(bool json) {
   }
   for (const auto& m : models::modelList()) std::cout << m.name << (m.name == models::kDefaultModel ? " (default)" : "") << "\n    " << m.description << "\n";
   return 0;
+}
+
+/// Prints each stage as it starts and ends on stderr (progress on long work).
+class ProgressObserver : public pipeline::Observer {
+ public:
+  void before(size_t i, const pipeline::StageInfo& s) override {
+    std::cerr << "[" << (i + 1) << "/" << pipeline::stageList().size() << "] " << s.name << "..." << std::flush;
+  }
+  void after(size_t, const pipeline::SnapshotPtr& s) override {
+    std::cerr << " " << pipeline::stageStatusName(s->status) << " (" << s->seconds * 1e3 << " ms)\n";
+    for (const auto& n : s->notes) std::cerr << "    " << n << "\n";
+  }
+  void failed(size_t, const pipeline::SnapshotPtr&, const Diagnostic&) override { std::cerr << " failed\n"; }
+};
+
+const pipeline::Snapshot* findSnapshot(const pipeline::Pipeline& p, const char* stage) {
+  for (const auto& s : p.snapshots())
+    if (s->stage == stage) return s.get();
+  return nullptr;
+}
+
+/// Runs the whole pipeline; a failed stage is printed (stage, node, hint) and makes the exit code 1.
+int runPipeline(pipeline::Pipeline& p, bool json) {
+  if (!json) p.addObserver(std::make_shared<ProgressObserver>());
+  p.runAll();
+  if (p.halted()) {
+    std::cerr << "error: " << p.snapshots().back()->error->format() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+nlohmann::json stageTable(const pipeline::Pipeline& p) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& s : p.snapshots())
+    a.push_back({{"stage", s->stage}, {"status", pipeline::stageStatusName(s->status)}, {"ms", s->seconds * 1e3},
+                 {"notes", s->notes}});
+  return a;
 }
 
 nlohmann::json graphSummary(const ir::Graph& g) {
@@ -67,212 +111,184 @@ nlohmann::json graphSummary(const ir::Graph& g) {
 
 /// meta.json: the metadata of the user's function (PyTorch's field names, lower-case enums), what dedupe and
 /// synthetic bases did, the metadata of the function the graph was traced from, and each graph's shape.
-nlohmann::json metaJson(const models::Model& m, const capture::CaptureResult& r, const partition::PartitionResult* part) {
-  nlohmann::json j = meta::metaToJson(r.user_meta);
+nlohmann::json metaJson(const pipeline::Pipeline& p) {
+  const auto* md = findSnapshot(p, "metadata");
+  const auto* dd = findSnapshot(p, "dedupe");
+  const auto* sb = findSnapshot(p, "synthetic_base");
+  const auto* in = findSnapshot(p, "inputs");
+  const auto* passes = findSnapshot(p, "passes");
+  const auto* part = findSnapshot(p, "partition");
+  if (!md || !dd || !sb || !in || !passes || !passes->graph) return nullptr;
+  nlohmann::json j = md->meta;
   j["schema_version"] = meta::kMetaSchemaVersion;
-  j["model"] = m.name;
+  j["model"] = in->summary["model"];
   nlohmann::json names = nlohmann::json::array();
-  for (const auto& in : m.inputs) names.push_back(in.name);
+  for (const auto& i : in->summary["inputs"]) names.push_back(i["name"]);
   j["input_names"] = names;
-  j["dedupe"] = {{"strategy", meta::dedupeStrategyName(r.dedupe.strategy)},
-                 {"keep_arg_mask", r.dedupe.keep_arg_mask},
-                 {"add_dupe_map", r.dedupe.add_dupe_map}};
-  nlohmann::json sb_info = nlohmann::json::array();
-  for (const auto& a : r.synthetic_base.info)
-    sb_info.push_back(a.base < 0 ? nlohmann::json{{"inner", a.inner}}
-                                 : nlohmann::json{{"base", a.base},
-                                                  {"size", a.sizes},
-                                                  {"stride", a.strides},
-                                                  {"storage_offset", a.storage_offset}});
-  j["synthetic_base"] = {{"applied", r.synthetic_base.applied},
-                         {"info", sb_info},
-                         {"base_is_view_base", r.synthetic_base.base_is_view_base},
-                         {"aliased_arg_idx_with_metadata_mutations",
-                          r.synthetic_base.aliased_arg_idx_with_metadata_mutations}};
-  j["traced_function"] = meta::metaToJson(r.meta);
+  j["dedupe"] = dd->meta["dedupe"];
+  j["synthetic_base"] = sb->meta["synthetic_base"];
+  j["traced_function"] = sb->meta["traced_function"];
   nlohmann::json graphs;
-  nlohmann::json main = graphSummary(r.graph);
-  main["num_fwd_outputs"] = r.numForwardOutputs();
-  main["tangents"] = r.num_tangents;
-  graphs[r.is_joint ? "joint" : "forward"] = main;
-  if (part) {
-    graphs["forward"] = graphSummary(part->forward);
-    graphs["backward"] = graphSummary(part->backward);
+  const auto* joint = findSnapshot(p, "joint");
+  nlohmann::json main = graphSummary(*passes->graph);
+  main["num_fwd_outputs"] = joint->summary["num_fwd_outputs"];
+  main["tangents"] = joint->summary["tangents"];
+  graphs[joint->summary["is_joint"].get<bool>() ? "joint" : "forward"] = main;
+  if (part && part->partition) {
+    graphs["forward"] = graphSummary(part->partition->forward);
+    graphs["backward"] = graphSummary(part->partition->backward);
   }
   j["graphs"] = graphs;
   return j;
 }
 
-int runCompile(const CompileOptions& o) {
-  capture::CaptureOptions copts;
-  if (o.trace == "real") copts.mode = capture::TraceMode::Real;
-  if (o.device != "cpu")
-    fail("inputs", "", "device '" + o.device + "' is not available for compile yet", "use --device cpu");
-  models::Model m = models::openModel(o.model, o.inputs, o.seed);
-  if (!o.json) std::cerr << "[capture] " << m.name << ": tracing forward and backward (" << o.trace << " tensors)...\n";
-  // Partition options are checked before the (slower) capture.
-  partition::Options partition_opts;
-  const bool want_partition = o.partitioner != "none";
-  if (want_partition) {
-    partition_opts.partitioner = partition::parsePartitioner(o.partitioner);
-    partition_opts.rules = partition::parseRules(o.rules);
-    partition_opts.memory_budget = o.budget;
-    for (const auto& n : o.must_save) partition_opts.overrides[n] = partition::Override::MustSave;
-    for (const auto& n : o.must_recompute) partition_opts.overrides[n] = partition::Override::MustRecompute;
-  }
-  copts.grad_enabled = m.grad_enabled;
-  copts.keep_input_mutations = o.keep_input_mutations;
-  capture::CaptureResult r = capture::captureGraph(m.fn, m.inputs, copts);
-  fs::create_directories(o.out_dir);
-  const std::string prefix = r.is_joint ? "joint" : "forward";
+/// Writes every stage's artifacts that exist: graphs as JSON, FX-style text and DOT; partition.json, meta.json,
+/// execution.json and trace.json; stages.json; and session.json (all snapshots and the config).
+std::vector<std::string> writeArtifacts(const pipeline::Pipeline& p, const fs::path& dir) {
+  fs::create_directories(dir);
+  std::vector<std::string> files;
+  auto write = [&](const std::string& name, const std::string& text) {
+    util::writeFileAtomic(dir / name, text);
+    files.push_back(name);
+  };
   ir::PrintOptions popts;
   popts.show_provenance = true;
-  auto writeGraph = [&](const std::string& stem, const ir::Graph& g) {
-    util::writeFileAtomic(fs::path(o.out_dir) / (stem + ".json"), ir::graphToJsonString(g) + "\n");
-    util::writeFileAtomic(fs::path(o.out_dir) / (stem + ".txt"), ir::printGraph(g, popts));
+  auto writeGraph = [&](const std::string& stem, const ir::Graph& g, const viz::DotOptions& dopts) {
+    write(stem + ".json", ir::graphToJsonString(g) + "\n");
+    write(stem + ".txt", ir::printGraph(g, popts));
+    write(stem + ".dot", viz::graphToDot(g, dopts));
   };
-  writeGraph(prefix, r.graph);
-  std::vector<std::string> files{prefix + ".json", prefix + ".txt"};
-  std::optional<partition::PartitionResult> part;
-  if (r.is_joint && want_partition) {
-    std::vector<size_t> params = models::parameterIndices(m);
-    part = partition::partitionJoint(r.graph, r.numForwardOutputs(), params, partition_opts);
-    writeGraph("forward", part->forward);
-    writeGraph("backward", part->backward);
-    util::writeFileAtomic(fs::path(o.out_dir) / "partition.json", partition::partitionToJson(*part).dump(1) + "\n");
-    for (const char* f : {"forward.json", "forward.txt", "backward.json", "backward.txt", "partition.json"})
-      files.push_back(f);
+  const auto* passes = findSnapshot(p, "passes");
+  const auto* part = findSnapshot(p, "partition");
+  const auto* joint = findSnapshot(p, "joint");
+  if (passes && passes->graph) {
+    viz::DotOptions d;
+    d.title = p.config().model + " joint graph";
+    if (part && part->partition) d.partition = part->partition.get();
+    writeGraph(joint->summary["is_joint"].get<bool>() ? "joint" : "forward", *passes->graph, d);
   }
-  util::writeFileAtomic(fs::path(o.out_dir) / "meta.json", metaJson(m, r, part ? &*part : nullptr).dump(1) + "\n");
-  files.push_back("meta.json");
-  nlohmann::json summary = {{"model", m.name},
-                            {"graph", prefix},
-                            {"is_joint", r.is_joint},
-                            {"nodes", r.graph.nodes.size()},
-                            {"call_nodes", r.graph.numCalls()},
-                            {"primals", r.num_primals},
-                            {"tangents", r.num_tangents},
-                            {"ops_recorded", r.ops_recorded},
-                            {"dead_nodes_removed", r.dead_nodes_removed},
-                            {"cpu_fallbacks", r.cpu_fallbacks},
-                            {"capture_ms", r.seconds * 1e3},
-                            {"warnings", r.warnings},
-                            {"files", files},
-                            {"out_dir", o.out_dir}};
-  if (part) {
-    nlohmann::json pj = partition::partitionToJson(*part);
-    summary["partition"] = {{"partitioner", pj["partitioner"]}, {"rules", pj["rules"]},
-                            {"memory_budget", pj["memory_budget"]}, {"totals", pj["totals"]}};
+  if (part && part->partition) {
+    viz::DotOptions d;
+    d.title = p.config().model + " forward graph";
+    writeGraph("forward", part->partition->forward, d);
+    d.title = p.config().model + " backward graph";
+    writeGraph("backward", part->partition->backward, d);
+    write("partition.json", partition::partitionToJson(*part->partition).dump(1) + "\n");
   }
-  if (o.json) {
-    std::cout << summary.dump(1) << "\n";
-  } else {
-    for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
-    std::cout << "[capture] " << m.name << ": " << (r.is_joint ? "joint" : "forward-only") << " graph with "
-              << r.graph.numCalls() << " ops (" << r.num_primals << " primals, " << r.num_tangents << " tangents) in "
-              << r.seconds * 1e3 << " ms\n"
-              << "\n";
-    if (part) {
-      const auto& t = part->totals;
-      std::cout << "[partition] " << partition::partitionerName(part->options.partitioner) << " ("
-                << partition::rulesName(part->options.rules) << " rules, budget " << part->options.memory_budget
-                << "): forward " << t.forward_nodes << " ops, backward " << t.backward_nodes << " ops, "
-                << t.saved_count << " saved values (" << t.saved_bytes << " bytes, " << t.activation_bytes
-                << " bytes of activations), " << t.recomputed_nodes << " recomputed, in " << t.seconds * 1e3
-                << " ms\n";
-      for (const auto& n : part->notes) std::cout << "note: " << n << "\n";
-    }
-    std::cout << "wrote";
-    for (const auto& f : files) std::cout << " " << (fs::path(o.out_dir) / f).string();
-    std::cout << "\n";
+  nlohmann::json meta = metaJson(p);
+  if (!meta.is_null()) write("meta.json", meta.dump(1) + "\n");
+  if (const auto* ex = findSnapshot(p, "execution"); ex && ex->summary.contains("report")) {
+    write("execution.json", ex->summary["report"].dump(1) + "\n");
+    write("trace.json", ex->summary["chrome_trace"].dump() + "\n");
   }
-  return 0;
+  write("stages.json", stageTable(p).dump(1) + "\n");
+  pipeline::saveSession(pipeline::SessionRecord{p.config(), p.snapshots()}, dir / "session.json");
+  files.push_back("session.json");
+  return files;
 }
 
-struct RunOptions {
-  std::string model, inputs, device = "cpu", backend = "interpreter", partitioner = "mincut", trace_out;
-  int iters = 20;
-  uint64_t seed = 0;
-  bool json = false;
-};
-
-c10::Device parseDevice(const std::string& d) {
-  if (d == "cpu") return c10::Device(c10::DeviceType::CPU);
-  if (d == "cuda") {
-    if (!at::hasCUDA())
-      fail("inputs", "", "--device cuda: this LibTorch (" + std::string(compat::torchVersionString()) +
-                             ") has no CUDA or no GPU is visible",
-           "use --device cpu, or build against a CUDA LibTorch (README, \"Building against a CUDA LibTorch\")");
-    return c10::Device(c10::DeviceType::CUDA, 0);
+nlohmann::json cacheJson(const pipeline::Pipeline& p) {
+  const auto* c = findSnapshot(p, "cache");
+  cache::Stats st = p.cacheStats();
+  nlohmann::json j = {{"enabled", p.config().use_cache}, {"hits", st.hits}, {"misses", st.misses},
+                      {"corrupt", st.corrupt}, {"writes", st.writes}};
+  if (c && c->summary.contains("key")) {
+    j["key"] = c->summary["key"];
+    j["hit"] = c->summary["hit"];
+    j["dir"] = c->summary["dir"];
   }
-  fail("inputs", "", "unknown device '" + d + "'", "use --device cpu or --device cuda");
+  return j;
+}
+
+int runCompile(const CompileOptions& o) {
+  pipeline::Pipeline p(o.p.resolved());
+  const int code = runPipeline(p, o.p.json);
+  std::vector<std::string> files = writeArtifacts(p, o.out_dir);
+  const auto* joint = findSnapshot(p, "joint");
+  const auto* passes = findSnapshot(p, "passes");
+  const auto* part = findSnapshot(p, "partition");
+  nlohmann::json summary = {{"model", p.config().model}, {"stages", stageTable(p)}, {"files", files},
+                            {"out_dir", o.out_dir}, {"cache", cacheJson(p)}, {"ok", code == 0}};
+  if (const auto* in = findSnapshot(p, "inputs"); in && in->status == pipeline::StageStatus::Done)
+    summary["model"] = in->summary["model"];
+  if (joint && passes && passes->status == pipeline::StageStatus::Done) {
+    const bool is_joint = joint->summary["is_joint"];
+    summary.update({{"graph", is_joint ? "joint" : "forward"},
+                    {"is_joint", is_joint},
+                    {"nodes", passes->summary["nodes"]},
+                    {"call_nodes", passes->summary["call_nodes"]},
+                    {"primals", joint->summary["primals"]},
+                    {"tangents", joint->summary["tangents"]},
+                    {"ops_recorded", joint->summary["ops_recorded"]},
+                    {"dead_nodes_removed", passes->summary["dead_nodes_removed"]},
+                    {"cpu_fallbacks", joint->summary["cpu_fallbacks"]},
+                    {"warnings", joint->notes}});
+  }
+  if (part && part->partition)
+    summary["partition"] = {{"partitioner", part->summary["partitioner"]}, {"rules", part->summary["rules"]},
+                            {"memory_budget", part->summary["memory_budget"]}, {"totals", part->summary["totals"]},
+                            {"from_cache", part->summary["from_cache"]}};
+  if (o.p.json) {
+    std::cout << summary.dump(1) << "\n";
+    return code;
+  }
+  if (joint && passes && passes->status == pipeline::StageStatus::Done)
+    std::cout << "[joint] " << summary["model"].get<std::string>() << ": "
+              << (summary["is_joint"].get<bool>() ? "joint" : "forward-only") << " graph with "
+              << summary["call_nodes"] << " ops (" << summary["primals"] << " primals, " << summary["tangents"]
+              << " tangents)\n";
+  if (part && part->partition) {
+    const auto& t = part->partition->totals;
+    std::cout << "[partition] " << partition::partitionerName(part->partition->options.partitioner) << " ("
+              << partition::rulesName(part->partition->options.rules) << " rules, budget "
+              << part->partition->options.memory_budget << "): forward " << t.forward_nodes << " ops, backward "
+              << t.backward_nodes << " ops, " << t.saved_count << " saved values (" << t.saved_bytes << " bytes, "
+              << t.activation_bytes << " bytes of activations), " << t.recomputed_nodes << " recomputed\n";
+  }
+  const cache::Stats st = p.cacheStats();
+  if (p.config().use_cache) std::cout << "[cache] " << st.hits << " hit, " << st.misses << " miss\n";
+  std::cout << "wrote";
+  for (const auto& f : files) std::cout << " " << (fs::path(o.out_dir) / f).string();
+  std::cout << "\n";
+  return code;
 }
 
 int runRun(const RunOptions& o) {
-  const c10::Device device = parseDevice(o.device);
-  exec::CompileOptions co;
-  co.backend = exec::parseBackend(o.backend);
-  co.device = device;
-  models::Model m = models::openModel(o.model, o.inputs, o.seed);
-  auto progress = [&](const std::string& line) {
-    if (!o.json) std::cerr << line << "\n";
-  };
-  progress("[capture] " + m.name + ": tracing forward and backward (fake tensors)...");
-  capture::CaptureOptions copts;
-  copts.target_device = device;
-  copts.grad_enabled = m.grad_enabled;
-  capture::CaptureResult cap = capture::captureGraph(m.fn, m.inputs, copts);
-  std::optional<partition::PartitionResult> part;
-  if (cap.is_joint) {
-    progress("[partition] " + o.partitioner);
-    partition::Options po;
-    po.partitioner = partition::parsePartitioner(o.partitioner);
-    part = partition::partitionJoint(cap.graph, cap.numForwardOutputs(), models::parameterIndices(m), po);
-  }
-  progress(std::string("[compile] backend ") + exec::backendName(co.backend) + " on " + device.str());
-  runtime::CompiledFunction compiled(cap, part ? &*part : nullptr, co);
-  progress("[run] eager and compiled, " + std::to_string(o.iters) + " steps each...");
-  execution::Options eo;
-  eo.iters = o.iters;
-  eo.device = device;
-  execution::Report rep = execution::runAndCompare(m, compiled, eo);
-  nlohmann::json j = execution::reportToJson(rep);
-  j["device"] = device.str();
-  j["backend"] = exec::backendName(co.backend);
+  pipeline::Config c = o.p.resolved();
+  if (c.iters < 1) fail("execution", "", "--iters must be at least 1", "use --iters 20 (the default)");
+  (void)exec::parseDevice(c.device);
+  pipeline::Pipeline p(c);
+  if (int code = runPipeline(p, o.p.json)) return code;
+  const auto* ex = findSnapshot(p, "execution");
+  if (!ex || !ex->summary.contains("report"))
+    fail("execution", "", "nothing was run: " + (ex && !ex->notes.empty() ? ex->notes.front() : std::string("?")),
+         "use a partitioner (default or mincut)");
+  nlohmann::json j = ex->summary["report"];
+  j["device"] = c.device;
+  j["backend"] = c.backend;
+  j["cache"] = cacheJson(p);
   if (!o.trace_out.empty()) {
-    // One profiled step (forward and backward) of a separately compiled function, so timing is not perturbed.
-    runtime::RuntimeOptions ro;
-    ro.profile = true;
-    runtime::CompiledFunction profiled(cap, part ? &*part : nullptr, co, ro);
-    std::vector<at::Tensor> args;
-    for (const auto& d : m.inputs) args.push_back(d.example.detach().clone().to(device).requires_grad_(d.requires_grad));
-    std::vector<at::Tensor> outs;
-    {
-      c10::AutoGradMode g(m.grad_enabled);
-      outs = profiled(args);
-    }
-    std::vector<at::Tensor> diff;
-    for (const at::Tensor& t : outs)
-      if (t.defined() && t.requires_grad()) diff.push_back(t.sum());
-    if (!diff.empty()) torch::autograd::backward(diff);
-    util::writeFileAtomic(o.trace_out, exec::chromeTrace(profiled.takeProfiles()).dump() + "\n");
+    util::writeFileAtomic(o.trace_out, ex->summary["chrome_trace"].dump() + "\n");
     j["chrome_trace"] = o.trace_out;
   }
-  if (o.json) {
+  if (o.p.json) {
     std::cout << j.dump(1) << "\n";
     return 0;
   }
-  auto mib = [](int64_t b) { return std::to_string(static_cast<double>(b) / (1024.0 * 1024.0)).substr(0, 6) + " MiB"; };
-  std::cout << m.name << " on " << device.str() << ", backend " << exec::backendName(co.backend) << ", "
-            << (rep.training ? "training" : "inference") << " graph, " << rep.iters << " steps (forward"
-            << (rep.training ? "+backward" : "") << ")\n"
-            << "  eager     median " << rep.eager.median_step_ms << " ms  (min " << rep.eager.min_step_ms
-            << ")  peak " << mib(rep.eager.peak_bytes) << "\n"
-            << "  compiled  median " << rep.compiled.median_step_ms << " ms  (min " << rep.compiled.min_step_ms
-            << ")  peak " << mib(rep.compiled.peak_bytes) << "\n"
-            << "  compiled/eager step time " << rep.ratio << "\n"
-            << "  max |compiled - eager|: outputs " << rep.max_abs_diff_outputs << ", gradients "
-            << rep.max_abs_diff_grads << ", inputs after the call " << rep.max_abs_diff_inputs << "\n";
+  auto mib = [](const nlohmann::json& b) {
+    return std::to_string(b.get<double>() / (1024.0 * 1024.0)).substr(0, 6) + " MiB";
+  };
+  const bool training = j["training"];
+  std::cout << j["model"].get<std::string>() << " on " << c.device << ", backend " << c.backend << ", "
+            << (training ? "training" : "inference") << " graph, " << j["iters"] << " steps (forward"
+            << (training ? "+backward" : "") << ")\n"
+            << "  eager     median " << j["eager"]["median_step_ms"] << " ms  (min " << j["eager"]["min_step_ms"]
+            << ")  peak " << mib(j["eager"]["peak_bytes"]) << "\n"
+            << "  compiled  median " << j["compiled"]["median_step_ms"] << " ms  (min "
+            << j["compiled"]["min_step_ms"] << ")  peak " << mib(j["compiled"]["peak_bytes"]) << "\n"
+            << "  compiled/eager step time " << j["ratio"] << "\n"
+            << "  max |compiled - eager|: outputs " << j["max_abs_diff"]["outputs"] << ", gradients "
+            << j["max_abs_diff"]["gradients"] << ", inputs after the call " << j["max_abs_diff"]["inputs"] << "\n";
   if (!o.trace_out.empty()) std::cout << "  Chrome trace: " << o.trace_out << "\n";
   return 0;
 }
@@ -293,11 +309,44 @@ int guarded(F body) {
 
 int notYet(const std::string& what, const std::string& issue) {
   std::cerr << "aotviz " << what << " is not available yet in this build (" << issue
-            << "). Available now: aotviz models, aotviz compile MODEL --out DIR, aotviz run MODEL.\n";
+            << "). Available now: aotviz models, compile, run, render.\n";
   return 2;
 }
 
 }  // namespace
+
+void addPipelineFlags(CLI::App* cmd, PipelineFlags& f) {
+  pipeline::Config& c = f.config;
+  cmd->add_option("model", c.model, "Built-in model name (see `aotviz models`) or a TorchScript .pt file")->required();
+  cmd->add_option("--inputs", c.inputs_spec, "Input spec JSON for a .pt model (default: the .json next to it)");
+  cmd->add_option("--seed", c.seed, "Seed for parameter initialisation")->capture_default_str();
+  cmd->add_option("--trace", c.trace, "Capture with fake (meta) or real tensors")
+      ->check(CLI::IsMember({"fake", "real"}))
+      ->capture_default_str();
+  cmd->add_option("--device", c.device, "Device the graphs are for and run on: cpu or cuda")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  cmd->add_flag("--keep-input-mutations", c.keep_input_mutations,
+                "Keep data mutations of inputs that need no autograd in the graph as copy_ (what torch.compile "
+                "does; aot_function's default is off)");
+  cmd->add_option("--partitioner", c.partitioner, "Split the joint graph: default, mincut or none")
+      ->check(CLI::IsMember({"default", "mincut", "none"}))
+      ->capture_default_str();
+  cmd->add_option("--budget", c.memory_budget,
+                  "Activation memory budget for mincut, 0 (save only inputs) to 1 (runtime-optimal)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--rules", c.rules, "Partitioner rules: current PyTorch or 1.13 (functorch)")
+      ->check(CLI::IsMember({"current", "1.13"}))
+      ->capture_default_str();
+  cmd->add_option("--must-save", f.must_save, "Joint node that must be saved (repeatable)");
+  cmd->add_option("--must-recompute", f.must_recompute, "Joint node that must be recomputed in the backward (repeatable)");
+  cmd->add_option("--backend", c.backend, "Compile backend: interpreter or cuda_graph")->capture_default_str();
+  cmd->add_option("--cache-dir", c.cache_dir,
+                  "Partition cache directory (default: $AOTVIZ_CACHE_DIR, $XDG_CACHE_HOME/aotviz or ~/.cache/aotviz)");
+  cmd->add_flag("--no-cache", f.no_cache, "Neither read nor write the partition cache");
+  cmd->add_flag("--json", f.json, "Machine-readable output on stdout");
+}
 
 /// Option storage for every subcommand; lives as long as the CLI::App that parses into it.
 struct CliState {
@@ -307,6 +356,7 @@ struct CliState {
   RunOptions run;
   std::string bench_models = "all";
   std::string render_in, render_out;
+  bool render_json = false;
 };
 
 std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
@@ -318,48 +368,19 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   models_cmd->add_flag("--json", s->models_json, "Machine-readable output");
   models_cmd->callback([s] { *s->exit_code = runModels(s->models_json); });
 
-  auto* compile_cmd = app.add_subcommand("compile", "Run the pipeline headless on a model and write its artifacts");
-  compile_cmd->add_option("model", s->compile.model, "Built-in model name (see `aotviz models`) or a TorchScript .pt file")
-      ->required();
-  compile_cmd->add_option("--inputs", s->compile.inputs,
-                          "Input spec JSON for a .pt model (default: the .json next to it)");
+  auto* compile_cmd = app.add_subcommand("compile", "Run the pipeline headless on a model and write every stage's artifacts");
+  addPipelineFlags(compile_cmd, s->compile.p);
   compile_cmd->add_option("--out", s->compile.out_dir, "Output directory (created if missing)")->required();
-  compile_cmd->add_option("--trace", s->compile.trace, "Capture with fake (meta) or real tensors")
-      ->check(CLI::IsMember({"fake", "real"}))
+  compile_cmd->add_option("--iters", s->compile.p.config.iters,
+                          "Also run eager and compiled this many steps (execution stage; 0 skips it)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  compile_cmd->add_option("--device", s->compile.device, "Device the graphs are for")->capture_default_str();
-  compile_cmd->add_option("--partitioner", s->compile.partitioner, "Split the joint graph: default, mincut or none")
-      ->check(CLI::IsMember({"default", "mincut", "none"}))
-      ->capture_default_str();
-  compile_cmd->add_option("--budget", s->compile.budget,
-                          "Activation memory budget for mincut, 0 (save only inputs) to 1 (runtime-optimal)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  compile_cmd->add_option("--rules", s->compile.rules, "Partitioner rules: current PyTorch or 1.13 (functorch)")
-      ->check(CLI::IsMember({"current", "1.13"}))
-      ->capture_default_str();
-  compile_cmd->add_option("--must-save", s->compile.must_save, "Joint node that must be saved (repeatable)");
-  compile_cmd->add_option("--must-recompute", s->compile.must_recompute,
-                          "Joint node that must be recomputed in the backward (repeatable)");
-  compile_cmd->add_option("--seed", s->compile.seed, "Seed for parameter initialisation")->capture_default_str();
-  compile_cmd->add_flag("--keep-input-mutations", s->compile.keep_input_mutations,
-                        "Keep data mutations of inputs that need no autograd in the graph as copy_ (what "
-                        "torch.compile does; aot_function's default is off)");
-  compile_cmd->add_flag("--json", s->compile.json, "Print a JSON summary on stdout");
   compile_cmd->callback([s] { *s->exit_code = guarded([s] { return runCompile(s->compile); }); });
 
   auto* run_cmd = app.add_subcommand("run", "Run eager and compiled forward+backward and compare time and numerics");
-  run_cmd->add_option("model", s->run.model, "Built-in model name or .pt file")->required();
-  run_cmd->add_option("--inputs", s->run.inputs, "Input spec JSON for a .pt model (default: the .json next to it)");
-  run_cmd->add_option("--device", s->run.device, "cpu or cuda")->capture_default_str();
-  run_cmd->add_option("--backend", s->run.backend, "interpreter or cuda_graph")->capture_default_str();
-  run_cmd->add_option("--partitioner", s->run.partitioner, "default or mincut")
-      ->check(CLI::IsMember({"default", "mincut"}))
-      ->capture_default_str();
-  run_cmd->add_option("--iters", s->run.iters, "Timed steps per side")->capture_default_str();
-  run_cmd->add_option("--seed", s->run.seed, "Seed for parameter initialisation")->capture_default_str();
+  addPipelineFlags(run_cmd, s->run.p);
+  run_cmd->add_option("--iters", s->run.p.config.iters, "Timed steps per side")->capture_default_str();
   run_cmd->add_option("--trace-out", s->run.trace_out, "Write a Chrome trace (Perfetto) of one profiled step");
-  run_cmd->add_flag("--json", s->run.json, "Print the report as JSON on stdout");
   run_cmd->callback([s] { *s->exit_code = guarded([s] { return runRun(s->run); }); });
 
   auto* bench_cmd = app.add_subcommand("bench", "Benchmark the pipeline against PyTorch's and eager LibTorch");
@@ -369,7 +390,15 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   auto* render_cmd = app.add_subcommand("render", "Render a graph JSON to DOT, SVG or PNG");
   render_cmd->add_option("graph", s->render_in, "Graph JSON written by `aotviz compile`")->required();
   render_cmd->add_option("--out", s->render_out, "Output file: .dot, .svg or .png")->required();
-  render_cmd->callback([s] { *s->exit_code = notYet("render", "issue: graph layout and drawing"); });
+  render_cmd->add_flag("--json", s->render_json, "Print a JSON summary on stdout");
+  render_cmd->callback([s] {
+    *s->exit_code = guarded([s] {
+      size_t n = viz::renderGraphFile(s->render_in, s->render_out);
+      if (s->render_json) std::cout << nlohmann::json{{"graph", s->render_in}, {"out", s->render_out}, {"nodes", n}}.dump(1) << "\n";
+      else std::cout << "wrote " << s->render_out << " (" << n << " nodes)\n";
+      return 0;
+    });
+  });
   return st;
 }
 

@@ -44,6 +44,22 @@ std::filesystem::path tempDir(const std::string& name) {
   return d;
 }
 
+/// Every test's compiles use a private partition cache, not the user's.
+class PrivateCache : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("aotviz_cli_test_cache_" + std::to_string(::getpid()));
+    ::setenv("AOTVIZ_CACHE_DIR", dir_.c_str(), 1);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+ private:
+  std::filesystem::path dir_;
+};
+const auto* const kPrivateCache = ::testing::AddGlobalTestEnvironment(new PrivateCache);
+
+nlohmann::json jsonOut(const Result& r) { return nlohmann::json::parse(r.out.substr(r.out.find('{'))); }
+
 TEST(Cli, HelpListsEverySubcommand) {
   Result r = run("--help");
   EXPECT_EQ(r.code, 0);
@@ -187,8 +203,111 @@ TEST(Cli, UnknownModelSaysWhichExist) {
   EXPECT_NE(r.out.find("attn_block"), std::string::npos) << r.out;
 }
 
+TEST(Cli, CompileWritesEveryStageArtifactAndTheSession) {
+  auto dir = tempDir("artifacts");
+  Result r = run("compile attn_block --out " + dir.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = jsonOut(r);
+  EXPECT_EQ(j["stages"].size(), 11u);
+  for (const char* f : {"joint.json", "joint.txt", "joint.dot", "forward.json", "forward.txt", "forward.dot",
+                        "backward.json", "backward.txt", "backward.dot", "partition.json", "meta.json", "stages.json",
+                        "session.json"})
+    EXPECT_TRUE(std::filesystem::exists(dir / f)) << f;
+  auto session = nlohmann::json::parse(slurp(dir / "session.json"));
+  EXPECT_EQ(session["format"], "aotviz.session");
+  EXPECT_EQ(session["snapshots"].size(), 11u);
+  EXPECT_EQ(session["config"]["model"], "attn_block");
+  std::string dot = slurp(dir / "joint.dot");
+  EXPECT_EQ(dot.rfind("digraph", 0), 0u);
+  EXPECT_NE(dot.find("#d8c341"), std::string::npos);  // saved values in the palette's colour
+  EXPECT_NE(dot.find("subgraph cluster_"), std::string::npos);  // module scopes
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, CompileFailureStillWritesTheSessionUpToTheFailedStage) {
+  auto dir = tempDir("failed");
+  const std::string pt = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/data_dependent.pt";
+  Result r = run("compile " + pt + " --out " + dir.string());
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("error: ["), std::string::npos) << r.out;
+  auto session = nlohmann::json::parse(slurp(dir / "session.json"));
+  EXPECT_EQ(session["snapshots"].back()["status"], "failed");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, SecondCompileHitsTheCacheAndNoCacheBypassesIt) {
+  auto dir = tempDir("cache");
+  const std::string base = "compile mlp --json --cache-dir " + (dir / "cache").string() + " --out " + dir.string();
+  Result first = run(base);
+  ASSERT_EQ(first.code, 0) << first.out;
+  EXPECT_EQ(jsonOut(first)["cache"]["hit"], false);
+  EXPECT_EQ(jsonOut(first)["cache"]["misses"], 1);
+  Result second = run(base);
+  ASSERT_EQ(second.code, 0) << second.out;
+  EXPECT_EQ(jsonOut(second)["cache"]["hit"], true);
+  EXPECT_EQ(jsonOut(second)["cache"]["hits"], 1);
+  EXPECT_EQ(jsonOut(second)["partition"]["from_cache"], true);
+  EXPECT_EQ(jsonOut(first)["partition"]["totals"]["saved_bytes"], jsonOut(second)["partition"]["totals"]["saved_bytes"]);
+  Result off = run(base + " --no-cache");
+  ASSERT_EQ(off.code, 0) << off.out;
+  EXPECT_EQ(jsonOut(off)["cache"]["enabled"], false);
+  EXPECT_EQ(jsonOut(off)["cache"]["hits"], 0);
+  Result text = run("compile mlp --cache-dir " + (dir / "cache").string() + " --out " + dir.string());
+  EXPECT_NE(text.out.find("[cache] 1 hit, 0 miss"), std::string::npos) << text.out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, TwoProcessesWritingTheSameCacheKeyConcurrently) {
+  auto dir = tempDir("concurrent");
+  std::filesystem::create_directories(dir);
+  const std::string cache = (dir / "cache").string();
+  const std::string one = std::string(AOTVIZ_BINARY) + " compile deep_mlp --json --cache-dir " + cache + " --out ";
+  // Both start with an empty cache, miss, partition and write the same entry at about the same time.
+  Result both = run("--version >/dev/null; (" + one + (dir / "a").string() + " > " + (dir / "a.json").string() +
+                    " 2>&1 & " + one + (dir / "b").string() + " > " + (dir / "b.json").string() +
+                    " 2>&1 & wait) && cat " + (dir / "a.json").string() + " " + (dir / "b.json").string());
+  ASSERT_EQ(both.code, 0) << both.out;
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir / "a.json"))["ok"], true);
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir / "b.json"))["ok"], true);
+  size_t entries = 0, temps = 0;
+  for (const auto& e : std::filesystem::directory_iterator(cache)) {
+    entries += e.path().extension() == ".json";
+    temps += e.path().string().find(".tmp.") != std::string::npos;
+  }
+  EXPECT_EQ(entries, 1u);
+  EXPECT_EQ(temps, 0u);
+  Result third = run("compile deep_mlp --json --cache-dir " + cache + " --out " + (dir / "c").string());
+  ASSERT_EQ(third.code, 0) << third.out;
+  EXPECT_EQ(jsonOut(third)["cache"]["hit"], true);  // the entry left behind is complete
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, RenderWritesDotSvgAndPng) {
+  auto dir = tempDir("render");
+  ASSERT_EQ(run("compile mlp --out " + dir.string()).code, 0);
+  Result dot = run("render " + (dir / "joint.json").string() + " --out " + (dir / "j.dot").string() + " --json");
+  ASSERT_EQ(dot.code, 0) << dot.out;
+  EXPECT_GT(jsonOut(dot)["nodes"].get<int>(), 30);
+  EXPECT_EQ(slurp(dir / "j.dot").rfind("digraph", 0), 0u);
+  Result svg = run("render " + (dir / "forward.json").string() + " --out " + (dir / "f.svg").string());
+  if (svg.code == 0) {  // builds without Graphviz write DOT only and say so
+    EXPECT_NE(slurp(dir / "f.svg").find("<svg"), std::string::npos);
+    ASSERT_EQ(run("render " + (dir / "backward.json").string() + " --out " + (dir / "b.png").string()).code, 0);
+    EXPECT_EQ(slurp(dir / "b.png").substr(1, 3), "PNG");
+  } else {
+    EXPECT_NE(svg.out.find("no Graphviz"), std::string::npos) << svg.out;
+  }
+  Result bad = run("render " + (dir / "meta.json").string() + " --out " + (dir / "m.svg").string());
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("[load]"), std::string::npos) << bad.out;
+  Result ext = run("render " + (dir / "joint.json").string() + " --out " + (dir / "j.bmp").string());
+  EXPECT_EQ(ext.code, 1);
+  EXPECT_NE(ext.out.find(".dot, .svg or .png"), std::string::npos) << ext.out;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, ScaffoldedSubcommandsSayTheyAreNotAvailableAndFail) {
-  for (const char* args : {"bench", "render g.json --out g.svg"}) {
+  for (const char* args : {"bench"}) {
     Result r = run(args);
     EXPECT_NE(r.code, 0) << args;
     EXPECT_NE(r.out.find("not available yet"), std::string::npos) << args << ": " << r.out;
