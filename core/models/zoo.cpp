@@ -35,6 +35,14 @@ class Params {
     param(name + ".weight", uniform({out, in, k, k}, bound));
     param(name + ".bias", uniform({out}, bound));
   }
+  /// torchvision's ResNet convolutions: no bias, kaiming_normal_(mode="fan_out", nonlinearity="relu").
+  void conv2dNoBias(const std::string& name, int64_t in, int64_t out, int64_t k) {
+    param(name + ".weight", at::randn({out, in, k, k}) * std::sqrt(2.0 / static_cast<double>(out * k * k)));
+  }
+  /// nn.Embedding: N(0, 1) (GPT-2 style models re-initialise it to N(0, 0.02)).
+  void embedding(const std::string& name, int64_t n, int64_t d, double std = 0.02) {
+    param(name + ".weight", at::randn({n, d}) * std);
+  }
   void layerNorm(const std::string& name, int64_t d) {
     param(name + ".weight", at::ones({d}));
     param(name + ".bias", at::zeros({d}));
@@ -270,6 +278,153 @@ Model mutationFn(uint64_t seed) {
   return m;
 }
 
+
+/// nn.BatchNorm2d.forward in training mode: count the batch, then batch_norm with momentum 0.1.
+at::Tensor batchNormTrain(const Bound& p, const std::string& name, const at::Tensor& x) {
+  ScopeGuard s(name);
+  at::Tensor nbt = p[name + ".num_batches_tracked"];
+  nbt.add_(wrappedNumber(int64_t{1}));
+  return at::batch_norm(x, p[name + ".weight"], p[name + ".bias"], p[name + ".running_mean"],
+                        p[name + ".running_var"], true, 0.1, 1e-5, true);
+}
+
+at::Tensor conv(const Bound& p, const std::string& name, const at::Tensor& x, int64_t stride, int64_t padding) {
+  ScopeGuard s(name);
+  return at::conv2d(x, p[name + ".weight"], {}, {stride, stride}, {padding, padding});
+}
+
+/// torchvision.models.resnet18 (BasicBlock, [2, 2, 2, 2]), train mode, on 2x3x64x64 images (smaller than
+/// ImageNet's 224 so a CPU step stays well under a second; the graph is the same).
+Model resnet18(uint64_t seed) {
+  at::manual_seed(static_cast<int64_t>(seed));
+  Params ps;
+  ps.conv2dNoBias("conv1", 3, 64, 7);
+  ps.batchNorm("bn1", 64);
+  const int64_t widths[4] = {64, 128, 256, 512};
+  int64_t in = 64;
+  for (int l = 0; l < 4; ++l)
+    for (int b = 0; b < 2; ++b) {
+      const std::string n = "layer" + std::to_string(l + 1) + "." + std::to_string(b);
+      const int64_t out = widths[l];
+      ps.conv2dNoBias(n + ".conv1", in, out, 3);
+      ps.batchNorm(n + ".bn1", out);
+      ps.conv2dNoBias(n + ".conv2", out, out, 3);
+      ps.batchNorm(n + ".bn2", out);
+      if (b == 0 && l > 0) {
+        ps.conv2dNoBias(n + ".downsample.0", in, out, 1);
+        ps.batchNorm(n + ".downsample.1", out);
+      }
+      in = out;
+    }
+  ps.linear("fc", 512, 1000);
+  at::manual_seed(static_cast<int64_t>(seed) + 1);
+  auto inputs = ps.finish({userInput("x", at::randn({2, 3, 64, 64}))});
+  auto idx = ps.index(inputs);
+  Model m{"", "", inputs, nullptr};
+  m.fn = [idx](const Tensors& in) {
+    Bound p{in, idx};
+    at::Tensor x = conv(p, "conv1", p["x"], 2, 3);
+    x = batchNormTrain(p, "bn1", x);
+    {
+      ScopeGuard s("relu");
+      x = at::relu(x);
+    }
+    {
+      ScopeGuard s("maxpool");
+      x = at::max_pool2d(x, {3, 3}, {2, 2}, {1, 1});
+    }
+    for (int l = 0; l < 4; ++l)
+      for (int b = 0; b < 2; ++b) {
+        const std::string n = "layer" + std::to_string(l + 1) + "." + std::to_string(b);
+        ScopeGuard block(n);
+        const int64_t stride = b == 0 && l > 0 ? 2 : 1;
+        at::Tensor identity = x;
+        at::Tensor y = conv(p, n + ".conv1", x, stride, 1);
+        y = at::relu(batchNormTrain(p, n + ".bn1", y));
+        y = batchNormTrain(p, n + ".bn2", conv(p, n + ".conv2", y, 1, 1));
+        if (b == 0 && l > 0) identity = batchNormTrain(p, n + ".downsample.1", conv(p, n + ".downsample.0", x, stride, 0));
+        x = at::relu(at::add(y, identity));
+      }
+    {
+      ScopeGuard s("avgpool");
+      x = at::flatten(at::adaptive_avg_pool2d(x, {1, 1}), 1);
+    }
+    return Tensors{linear(p, "fc", x)};
+  };
+  return m;
+}
+
+/// A GPT-2-style decoder (nanoGPT's layout): token and position embeddings, 4 pre-LN blocks with causal
+/// self-attention (masked_fill with a causal-mask buffer, softmax) and a GELU MLP, final LayerNorm, and an LM head
+/// tied to the token embedding. d_model 256, 4 heads, sequence 128, vocabulary 512, batch 2. Positions are the
+/// first T rows of the position table (a slice; nanoGPT indexes it with arange(T), the same values and gradient).
+Model gpt(uint64_t seed) {
+  const int64_t d = 256, heads = 4, layers = 4, T = 128, vocab = 512, batch = 2;
+  at::manual_seed(static_cast<int64_t>(seed));
+  Params ps;
+  ps.embedding("wte", vocab, d);
+  ps.embedding("wpe", T, d);
+  for (int64_t l = 0; l < layers; ++l) {
+    const std::string n = "h." + std::to_string(l);
+    ps.layerNorm(n + ".ln_1", d);
+    ps.linear(n + ".attn.c_attn", d, 3 * d);
+    ps.linear(n + ".attn.c_proj", d, d);
+    ps.layerNorm(n + ".ln_2", d);
+    ps.linear(n + ".mlp.c_fc", d, 4 * d);
+    ps.linear(n + ".mlp.c_proj", 4 * d, d);
+  }
+  ps.layerNorm("ln_f", d);
+  ps.buffer("causal_mask", at::triu(at::ones({T, T}, at::kBool), 1));
+  at::manual_seed(static_cast<int64_t>(seed) + 1);
+  auto inputs = ps.finish({userInput("idx", at::randint(vocab, {batch, T}, at::kLong))});
+  auto idx = ps.index(inputs);
+  Model m{"", "", inputs, nullptr};
+  m.fn = [idx, heads, layers](const Tensors& in) {
+    Bound p{in, idx};
+    const at::Tensor& tokens = p["idx"];
+    const int64_t B = tokens.size(0), Tn = tokens.size(1);
+    at::Tensor x;
+    {
+      ScopeGuard s("wte");
+      x = at::embedding(p["wte.weight"], tokens);
+    }
+    {
+      ScopeGuard s("wpe");
+      x = at::add(x, p["wpe.weight"].slice(0, 0, Tn));
+    }
+    for (int64_t l = 0; l < layers; ++l) {
+      const std::string n = "h." + std::to_string(l);
+      ScopeGuard block(n);
+      at::Tensor h = layerNorm(p, n + ".ln_1", x);
+      at::Tensor y;
+      {
+        ScopeGuard s(n + ".attn");
+        const int64_t C = h.size(2), H = heads, D = C / H;
+        auto qkv = linear(p, n + ".attn.c_attn", h).split(C, 2);
+        at::Tensor q = qkv[0].view({B, Tn, H, D}).transpose(1, 2);
+        at::Tensor k = qkv[1].view({B, Tn, H, D}).transpose(1, 2);
+        at::Tensor v = qkv[2].view({B, Tn, H, D}).transpose(1, 2);
+        at::Tensor att = at::mul(at::matmul(q, k.transpose(-2, -1)), wrappedNumber(1.0 / std::sqrt(static_cast<double>(D))));
+        att = at::masked_fill(att, p["causal_mask"].slice(0, 0, Tn).slice(1, 0, Tn), -INFINITY);
+        att = at::softmax(att, -1);
+        y = at::matmul(att, v).transpose(1, 2).contiguous().view({B, Tn, C});
+        y = linear(p, n + ".attn.c_proj", y);
+      }
+      x = at::add(x, y);
+      at::Tensor f = linear(p, n + ".mlp.c_fc", layerNorm(p, n + ".ln_2", x));
+      {
+        ScopeGuard s(n + ".mlp.act");
+        f = at::gelu(f);
+      }
+      x = at::add(x, linear(p, n + ".mlp.c_proj", f));
+    }
+    x = layerNorm(p, "ln_f", x);
+    ScopeGuard s("lm_head");
+    return Tensors{at::linear(x, p["wte.weight"])};
+  };
+  return m;
+}
+
 struct Entry {
   ModelInfo info;
   Model (*build)(uint64_t);
@@ -290,6 +445,12 @@ const std::vector<Entry>& registry() {
       {{"mutation_fn", "f(a,b): a.add_(1); c=a*b; c.mul_(2); return c, a.view(-1); a,b 16x16, b requires grad"},
        mutationFn},
       {{"deep_mlp", "24 x (Linear(256,256)+Tanh), batch 64"}, deepMlp},
+      {{"gpt",
+        "GPT-2-style decoder: token+position embeddings, 4 pre-LN blocks (causal self-attention, 4 heads; GELU "
+        "MLP 4x), final LN, LM head tied to the embedding; d_model=256 seq=128 vocab=512 batch=2"},
+       gpt},
+      {{"resnet18", "torchvision resnet18 (BasicBlock x [2,2,2,2], BatchNorm in train mode), input 2x3x64x64"},
+       resnet18},
   };
   return r;
 }

@@ -242,7 +242,8 @@ TEST_P(EveryModel, GoesThroughTheWholePipeline) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, EveryModel,
-                         ::testing::Values("mlp", "mlp_gelu_ln", "cnn", "attn_block", "mutation_fn", "deep_mlp"));
+                         ::testing::Values("mlp", "mlp_gelu_ln", "cnn", "attn_block", "mutation_fn", "deep_mlp", "gpt",
+                                           "resnet18"));
 INSTANTIATE_TEST_SUITE_P(TorchScript, EveryModel,
                          ::testing::Values("scoped_mlp.pt", "aliased_mutation.pt", "buffer_mutation.pt",
                                            "duplicate_inputs.pt", "duplicate_mutation.pt", "output_aliasing.pt"),

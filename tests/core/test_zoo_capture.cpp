@@ -21,7 +21,8 @@ TEST_P(ZooCapture, JointGraphReplaysLikeEager) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ZooCapture,
-                         ::testing::Values("mlp", "mlp_gelu_ln", "cnn", "attn_block", "mutation_fn", "deep_mlp"));
+                         ::testing::Values("mlp", "mlp_gelu_ln", "cnn", "attn_block", "mutation_fn", "deep_mlp", "gpt",
+                                           "resnet18"));
 
 TEST(Zoo, UnknownModelNamesTheAvailableOnes) {
   try {
