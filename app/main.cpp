@@ -21,8 +21,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
 
   std::string model = aotviz::models::kDefaultModel, screenshot, size = "1600x1000";
+  std::string stage, tab = "joint";
   int frames = 3;
-  app.add_option("model", model, "Built-in model to open in the debugger")->capture_default_str();
+  app.add_option("model", model, "Built-in model, TorchScript .pt, or saved session .json to open in the debugger")
+      ->capture_default_str();
+  app.add_option("--stage", stage, "Run the pipeline up to this stage before showing (with --screenshot: what to capture)");
+  app.add_option("--tab", tab, "Graph tab to show: joint, forward or backward")
+      ->check(CLI::IsMember({"joint", "forward", "backward"}))
+      ->capture_default_str();
   app.add_option("--screenshot", screenshot, "Render --frames frames, write this PNG and exit (for docs and tests)");
   app.add_option("--frames", frames, "Frames to render before --screenshot is taken")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--size", size, "Window size WIDTHxHEIGHT")->capture_default_str();
@@ -35,6 +41,8 @@ int main(int argc, char** argv) {
   opts.model = model;
   opts.screenshot = screenshot;
   opts.frames = frames;
+  opts.stage = stage;
+  opts.tab = tab == "forward" ? 1 : tab == "backward" ? 2 : 0;
   if (std::sscanf(size.c_str(), "%dx%d", &opts.width, &opts.height) != 2 || opts.width < 320 || opts.height < 240) {
     std::cerr << "error: --size must be WIDTHxHEIGHT with at least 320x240, got '" << size << "'\n";
     return 1;
@@ -42,6 +50,7 @@ int main(int argc, char** argv) {
   return aotviz::gui::runGui(opts);
 #else
   (void)frames;
+  (void)stage;
   std::cerr << "error: this aotviz was built without the GUI (-DAOTVIZ_GUI=OFF); use a subcommand, e.g. "
                "`aotviz compile " << model << " --out out/`. See `aotviz --help`.\n";
   return 2;

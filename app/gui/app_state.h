@@ -2,8 +2,13 @@
 // core's snapshots, which panels read and never own.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "core/pipeline/debug_session.h"
+#include "viz/canvas.h"
+#include "viz/layout.h"
 
 namespace aotviz::gui {
 
@@ -22,8 +27,16 @@ struct PanelVisibility {
 struct AppState {
   std::string model;           // built-in model name or .pt path being debugged
   std::string device = "cpu";  // device the compiled graphs run on
-  int current_stage = -1;      // index into pipeline::stageList(); -1 = paused before the first stage
+  int current_stage = -1;      // index into pipeline::stageList() of the last stage run; -1 = none yet
   int graph_tab = 0;           // 0 joint, 1 forward, 2 backward
+  int requested_tab = -1;      // a tab to select programmatically (--tab), -1 none
+  /// The pipeline being debugged (runs on its own worker thread); panels read its snapshots.
+  std::unique_ptr<pipeline::DebugSession> session;
+  std::unique_ptr<viz::LayoutService> layouts;
+  viz::Canvas canvas;
+  size_t snapshots_logged = 0;  // snapshots already reported in the log
+  bool graph_pending = false;   // the last frame showed "laying out..." instead of the graph
+  char search[128] = {};
   PanelVisibility show;
   std::vector<LogLine> log;
   bool quit_requested = false;

@@ -14,7 +14,9 @@
 
 #include "app/gui/app_state.h"
 #include "app/gui/panels/panels.h"
+#include "core/models/torchscript.h"
 #include "core/models/zoo.h"
+#include "core/pipeline/snapshot.h"
 #include "core/pipeline/stages.h"
 #include "core/util/atomic_file.h"
 #include "core/util/diagnostic.h"
@@ -35,15 +37,61 @@ std::string windowTitle(const AppState& s) {
   return "aotviz - " + s.model + " - " + s.device + " - " + stage;
 }
 
+bool isSessionFile(const std::string& path) {
+  return path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0;
+}
+
+/// Opens `model` (a built-in model, a .pt, or a saved session .json) in a new paused session (the old one, if any,
+/// finishes its stage and is dropped). A saved session is shown as saved, without running anything.
+void openModel(AppState& s, const std::string& model) {
+  s.snapshots_logged = 0;
+  s.current_stage = -1;
+  if (isSessionFile(model)) {
+    pipeline::SessionRecord rec = pipeline::loadSession(model);
+    s.model = rec.config.model;
+    s.device = rec.config.device;
+    s.session = std::make_unique<pipeline::DebugSession>(std::move(rec));
+    s.addLog(LogLevel::Info, "inputs", "opened the saved session " + model +
+                                           " (nothing runs until Restart, which runs its config again)");
+    return;
+  }
+  pipeline::Config c;
+  c.model = model;
+  c.device = s.device;
+  s.session = std::make_unique<pipeline::DebugSession>(c);
+  s.model = model;
+  s.addLog(LogLevel::Info, "inputs", "opened " + model + "; paused before the first stage (F10 steps, F5 continues)");
+}
+
+/// Logs each stage the session finished since the last frame (status, notes, diagnostics) and updates the title's
+/// stage.
+void syncWithSession(AppState& s) {
+  if (!s.session) return;
+  const auto snaps = s.session->snapshots();
+  if (snaps.size() < s.snapshots_logged) s.snapshots_logged = snaps.size();  // restarted
+  for (size_t i = s.snapshots_logged; i < snaps.size(); ++i) {
+    const auto& sn = *snaps[i];
+    if (sn.error) {
+      s.addLog(LogLevel::Error, sn.stage, sn.error->format());
+    } else {
+      char ms[32];
+      std::snprintf(ms, sizeof ms, "%.1f ms", sn.seconds * 1e3);
+      s.addLog(LogLevel::Info, sn.stage, std::string(pipeline::stageStatusName(sn.status)) + " in " + ms);
+    }
+    for (const auto& n : sn.notes) s.addLog(LogLevel::Info, sn.stage, n);
+  }
+  s.snapshots_logged = snaps.size();
+  s.current_stage = static_cast<int>(snaps.size()) - 1;
+  const std::string err = s.session->lastError();
+  if (!err.empty() && (s.log.empty() || s.log.back().text != err)) s.addLog(LogLevel::Error, "pipeline", err);
+}
+
 void drawMenuBar(AppState& s) {
   if (!ImGui::BeginMainMenuBar()) return;
   if (ImGui::BeginMenu("File")) {
     if (ImGui::BeginMenu("Built-in models")) {
       for (const auto& m : models::modelList()) {
-        if (ImGui::MenuItem(m.name.c_str(), nullptr, s.model == m.name)) {
-          s.model = m.name;
-          s.addLog(LogLevel::Info, "inputs", "opened built-in model " + m.name);
-        }
+        if (ImGui::MenuItem(m.name.c_str(), nullptr, s.model == m.name)) openModel(s, m.name);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", m.description.c_str());
       }
       ImGui::EndMenu();
@@ -94,6 +142,7 @@ void placeNext(const char* panel) {
 }
 
 void drawFrame(AppState& s) {
+  syncWithSession(s);
   drawMenuBar(s);
   struct Panel {
     const char* name;
@@ -140,12 +189,29 @@ void writeScreenshot(GLFWwindow* window, const std::string& path) {
 
 int runGui(const GuiOptions& opts) {
   AppState state;
-  state.model = opts.model.empty() ? models::kDefaultModel : opts.model;
-  if (!models::hasModel(state.model)) {
-    std::cerr << "error: unknown model '" << state.model << "' (see `aotviz models`)\n";
+  const std::string model = opts.model.empty() ? models::kDefaultModel : opts.model;
+  if (!models::hasModel(model) && !models::looksLikeTorchScript(model) && !isSessionFile(model)) {
+    std::cerr << "error: unknown model '" << model
+              << "' (see `aotviz models`, or pass a TorchScript .pt file or a saved session .json)\n";
     return 1;
   }
-  state.addLog(LogLevel::Info, "inputs", "opened " + state.model + "; paused before the first stage");
+  state.layouts = std::make_unique<viz::LayoutService>();
+  try {
+    openModel(state, model);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  state.requested_tab = opts.tab;
+  if (!opts.stage.empty() && state.session->live()) {
+    try {
+      state.session->runToStage(opts.stage);
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      return 1;
+    }
+    state.session->wait();
+  }
 
   glfwSetErrorCallback(glfwErrorCallback);
   if (!glfwInit()) {
@@ -193,7 +259,8 @@ int runGui(const GuiOptions& opts) {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     std::string t = windowTitle(state);
     if (t != title) glfwSetWindowTitle(window, (title = t).c_str());
-    if (headless && ++frame >= opts.frames) {
+    // Screenshots wait (a bounded number of frames) for background layouts so the graph is on the picture.
+    if (headless && ++frame >= opts.frames && (!state.graph_pending || frame > opts.frames + 2000)) {
       try {
         writeScreenshot(window, opts.screenshot);
         std::cout << "wrote " << opts.screenshot << "\n";

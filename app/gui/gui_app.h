@@ -9,6 +9,8 @@ struct GuiOptions {
   std::string model;       // built-in model name or .pt file
   std::string screenshot;  // when set: render `frames` frames, write this PNG and exit
   int frames = 3;
+  std::string stage;  // run the pipeline through this stage first ("" = paused before the first stage)
+  int tab = 0;        // graph tab: 0 joint, 1 forward, 2 backward
   int width = 1600;
   int height = 1000;
 };

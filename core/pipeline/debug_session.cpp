@@ -99,8 +99,8 @@ void DebugSession::runToStage(const std::string& name) {
   });
 }
 
-void DebugSession::restart(Config config) {
-  enqueue([this, config = std::move(config)]() mutable {
+void DebugSession::restart(Config config, bool from_scratch) {
+  enqueue([this, from_scratch, config = std::move(config)]() mutable {
     if (!pipeline_) {
       // A loaded session runs again from scratch: its live state was never in this process.
       auto p = std::make_unique<Pipeline>(config);
@@ -108,7 +108,7 @@ void DebugSession::restart(Config config) {
       for (auto& o : observers_) p->addObserver(o);
       pipeline_ = std::move(p);
     } else {
-      pipeline_->restart(config);
+      pipeline_->restart(config, from_scratch ? 0 : SIZE_MAX);
     }
     std::lock_guard<std::mutex> lock(mu_);
     publish();

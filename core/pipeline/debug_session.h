@@ -33,8 +33,9 @@ class DebugSession {
   void step();                               // run the next stage
   void continueRun();                        // run until a breakpoint, a failure or the end
   void runToStage(const std::string& name);  // run until that stage has run (AotError for unknown names)
-  /// Applies a changed config; keeps the snapshots before the first affected stage and pauses there.
-  void restart(Config config);
+  /// Applies a changed config; keeps the snapshots before the first affected stage and pauses there. With
+  /// `from_scratch` every snapshot is dropped (the app's Restart).
+  void restart(Config config, bool from_scratch = false);
 
   /// A breakpoint on a stage pauses continueRun() before that stage runs.
   void setBreakpoint(const std::string& stage, bool on);

@@ -339,9 +339,9 @@ void Pipeline::runAll() {
   }
 }
 
-void Pipeline::restart(Config config) {
+void Pipeline::restart(Config config, size_t from) {
   validate(config);
-  size_t first = std::min(firstAffectedStage(config_, config), snapshots_.size());
+  size_t first = std::min({firstAffectedStage(config_, config), snapshots_.size(), from});
   if (halted()) first = std::min(first, snapshots_.size() - 1);
   if (first == stageIndex("passes")) first = stageIndex("joint");  // passes edits the joint graph in place
   snapshots_.resize(first);

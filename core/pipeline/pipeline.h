@@ -4,6 +4,7 @@
 // stages before the first affected one (config.h, firstAffectedStage).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -61,8 +62,9 @@ class Pipeline {
   void runAll();
 
   /// Applies `config`: drops the snapshots (and live state) of the first stage it affects and every later one.
-  /// A failed last stage is always dropped, so restart(config()) retries it.
-  void restart(Config config);
+  /// A failed last stage is always dropped, so restart(config()) retries it. `from` drops more: restart(config(), 0)
+  /// runs everything again.
+  void restart(Config config, size_t from = SIZE_MAX);
 
   const std::vector<SnapshotPtr>& snapshots() const { return snapshots_; }
   void addObserver(std::shared_ptr<Observer> o) { observers_.push_back(std::move(o)); }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <stb_image.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -35,6 +37,54 @@ TEST(GuiScreenshot, DefaultModelWindowRendersPanels) {
   }
   stbi_image_free(pixels);
   EXPECT_GT(colours.size(), 4u) << "the screenshot is (nearly) a single colour: nothing was drawn";
+}
+
+/// Pixels of exactly this colour in the PNG (the canvas draws boxes in the palette's colours; the legend's
+/// swatches are 100 pixels each).
+size_t pixelsOfColour(const std::filesystem::path& png, uint32_t rgb) {
+  int w = 0, h = 0, n = 0;
+  unsigned char* pixels = stbi_load(png.c_str(), &w, &h, &n, 4);
+  if (!pixels) return 0;
+  size_t count = 0;
+  for (int i = 0; i < w * h; ++i) {
+    const unsigned char* p = pixels + 4 * i;
+    count += (uint32_t(p[0]) << 16 | uint32_t(p[1]) << 8 | uint32_t(p[2])) == rgb;
+  }
+  stbi_image_free(pixels);
+  return count;
+}
+
+constexpr uint32_t kForward = 0x4f8fdc, kBackward = 0xd9823b, kSaved = 0xd8c341;
+
+TEST(GuiScreenshot, SteppedToTheJointStageTheCanvasShowsTheJointGraph) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto before = dir / "before.png", joint = dir / "joint.png", backward = dir / "backward.png";
+  ASSERT_EQ(std::system(runUnderXvfb("--screenshot " + before.string() + " --frames 2").c_str()), 0);
+  ASSERT_EQ(std::system(runUnderXvfb("--screenshot " + joint.string() + " --stage passes --frames 2").c_str()), 0);
+  ASSERT_EQ(std::system(runUnderXvfb("mlp --screenshot " + backward.string() +
+                                     " --stage partition --tab backward --frames 2").c_str()), 0);
+  EXPECT_LT(pixelsOfColour(before, kForward), 400u);   // legend only: no graph before the joint stage
+  EXPECT_GT(pixelsOfColour(joint, kForward), 2000u);   // forward boxes
+  EXPECT_GT(pixelsOfColour(joint, kBackward), 2000u);  // backward boxes
+  EXPECT_GT(pixelsOfColour(joint, kSaved), 500u);      // saved-value cross-links between the columns
+  EXPECT_GT(pixelsOfColour(backward, kBackward), 2000u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GuiScreenshot, OpensASavedSessionWithoutRunningAnything) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_session_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  ASSERT_EQ(std::system((std::string(AOTVIZ_BINARY) + " compile attn_block --no-cache --out " + dir.string() +
+                         " > /dev/null 2>&1").c_str()), 0);
+  const auto png = dir / "session.png";
+  ASSERT_EQ(std::system(runUnderXvfb((dir / "session.json").string() + " --screenshot " + png.string() +
+                                     " --frames 2").c_str()), 0);
+  EXPECT_GT(pixelsOfColour(png, kForward), 2000u);  // the saved joint graph is on the canvas
+  const auto bad = dir / "bad.json";
+  std::system(("echo '{\"format\": \"aotviz.session\"}' > " + bad.string()).c_str());
+  EXPECT_NE(std::system(runUnderXvfb(bad.string() + " --screenshot " + png.string() + " 2>/dev/null").c_str()), 0);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(GuiScreenshot, UnknownModelIsAClearErrorNotACrash) {

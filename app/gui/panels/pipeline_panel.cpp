@@ -1,5 +1,7 @@
-// app/gui/panels/pipeline_panel.cpp — the stages, their status, and stepping controls.
+// app/gui/panels/pipeline_panel.cpp — the stages with status and time, stepping controls and breakpoints.
 #include <imgui.h>
+
+#include <GLFW/glfw3.h>
 
 #include "app/gui/panels/panels.h"
 #include "core/pipeline/stages.h"
@@ -11,35 +13,81 @@ void drawPipelinePanel(AppState& state) {
     ImGui::End();
     return;
   }
+  pipeline::DebugSession* s = state.session.get();
+  if (!s) {
+    emptyState("No model open. File > Built-in models.");
+    ImGui::End();
+    return;
+  }
+  const bool busy = s->busy();
+  const auto snaps = s->snapshots();
+  const size_t next = snaps.size();
+  const auto& stages = pipeline::stageList();
   ImGui::TextDisabled("model: %s", state.model.c_str());
-  ImGui::BeginDisabled(true);  // stepping arrives with the debugger session
-  ImGui::Button("Step (F10)");
+  ImGui::BeginDisabled(busy || next >= stages.size() || s->halted() || !s->live());
+  if (ImGui::Button("Step (F10)")) s->step();
   ImGui::SameLine();
-  ImGui::Button("Continue (F5)");
-  ImGui::SameLine();
-  ImGui::Button("Restart");
+  if (ImGui::Button("Continue (F5)")) s->continueRun();
   ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::BeginDisabled(busy);
+  if (ImGui::Button("Restart (Ctrl+R)")) s->restart(s->config(), true);
+  ImGui::EndDisabled();
+  if (busy) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("running %s...", next < stages.size() ? stages[next].name : "");
+  }
+  const cache::Stats cs = s->cacheStats();
+  ImGui::TextDisabled("cache: %zu hit, %zu miss%s", cs.hits, cs.misses, s->config().use_cache ? "" : " (off)");
   ImGui::Separator();
-  if (ImGui::BeginTable("stages", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
+  const auto breakpoints = s->breakpoints();
+  if (ImGui::BeginTable("stages", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
+    ImGui::TableSetupColumn("bp", ImGuiTableColumnFlags_WidthFixed, 22);
     ImGui::TableSetupColumn("stage");
     ImGui::TableSetupColumn("status");
-    ImGui::TableSetupColumn("time");
+    ImGui::TableSetupColumn("ms");
     ImGui::TableHeadersRow();
-    const auto& stages = pipeline::stageList();
     for (size_t i = 0; i < stages.size(); ++i) {
       ImGui::PushID(static_cast<int>(i));
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);
-      ImGui::TextUnformatted(stages[i].name);
-      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\nAOTAutograd: %s", stages[i].summary, stages[i].aot_counterpart);
+      bool bp = breakpoints.count(stages[i].name) > 0;
+      if (ImGui::Checkbox("##bp", &bp)) s->setBreakpoint(stages[i].name, bp);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("breakpoint: Continue pauses before %s", stages[i].name);
       ImGui::TableSetColumnIndex(1);
-      ImGui::TextDisabled("not run");
+      if (ImGui::Selectable(stages[i].name, i == next, ImGuiSelectableFlags_AllowDoubleClick) &&
+          ImGui::IsMouseDoubleClicked(0) && !busy && i >= next && s->live())
+        s->runToStage(stages[i].name);
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s\nAOTAutograd: %s\n(double-click: run to here)", stages[i].summary, stages[i].aot_counterpart);
       ImGui::TableSetColumnIndex(2);
-      ImGui::TextDisabled("-");
+      if (i < snaps.size()) {
+        const auto& sn = *snaps[i];
+        const ImVec4 c = sn.status == pipeline::StageStatus::Failed    ? ImVec4(1.0f, 0.45f, 0.4f, 1.0f)
+                         : sn.status == pipeline::StageStatus::Skipped ? ImVec4(0.6f, 0.6f, 0.6f, 1.0f)
+                                                                       : ImVec4(0.5f, 0.85f, 0.55f, 1.0f);
+        ImGui::TextColored(c, "%s", pipeline::stageStatusName(sn.status));
+        if (ImGui::IsItemHovered() && (sn.error || !sn.notes.empty())) {
+          ImGui::BeginTooltip();
+          if (sn.error) ImGui::TextWrapped("%s", sn.error->format().c_str());
+          for (const auto& n : sn.notes) ImGui::TextWrapped("%s", n.c_str());
+          ImGui::EndTooltip();
+        }
+        ImGui::TableSetColumnIndex(3);
+        ImGui::Text("%.1f", sn.seconds * 1e3);
+      } else {
+        ImGui::TextDisabled(i == next ? (busy ? "running" : "next") : "not run");
+      }
       ImGui::PopID();
     }
     ImGui::EndTable();
   }
+  ImGuiIO& io = ImGui::GetIO();
+  if (!busy && s->live() && !s->halted() && next < stages.size()) {
+    if (ImGui::IsKeyPressed(GLFW_KEY_F10)) s->step();
+    if (ImGui::IsKeyPressed(GLFW_KEY_F5)) s->continueRun();
+  }
+  if (!busy && io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_R)) s->restart(s->config(), true);
   ImGui::End();
 }
 

@@ -1,0 +1,90 @@
+// tests/bench/bench_canvas.cpp — CPU time to build one frame of the graph canvas (ImGui NewFrame → Render, no GPU
+// upload) on joint-shaped graphs of 300 to 50k nodes, at the fitted view (everything visible, level of detail
+// drops labels and edges) and at 100% zoom (labels drawn, culling keeps what is on screen). Needs a display: run it
+// under xvfb-run. Medians of 30 frames after warm-up (min-max). Not a test: run it by hand (README, Performance).
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "tests/bench/joint_graph_generator.h"
+#include "viz/canvas.h"
+#include "viz/layout.h"
+
+using namespace aotviz;
+
+namespace {
+
+struct Stat {
+  double median, min, max;
+};
+
+Stat frames(GLFWwindow* window, viz::Canvas& canvas, const ir::Graph& g, const viz::Layout& l, int n, viz::CanvasStats* stats) {
+  std::vector<double> ms;
+  for (int i = 0; i < n + 5; ++i) {
+    glfwPollEvents();
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    auto t0 = std::chrono::steady_clock::now();
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
+    ImGui::Begin("graph", nullptr, ImGuiWindowFlags_NoDecoration);
+    canvas.draw(g, l, nullptr);
+    ImGui::End();
+    ImGui::Render();
+    double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    glfwSwapBuffers(window);
+    if (i >= 5) ms.push_back(t);
+  }
+  *stats = canvas.stats();
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms.front(), ms.back()};
+}
+
+}  // namespace
+
+int main() {
+  if (!glfwInit()) {
+    std::fprintf(stderr, "no display: run under xvfb-run\n");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
+  GLFWwindow* window = glfwCreateWindow(1600, 1000, "bench", nullptr, nullptr);
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(0);
+  ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;
+  ImGui_ImplGlfw_InitForOpenGL(window, false);
+  ImGui_ImplOpenGL3_Init("#version 330");
+  std::printf("canvas frame build (ImGui NewFrame -> Render), 1600x1000, median of 30 frames (min-max)\n\n");
+  std::printf("| nodes | fitted view ms | boxes / edges drawn | 100%% zoom ms | boxes / edges / labels drawn |\n|---|---|---|---|---|\n");
+  for (size_t n : {300, 1000, 5000, 10000, 50000}) {
+    ir::Graph g = testing::makeJointShapedGraph(n);
+    auto l = viz::layoutGraph(g, {});
+    viz::Canvas fitted, close;
+    close.select(static_cast<int32_t>(g.nodes.size() / 2), true);  // centred on a node at >= 80% zoom
+    viz::CanvasStats a, b;
+    Stat f = frames(window, fitted, g, *l, 30, &a);
+    Stat z = frames(window, close, g, *l, 30, &b);
+    std::printf("| %zu | %.2f (%.2f-%.2f) | %zu / %zu | %.2f (%.2f-%.2f) | %zu / %zu / %zu |\n", g.nodes.size(), f.median,
+                f.min, f.max, a.boxes_drawn, a.edges_drawn, z.median, z.min, z.max, b.boxes_drawn, b.edges_drawn,
+                b.labels_drawn);
+    std::fflush(stdout);
+  }
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return 0;
+}

@@ -1,0 +1,62 @@
+// viz/canvas.h — the graph canvas: draws a Layout with Dear ImGui. Pan (drag), zoom (wheel, around the cursor), fit,
+// select (click), hover tooltip, search by op or name with jump, focus on a node's ancestors or descendants, a
+// minimap, level of detail (labels only when readable) and culling (only what is on screen), colours by category
+// with a legend. Holds view state only; the graph and layout belong to the caller.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/ir/graph.h"
+#include "core/partition/partition.h"
+#include "viz/layout.h"
+#include "viz/palette.h"
+
+namespace aotviz::viz {
+
+struct CanvasStats {
+  size_t boxes_drawn = 0, edges_drawn = 0, labels_drawn = 0;
+};
+
+class Canvas {
+ public:
+  /// Draws into the current ImGui window's remaining content region. `graph` and `layout` must match. Returns the
+  /// node id clicked this frame, or -1.
+  int32_t draw(const ir::Graph& graph, const Layout& layout, const partition::PartitionResult* partition);
+
+  void fit() { fit_pending_ = true; }
+  int32_t selected() const { return selected_; }
+  void select(int32_t node, bool centre);
+  /// Finds nodes whose name or op contains `text` (case-insensitive); jumps to the next one on each call.
+  size_t search(const ir::Graph& graph, const Layout& layout, const std::string& text);
+  /// 0 none, 1 ancestors, 2 descendants of the selected node; others are dimmed.
+  void setFocus(int mode) { focus_mode_ = mode; focus_dirty_ = true; }
+  const CanvasStats& stats() const { return stats_; }
+  float zoom() const { return zoom_; }
+
+ private:
+  void updateFocus(const ir::Graph& graph);
+  float zoom_ = 1.0f;
+  float pan_x_ = 0, pan_y_ = 0;  // layout coordinates at the canvas's top-left corner
+  bool fit_pending_ = true;
+  int32_t selected_ = -1;
+  bool centre_pending_ = false;
+  std::string last_search_;
+  size_t search_hit_ = 0;
+  int focus_mode_ = 0;
+  bool focus_dirty_ = false;
+  int32_t focus_node_ = -1;
+  std::vector<bool> in_focus_;
+  const ir::Graph* graph_seen_ = nullptr;
+  CanvasStats stats_;
+};
+
+/// The category (colour) of a graph node in a view: input, forward, backward, saved, recomputed, mutated input
+/// (a primal whose new value is returned), output.
+NodeCategory categoryOf(const ir::Node& n, const partition::PartitionResult* partition);
+
+/// Colour legend: one swatch per category.
+void drawLegend();
+
+}  // namespace aotviz::viz

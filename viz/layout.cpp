@@ -1,0 +1,471 @@
+// viz/layout.cpp — the layered layout (see layout.h for the method).
+#include "viz/layout.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace aotviz::viz {
+
+namespace {
+
+/// A box or a dummy node in a column's layers.
+struct Item {
+  int32_t box = -1;  // -1 for a dummy
+  int rank = 0;
+  float w = 2;
+  float x = 0;       // centre
+  int pos = 0;       // index in its layer
+  std::vector<int32_t> up, down;  // neighbouring items in the ranks above and below
+};
+
+bool inScope(const std::string& scope, const std::string& collapsed) {
+  return scope == collapsed || (scope.size() > collapsed.size() && scope.compare(0, collapsed.size(), collapsed) == 0 &&
+                                scope[collapsed.size()] == '.');
+}
+
+float labelWidth(const std::string& label, float char_w) {
+  size_t longest = 0, cur = 0;
+  for (char c : label) {
+    if (c == '\n') {
+      longest = std::max(longest, cur);
+      cur = 0;
+    } else {
+      ++cur;
+    }
+  }
+  longest = std::max(longest, cur);
+  return std::max(48.0f, char_w * static_cast<float>(longest) + 16.0f);
+}
+
+/// Order-preserving least-squares placement: centres as close to `desired` as possible with at least the boxes'
+/// half-widths plus `gap` between neighbours (pool-adjacent-violators on the offset-free coordinates).
+void placeLayer(std::vector<Item>& items, const std::vector<int32_t>& layer, const std::vector<float>& desired, float gap) {
+  const size_t n = layer.size();
+  if (n == 0) return;
+  std::vector<float> offset(n, 0.0f);
+  for (size_t i = 1; i < n; ++i)
+    offset[i] = offset[i - 1] + (items[layer[i - 1]].w + items[layer[i]].w) / 2 + gap;
+  struct Block {
+    double sum;
+    size_t count, first;
+  };
+  std::vector<Block> blocks;
+  blocks.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    blocks.push_back({desired[i] - offset[i], 1, i});
+    while (blocks.size() > 1) {
+      Block& b = blocks.back();
+      Block& a = blocks[blocks.size() - 2];
+      if (a.sum / static_cast<double>(a.count) <= b.sum / static_cast<double>(b.count)) break;
+      a.sum += b.sum;
+      a.count += b.count;
+      blocks.pop_back();
+    }
+  }
+  for (const Block& b : blocks) {
+    const float y = static_cast<float>(b.sum / static_cast<double>(b.count));
+    for (size_t i = b.first; i < b.first + b.count; ++i) items[layer[i]].x = y + offset[i];
+  }
+}
+
+struct Column {
+  std::vector<Item> items;
+  std::vector<std::vector<int32_t>> layers;
+};
+
+}  // namespace
+
+std::string LayoutOptions::key() const {
+  std::ostringstream k;
+  k << split_joint << '|' << node_h << '|' << rank_gap << '|' << node_gap << '|' << column_gap << '|' << char_w << '|'
+    << sweeps << '|' << max_dummy_span << '|' << static_cast<const void*>(partition);
+  for (const auto& s : collapsed_scopes) k << '|' << s;
+  return k.str();
+}
+
+std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOptions& opts,
+                                          const std::atomic<bool>* cancel,
+                                          const std::function<void(float)>& progress) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
+  auto report = [&](float p) {
+    if (progress) progress(p);
+  };
+  auto L = std::make_shared<Layout>();
+  const size_t N = g.nodes.size();
+
+  // 1. Boxes: one per node, or one per (collapsed scope, side).
+  // Only a joint graph (primals and tangents in, forward and backward ops) is split; a partition's backward graph,
+  // with its recomputed forward ops, stays one column.
+  bool any_backward = false, any_forward = false, any_primal = false, any_tangent = false;
+  for (const ir::Node& n : g.nodes) {
+    any_backward |= n.kind == ir::NodeKind::Call && n.prov.phase == ir::Phase::Backward;
+    any_forward |= n.kind == ir::NodeKind::Call && n.prov.phase == ir::Phase::Forward;
+    any_primal |= n.kind == ir::NodeKind::Placeholder && n.role == ir::InputRole::Primal;
+    any_tangent |= n.kind == ir::NodeKind::Placeholder && n.role == ir::InputRole::Tangent;
+  }
+  const bool split = opts.split_joint && any_backward && any_forward && any_primal && any_tangent;
+  auto sideOf = [&](const ir::Node& n) {
+    if (!split) return 0;
+    if (n.kind == ir::NodeKind::Call) return n.prov.phase == ir::Phase::Backward ? 1 : 0;
+    if (n.kind == ir::NodeKind::Output) return 1;
+    return n.role == ir::InputRole::Tangent || n.role == ir::InputRole::Saved ? 1 : 0;
+  };
+  std::unordered_map<std::string, int64_t> saved_bytes;
+  if (opts.partition)
+    for (const auto& s : opts.partition->saved) saved_bytes[s.name] = s.bytes;
+  L->box_of_node.assign(N, -1);
+  std::map<std::pair<std::string, int>, int32_t> groups;
+  for (const ir::Node& n : g.nodes) {
+    const int side = sideOf(n);
+    std::string group;
+    if (n.kind == ir::NodeKind::Call)
+      for (const auto& c : opts.collapsed_scopes)
+        if (inScope(n.prov.scope, c) && (group.empty() || c.size() < group.size())) group = c;
+    if (!group.empty()) {
+      auto [it, fresh] = groups.emplace(std::make_pair(group, side), static_cast<int32_t>(L->boxes.size()));
+      if (fresh) {
+        NodeBox b;
+        b.scope = group;
+        b.kind = BoxKind::Group;
+        b.side = side;
+        L->boxes.push_back(std::move(b));
+      }
+      NodeBox& b = L->boxes[static_cast<size_t>(it->second)];
+      ++b.group_ops;
+      auto sb = saved_bytes.find(n.name);
+      if (sb != saved_bytes.end()) b.group_saved_bytes += sb->second;
+      L->box_of_node[static_cast<size_t>(n.id.v)] = it->second;
+      continue;
+    }
+    NodeBox b;
+    b.node = n.id.v;
+    b.side = side;
+    if (n.kind == ir::NodeKind::Placeholder) {
+      b.kind = BoxKind::Input;
+      b.label = n.name;
+    } else if (n.kind == ir::NodeKind::Output) {
+      b.kind = BoxKind::Output;
+      b.label = "output";
+    } else {
+      b.kind = n.prov.phase == ir::Phase::Backward ? BoxKind::Backward : BoxKind::Forward;
+      b.label = n.name + "\n" + n.opShortName();
+    }
+    L->box_of_node[static_cast<size_t>(n.id.v)] = static_cast<int32_t>(L->boxes.size());
+    L->boxes.push_back(std::move(b));
+  }
+  for (NodeBox& b : L->boxes) {
+    if (b.kind == BoxKind::Group) {
+      b.label = b.scope + "\n" + std::to_string(b.group_ops) + " ops";
+      if (b.group_saved_bytes > 0) b.label += ", saves " + std::to_string(b.group_saved_bytes / 1024) + " KiB";
+    }
+    b.w = labelWidth(b.label, opts.char_w);
+    b.h = opts.node_h;
+  }
+  const size_t B = L->boxes.size();
+
+  // 2. Edges between boxes (deduplicated, in node order: deterministic).
+  std::unordered_set<uint64_t> seen;
+  std::vector<std::vector<int32_t>> preds(B), succs(B);
+  for (const ir::Node& n : g.nodes) {
+    const int32_t dst = L->box_of_node[static_cast<size_t>(n.id.v)];
+    auto add = [&](ir::ValueId v) {
+      if (!v.valid()) return;
+      const int32_t src = L->box_of_node[static_cast<size_t>(g.value(v).producer.v)];
+      if (src == dst) return;
+      if (!seen.insert((static_cast<uint64_t>(static_cast<uint32_t>(src)) << 32) | static_cast<uint32_t>(dst)).second) return;
+      EdgeRoute e;
+      e.from = src;
+      e.to = dst;
+      e.kind = L->boxes[static_cast<size_t>(src)].side != L->boxes[static_cast<size_t>(dst)].side ? EdgeKind::Saved
+                                                                                                    : EdgeKind::Normal;
+      if (e.kind == EdgeKind::Normal) {
+        if (src < dst) {
+          preds[static_cast<size_t>(dst)].push_back(src);
+          succs[static_cast<size_t>(src)].push_back(dst);
+        } else {
+          e.kind = EdgeKind::Back;  // only between collapsed groups
+        }
+      }
+      L->edges.push_back(std::move(e));
+    };
+    for (const ir::Arg& a : n.args) {
+      if (a.kind == ir::Arg::Kind::Value) add(a.value);
+      if (a.kind == ir::Arg::Kind::ValueList)
+        for (ir::ValueId v : a.values) add(v);
+    }
+  }
+  if (cancelled()) return nullptr;
+  report(0.1f);
+
+  // 3. Ranks: longest path in box order (a topological order), then as late as possible.
+  std::vector<int> rank(B, 0);
+  for (size_t b = 0; b < B; ++b)
+    for (int32_t p : preds[b]) rank[b] = std::max(rank[b], rank[static_cast<size_t>(p)] + 1);
+  // As late as possible: in reverse order every box moves down to just above its first user (a parameter and its
+  // transpose sit next to the matmul that uses them, not at the top with long edges).
+  for (size_t b = B; b-- > 0;)
+    if (!succs[b].empty()) {
+      int m = rank[static_cast<size_t>(succs[b][0])];
+      for (int32_t s : succs[b]) m = std::min(m, rank[static_cast<size_t>(s)]);
+      rank[b] = std::max(rank[b], m - 1);
+    }
+  for (size_t b = 0; b < B; ++b) L->boxes[b].rank = rank[b];
+
+  // 4. Columns with dummy nodes on edges spanning 2..max_dummy_span ranks.
+  Column cols[2];
+  std::vector<int32_t> item_of_box(B, -1);
+  for (size_t b = 0; b < B; ++b) {
+    Column& c = cols[L->boxes[b].side];
+    item_of_box[b] = static_cast<int32_t>(c.items.size());
+    Item it;
+    it.box = static_cast<int32_t>(b);
+    it.rank = rank[b];
+    it.w = L->boxes[b].w;
+    c.items.push_back(std::move(it));
+  }
+  std::vector<std::vector<int32_t>> edge_items(L->edges.size());  // the items an edge passes through
+  for (size_t e = 0; e < L->edges.size(); ++e) {
+    EdgeRoute& r = L->edges[e];
+    if (r.kind != EdgeKind::Normal) continue;
+    Column& c = cols[L->boxes[static_cast<size_t>(r.from)].side];
+    const int32_t a = item_of_box[static_cast<size_t>(r.from)], z = item_of_box[static_cast<size_t>(r.to)];
+    const int span = rank[static_cast<size_t>(r.to)] - rank[static_cast<size_t>(r.from)];
+    // Drawn straight: very long edges, and edges into the output node (a forward graph returns every saved value;
+    // routing them all would pull the whole column towards the output).
+    if (span <= 0 || span > opts.max_dummy_span || L->boxes[static_cast<size_t>(r.to)].kind == BoxKind::Output) continue;
+    int32_t prev = a;
+    for (int k = 1; k < span; ++k) {
+      Item d;
+      d.rank = rank[static_cast<size_t>(r.from)] + k;
+      c.items.push_back(std::move(d));
+      const int32_t id = static_cast<int32_t>(c.items.size() - 1);
+      c.items[static_cast<size_t>(prev)].down.push_back(id);
+      c.items[static_cast<size_t>(id)].up.push_back(prev);
+      edge_items[e].push_back(id);
+      prev = id;
+    }
+    c.items[static_cast<size_t>(prev)].down.push_back(z);
+    c.items[static_cast<size_t>(z)].up.push_back(prev);
+  }
+  for (Column& c : cols) {
+    int max_rank = -1;
+    for (const Item& it : c.items) max_rank = std::max(max_rank, it.rank);
+    c.layers.assign(static_cast<size_t>(max_rank + 1), {});
+    for (size_t i = 0; i < c.items.size(); ++i) c.layers[static_cast<size_t>(c.items[i].rank)].push_back(static_cast<int32_t>(i));
+    for (auto& layer : c.layers)
+      for (size_t p = 0; p < layer.size(); ++p) c.items[static_cast<size_t>(layer[p])].pos = static_cast<int>(p);
+  }
+  if (cancelled()) return nullptr;
+  report(0.2f);
+
+  // 5. Crossing reduction: barycentre sweeps, down then up.
+  auto sweep = [](Column& c, bool down) {
+    const size_t R = c.layers.size();
+    std::vector<std::pair<double, int32_t>> keyed;
+    for (size_t k = 1; k < R; ++k) {
+      auto& layer = c.layers[down ? k : R - 1 - k];
+      keyed.clear();
+      for (int32_t id : layer) {
+        const Item& it = c.items[static_cast<size_t>(id)];
+        const auto& nb = down ? it.up : it.down;
+        double bary = it.pos;
+        if (!nb.empty()) {
+          double s = 0;
+          for (int32_t o : nb) s += c.items[static_cast<size_t>(o)].pos;
+          bary = s / static_cast<double>(nb.size());
+        }
+        keyed.push_back({bary, id});
+      }
+      std::stable_sort(keyed.begin(), keyed.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+      for (size_t p = 0; p < keyed.size(); ++p) {
+        layer[p] = keyed[p].second;
+        c.items[static_cast<size_t>(keyed[p].second)].pos = static_cast<int>(p);
+      }
+    }
+  };
+  for (int s = 0; s < opts.sweeps; ++s) {
+    for (Column& c : cols) {
+      sweep(c, true);
+      sweep(c, false);
+    }
+    if (cancelled()) return nullptr;
+    report(0.2f + 0.4f * static_cast<float>(s + 1) / static_cast<float>(std::max(1, opts.sweeps)));
+  }
+
+  // 6. Coordinates: packed, then least-squares fits to the neighbours above, then below.
+  for (Column& c : cols) {
+    std::vector<float> desired;
+    for (auto& layer : c.layers) {
+      desired.assign(layer.size(), 0.0f);
+      placeLayer(c.items, layer, desired, opts.node_gap);
+    }
+    for (int round = 0; round < 4; ++round)
+      for (bool down : {true, false}) {
+        const size_t R = c.layers.size();
+        for (size_t k = 0; k < R; ++k) {
+          auto& layer = c.layers[down ? k : R - 1 - k];
+          desired.resize(layer.size());
+          for (size_t p = 0; p < layer.size(); ++p) {
+            const Item& it = c.items[static_cast<size_t>(layer[p])];
+            const auto& nb = down ? it.up : it.down;
+            if (nb.empty()) {
+              desired[p] = it.x;
+              continue;
+            }
+            float s = 0;
+            for (int32_t o : nb) s += c.items[static_cast<size_t>(o)].x;
+            desired[p] = s / static_cast<float>(nb.size());
+          }
+          placeLayer(c.items, layer, desired, opts.node_gap);
+        }
+      }
+    if (cancelled()) return nullptr;
+  }
+  report(0.8f);
+
+  // 7. Absolute positions: columns side by side, ranks top-down.
+  float left[2] = {0, 0}, right[2] = {0, 0};
+  for (int s = 0; s < 2; ++s) {
+    bool first = true;
+    for (const Item& it : cols[s].items) {
+      if (first || it.x - it.w / 2 < left[s]) left[s] = it.x - it.w / 2;
+      if (first || it.x + it.w / 2 > right[s]) right[s] = it.x + it.w / 2;
+      first = false;
+    }
+  }
+  const float shift[2] = {-left[0], (right[0] - left[0]) + opts.column_gap - left[1]};
+  const float row = opts.node_h + opts.rank_gap;
+  for (int s = 0; s < 2; ++s)
+    for (Item& it : cols[s].items) {
+      it.x += shift[s];
+      if (it.box >= 0) {
+        NodeBox& b = L->boxes[static_cast<size_t>(it.box)];
+        b.x = it.x - b.w / 2;
+        b.y = static_cast<float>(it.rank) * row;
+      }
+    }
+  const float bus = (right[0] - left[0]) + opts.column_gap / 2;
+
+  // 8. Routes.
+  for (size_t e = 0; e < L->edges.size(); ++e) {
+    EdgeRoute& r = L->edges[e];
+    const NodeBox& a = L->boxes[static_cast<size_t>(r.from)];
+    const NodeBox& z = L->boxes[static_cast<size_t>(r.to)];
+    if (r.kind == EdgeKind::Saved) {
+      r.points = {{a.x + a.w, a.y + a.h / 2}, {bus, a.y + a.h / 2}, {bus, z.y + z.h / 2}, {z.x, z.y + z.h / 2}};
+      continue;
+    }
+    r.points.push_back({a.x + a.w / 2, a.y + a.h});
+    const Column& c = cols[a.side];
+    for (int32_t id : edge_items[e]) {
+      const Item& d = c.items[static_cast<size_t>(id)];
+      r.points.push_back({d.x, static_cast<float>(d.rank) * row + opts.node_h / 2});
+    }
+    r.points.push_back({z.x + z.w / 2, z.y});
+  }
+  for (const NodeBox& b : L->boxes) {
+    L->width = std::max(L->width, b.x + b.w);
+    L->height = std::max(L->height, b.y + b.h);
+  }
+  L->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report(1.0f);
+  return L;
+}
+
+struct LayoutService::Impl {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  // The request being (or to be) computed.
+  std::shared_ptr<const ir::Graph> want_graph;
+  LayoutOptions want_opts;
+  std::string want_key;
+  bool pending = false, running = false;
+  std::atomic<bool> cancel{false};
+  std::atomic<float> progress{0};
+  // Finished layouts by key; the graph is kept alive so its address stays unique.
+  std::map<std::string, std::pair<std::shared_ptr<const ir::Graph>, std::shared_ptr<const Layout>>> cache;
+  std::thread worker;
+
+  static std::string keyOf(const ir::Graph* g, const LayoutOptions& o) {
+    std::ostringstream k;
+    k << static_cast<const void*>(g) << '#' << o.key();
+    return k.str();
+  }
+
+  void run() {
+    for (;;) {
+      std::shared_ptr<const ir::Graph> g;
+      LayoutOptions o;
+      std::string key;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return stop || pending; });
+        if (stop) return;
+        g = want_graph;
+        o = want_opts;
+        key = want_key;
+        pending = false;
+        running = true;
+        cancel = false;
+        progress = 0;
+      }
+      auto layout = layoutGraph(*g, o, &cancel, [&](float p) { progress = p; });
+      std::lock_guard<std::mutex> lock(mu);
+      running = false;
+      if (layout) {
+        if (cache.size() > 32) cache.clear();
+        cache[key] = {g, layout};
+      }
+    }
+  }
+};
+
+LayoutService::LayoutService() : impl_(std::make_unique<Impl>()) {
+  impl_->worker = std::thread([this] { impl_->run(); });
+}
+
+LayoutService::~LayoutService() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stop = true;
+    impl_->cancel = true;
+  }
+  impl_->cv.notify_all();
+  impl_->worker.join();
+}
+
+std::shared_ptr<const Layout> LayoutService::get(const std::shared_ptr<const ir::Graph>& g, const LayoutOptions& opts) {
+  if (!g) return nullptr;
+  const std::string key = Impl::keyOf(g.get(), opts);
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->cache.find(key);
+  if (it != impl_->cache.end()) return it->second.second;
+  if (impl_->want_key != key || (!impl_->pending && !impl_->running)) {
+    if (impl_->running && impl_->want_key != key) impl_->cancel = true;
+    impl_->want_graph = g;
+    impl_->want_opts = opts;
+    impl_->want_key = key;
+    impl_->pending = true;
+    impl_->cv.notify_all();
+  }
+  return nullptr;
+}
+
+float LayoutService::progress() const { return impl_->progress.load(); }
+
+bool LayoutService::busy() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->pending || impl_->running;
+}
+
+}  // namespace aotviz::viz
