@@ -121,6 +121,7 @@ void Canvas::updateFocus(const ir::Graph& g) {
 
 int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partition::PartitionResult* partition) {
   stats_ = {};
+  clicked_box_ = context_node_ = -1;
   if (graph_seen_ != &graph) {
     graph_seen_ = &graph;
     fit_pending_ = true;
@@ -132,7 +133,8 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
   ImVec2 size = ImGui::GetContentRegionAvail();
   size.x = std::max(size.x, 50.0f);
   size.y = std::max(size.y, 50.0f);
-  ImGui::InvisibleButton("canvas", size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonMiddle);
+  ImGui::InvisibleButton("canvas", size,
+                         ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonMiddle | ImGuiButtonFlags_MouseButtonRight);
   const bool hovered = ImGui::IsItemHovered();
   ImGuiIO& io = ImGui::GetIO();
   if (fit_pending_ && layout.width > 0) {
@@ -195,6 +197,7 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
   const bool labels = zoom_ >= 0.45f;
   int32_t hovered_node = -1;
   const NodeBox* hovered_box = nullptr;
+  int32_t hovered_index = -1;
   for (const NodeBox& b : layout.boxes) {
     if (b.x + b.w < vx0 || b.x > vx1 || b.y + b.h < vy0 || b.y > vy1) continue;
     ImVec2 p0 = toScreen(b.x, b.y), p1 = toScreen(b.x + b.w, b.y + b.h);
@@ -214,6 +217,7 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
     if (hovered && io.MousePos.x >= p0.x && io.MousePos.x <= p1.x && io.MousePos.y >= p0.y && io.MousePos.y <= p1.y) {
       hovered_node = b.node;
       hovered_box = &b;
+      hovered_index = static_cast<int32_t>(&b - layout.boxes.data());
     }
   }
   // Minimap: every box as a dot, and the visible rectangle.
@@ -237,6 +241,11 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
   if (hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Left) && ImGui::GetMouseDragDelta(ImGuiMouseButton_Left).x == 0 &&
       ImGui::GetMouseDragDelta(ImGuiMouseButton_Left).y == 0) {
     clicked = hovered_node;
+    clicked_box_ = hovered_index;
+    select(hovered_node, false);
+  }
+  if (hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Right) && hovered_node >= 0) {
+    context_node_ = hovered_node;
     select(hovered_node, false);
   }
   if (hovered_box) {

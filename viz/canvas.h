@@ -33,6 +33,10 @@ class Canvas {
   /// 0 none, 1 ancestors, 2 descendants of the selected node; others are dimmed.
   void setFocus(int mode) { focus_mode_ = mode; focus_dirty_ = true; }
   const CanvasStats& stats() const { return stats_; }
+  /// The box clicked this frame (also collapsed groups, whose node is -1), or -1.
+  int32_t clickedBox() const { return clicked_box_; }
+  /// The node right-clicked this frame, or -1 (for a context menu).
+  int32_t contextNode() const { return context_node_; }
   float zoom() const { return zoom_; }
 
  private:
@@ -50,6 +54,7 @@ class Canvas {
   std::vector<bool> in_focus_;
   const ir::Graph* graph_seen_ = nullptr;
   CanvasStats stats_;
+  int32_t clicked_box_ = -1, context_node_ = -1;
 };
 
 /// The category (colour) of a graph node in a view: input, forward, backward, saved, recomputed, mutated input

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -22,6 +23,7 @@ struct Item {
   int rank = 0;
   float w = 2;
   float x = 0;       // centre
+  float anchor = NAN; // anchored x (relative to the column), NaN when free
   int pos = 0;       // index in its layer
   std::vector<int32_t> up, down;  // neighbouring items in the ranks above and below
 };
@@ -86,7 +88,8 @@ struct Column {
 std::string LayoutOptions::key() const {
   std::ostringstream k;
   k << split_joint << '|' << node_h << '|' << rank_gap << '|' << node_gap << '|' << column_gap << '|' << char_w << '|'
-    << sweeps << '|' << max_dummy_span << '|' << static_cast<const void*>(partition);
+    << sweeps << '|' << max_dummy_span << '|' << static_cast<const void*>(partition) << '|'
+    << static_cast<const void*>(anchors.get());
   for (const auto& s : collapsed_scopes) k << '|' << s;
   return k.str();
 }
@@ -221,6 +224,17 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
   for (size_t b = 0; b < B; ++b) L->boxes[b].rank = rank[b];
 
   // 4. Columns with dummy nodes on edges spanning 2..max_dummy_span ranks.
+  // Which column of the anchoring view each column of this one follows: the one most of its anchored nodes had.
+  int anchorSide[2] = {0, 1};
+  if (opts.anchors) {
+    size_t votes[2][2] = {{0, 0}, {0, 0}};
+    for (const NodeBox& b : L->boxes) {
+      if (b.node < 0) continue;
+      auto a = opts.anchors->find(g.nodes[static_cast<size_t>(b.node)].name);
+      if (a != opts.anchors->end()) ++votes[b.side][a->second.side & 1];
+    }
+    for (int s = 0; s < 2; ++s) anchorSide[s] = votes[s][1] > votes[s][0] ? 1 : 0;
+  }
   Column cols[2];
   std::vector<int32_t> item_of_box(B, -1);
   for (size_t b = 0; b < B; ++b) {
@@ -230,6 +244,10 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
     it.box = static_cast<int32_t>(b);
     it.rank = rank[b];
     it.w = L->boxes[b].w;
+    if (opts.anchors && L->boxes[b].node >= 0) {
+      auto a = opts.anchors->find(g.nodes[static_cast<size_t>(L->boxes[b].node)].name);
+      if (a != opts.anchors->end() && anchorSide[L->boxes[b].side] == a->second.side) it.anchor = a->second.x;
+    }
     c.items.push_back(std::move(it));
   }
   std::vector<std::vector<int32_t>> edge_items(L->edges.size());  // the items an edge passes through
@@ -263,6 +281,21 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
     for (size_t i = 0; i < c.items.size(); ++i) c.layers[static_cast<size_t>(c.items[i].rank)].push_back(static_cast<int32_t>(i));
     for (auto& layer : c.layers)
       for (size_t p = 0; p < layer.size(); ++p) c.items[static_cast<size_t>(layer[p])].pos = static_cast<int>(p);
+    if (opts.anchors) {
+      // Anchored items in their anchor's order; the sweeps below then only move the free ones between them.
+      for (auto& layer : c.layers) {
+        std::vector<int32_t> anchored;
+        for (int32_t id : layer)
+          if (!std::isnan(c.items[static_cast<size_t>(id)].anchor)) anchored.push_back(id);
+        std::stable_sort(anchored.begin(), anchored.end(), [&](int32_t a, int32_t b) {
+          return c.items[static_cast<size_t>(a)].anchor < c.items[static_cast<size_t>(b)].anchor;
+        });
+        size_t k = 0;
+        for (int32_t& id : layer)
+          if (!std::isnan(c.items[static_cast<size_t>(id)].anchor)) id = anchored[k++];
+        for (size_t p = 0; p < layer.size(); ++p) c.items[static_cast<size_t>(layer[p])].pos = static_cast<int>(p);
+      }
+    }
   }
   if (cancelled()) return nullptr;
   report(0.2f);
@@ -292,7 +325,7 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
       }
     }
   };
-  for (int s = 0; s < opts.sweeps; ++s) {
+  for (int s = 0; s < (opts.anchors ? 0 : opts.sweeps); ++s) {
     for (Column& c : cols) {
       sweep(c, true);
       sweep(c, false);
@@ -306,6 +339,10 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
     std::vector<float> desired;
     for (auto& layer : c.layers) {
       desired.assign(layer.size(), 0.0f);
+      for (size_t p = 0; p < layer.size(); ++p) {
+        const float a = c.items[static_cast<size_t>(layer[p])].anchor;
+        if (!std::isnan(a)) desired[p] = a;
+      }
       placeLayer(c.items, layer, desired, opts.node_gap);
     }
     for (int round = 0; round < 4; ++round)
@@ -317,6 +354,10 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
           for (size_t p = 0; p < layer.size(); ++p) {
             const Item& it = c.items[static_cast<size_t>(layer[p])];
             const auto& nb = down ? it.up : it.down;
+            if (!std::isnan(it.anchor)) {
+              desired[p] = it.anchor;
+              continue;
+            }
             if (nb.empty()) {
               desired[p] = it.x;
               continue;
@@ -341,6 +382,10 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
       if (first || it.x + it.w / 2 > right[s]) right[s] = it.x + it.w / 2;
       first = false;
     }
+  }
+  if (opts.anchors) {  // anchored x are relative to the column's left edge: keep that origin
+    left[0] = std::min(left[0], 0.0f);
+    left[1] = std::min(left[1], 0.0f);
   }
   const float shift[2] = {-left[0], (right[0] - left[0]) + opts.column_gap - left[1]};
   const float row = opts.node_h + opts.rank_gap;
@@ -379,6 +424,15 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
   L->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report(1.0f);
   return L;
+}
+
+std::shared_ptr<const Anchors> anchorsOf(const ir::Graph& g, const Layout& layout) {
+  float column_left[2] = {INFINITY, INFINITY};
+  for (const NodeBox& b : layout.boxes) column_left[b.side] = std::min(column_left[b.side], b.x);
+  auto a = std::make_shared<Anchors>();
+  for (const NodeBox& b : layout.boxes)
+    if (b.node >= 0) (*a)[g.nodes[static_cast<size_t>(b.node)].name] = Anchor{b.side, b.x + b.w / 2 - column_left[b.side]};
+  return a;
 }
 
 struct LayoutService::Impl {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/ir/graph.h"
@@ -56,6 +57,16 @@ struct Layout {
   double seconds = 0;
 };
 
+/// Where a node sat in another view: its column there and x relative to that column's left edge.
+struct Anchor {
+  int side = 0;
+  float x = 0;
+};
+/// Anchors by node name, built from the joint graph's layout so that the forward and backward views keep each
+/// node's place (anchorsOf()). A one-column view uses the anchors of the column most of its nodes came from (the
+/// backward view: the backward column; its recomputed forward ops are placed freely).
+using Anchors = std::unordered_map<std::string, Anchor>;
+
 struct LayoutOptions {
   bool split_joint = true;  // backward half in its own column (graphs with backward nodes)
   std::set<std::string> collapsed_scopes;  // a scope and its sub-scopes become one box
@@ -64,6 +75,9 @@ struct LayoutOptions {
   float node_h = 30, rank_gap = 26, node_gap = 14, column_gap = 160, char_w = 7;
   int sweeps = 4;          // barycentre crossing-reduction rounds (down + up)
   int max_dummy_span = 24; // longer edges are drawn straight, without dummy nodes
+  /// When set, nodes found here keep their x (relative to their column) and the order it implies; the others are
+  /// placed next to their neighbours.
+  std::shared_ptr<const Anchors> anchors;
 
   std::string key() const;  // for caches
 };
@@ -73,6 +87,9 @@ struct LayoutOptions {
 std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOptions& opts,
                                           const std::atomic<bool>* cancel = nullptr,
                                           const std::function<void(float)>& progress = {});
+
+/// The anchors of every node box of `layout` (of graph `g`), for laying out a related view.
+std::shared_ptr<const Anchors> anchorsOf(const ir::Graph& g, const Layout& layout);
 
 /// Runs layouts on a worker thread and caches finished ones by (graph, options). Request from the UI thread every
 /// frame; get() returns the layout once ready.

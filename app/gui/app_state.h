@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,12 @@ struct AppState {
   size_t snapshots_logged = 0;  // snapshots already reported in the log
   bool graph_pending = false;   // the last frame showed "laying out..." instead of the graph
   char search[128] = {};
+  std::set<std::string> collapsed_scopes;  // Graph panel: module scopes shown as one box
+  int32_t context_node = -1;               // the node whose context menu is open
+  char export_path[256] = "graph.svg";
+  // Anchors from the joint view's layout, kept while that layout is (the layout cache keys on their address).
+  std::shared_ptr<const viz::Layout> anchors_from;
+  std::shared_ptr<const viz::Anchors> anchors;
   PanelVisibility show;
   std::vector<LogLine> log;
   bool quit_requested = false;

@@ -1,5 +1,6 @@
 // tests/viz/test_layout.cpp — the layered layout: determinism, no overlapping boxes, every edge routed, the joint
-// graph's forward and backward columns, collapse/expand by module scope, and the background layout service.
+// graph's forward and backward columns, collapse/expand by module scope, forward/backward views anchored to the
+// joint view, and the background layout service.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -129,6 +130,45 @@ TEST(Layout, CollapseByScopeAndExpandRoundTrip) {
   for (size_t i = 0; i < full->boxes.size(); ++i) {
     EXPECT_EQ(expanded->boxes[i].x, full->boxes[i].x);
     EXPECT_EQ(expanded->boxes[i].y, full->boxes[i].y);
+  }
+}
+
+TEST(Layout, ForwardAndBackwardViewsKeepTheJointViewsPlaces) {
+  models::Model m = models::buildModel("attn_block");
+  auto cap = capture::captureGraph(m.fn, m.inputs);
+  auto part = partition::partitionJoint(cap.graph, cap.numForwardOutputs(), models::parameterIndices(m), {});
+  auto joint = layoutGraph(cap.graph, {});
+  auto anchors = anchorsOf(cap.graph, *joint);
+  LayoutOptions anchored;
+  anchored.anchors = anchors;
+  for (const ir::Graph* view : {&part.forward, &part.backward}) {
+    auto free = layoutGraph(*view, {});
+    auto kept = layoutGraph(*view, anchored);
+    expectNoOverlap(*kept);
+    expectEveryEdgeRouted(*view, *kept);
+    auto placesKept = [&](const Layout& l) {
+      // Places up to a translation of the whole view: offsets from the median offset, within 16 px.
+      auto mine = anchorsOf(*view, l);
+      std::vector<float> offsets;
+      for (const auto& [name, a] : *mine) {
+        auto it = anchors->find(name);
+        if (it != anchors->end() && (view == &part.forward ? it->second.side == 0 : it->second.side == 1))
+          offsets.push_back(a.x - it->second.x);
+      }
+      if (offsets.empty()) return 0.0;
+      std::vector<float> sorted = offsets;
+      std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2), sorted.end());
+      const float median = sorted[sorted.size() / 2];
+      size_t same = 0;
+      for (float o : offsets) same += std::abs(o - median) < 16.0f;  // well within a box width
+      return static_cast<double>(same) / static_cast<double>(offsets.size());
+    };
+    const double with = placesKept(*kept), without = placesKept(*free);
+    // Measured: forward 0.6+, backward 0.48 (its recomputed forward ops are placed freely and push some aside);
+    // without anchors 0.09-0.34.
+    EXPECT_GT(with, view == &part.forward ? 0.6 : 0.4)
+        << "share of nodes at their joint-view x (without anchors: " << without << ")";
+    EXPECT_GT(with, without + 0.2);
   }
 }
 

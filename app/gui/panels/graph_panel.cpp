@@ -3,7 +3,11 @@
 #include <imgui.h>
 
 #include "app/gui/panels/panels.h"
+#include <filesystem>
+
 #include "core/pipeline/stages.h"
+#include "core/util/atomic_file.h"
+#include "viz/dot_export.h"
 
 namespace aotviz::gui {
 
@@ -11,9 +15,10 @@ namespace {
 
 /// The graph of a tab from the latest snapshots: joint = after passes (or joint); forward/backward = partition's.
 std::shared_ptr<const ir::Graph> graphFor(const std::vector<pipeline::SnapshotPtr>& snaps, int tab,
-                                          std::shared_ptr<const partition::PartitionResult>& part) {
+                                          std::shared_ptr<const partition::PartitionResult>& part,
+                                          std::shared_ptr<const ir::Graph>& joint) {
   part.reset();
-  std::shared_ptr<const ir::Graph> joint;
+  joint.reset();
   for (const auto& s : snaps) {
     if (s->graph) joint = s->graph;
     if (s->partition) part = s->partition;
@@ -21,6 +26,23 @@ std::shared_ptr<const ir::Graph> graphFor(const std::vector<pipeline::SnapshotPt
   if (tab == 0) return joint;
   if (!part) return nullptr;
   return std::shared_ptr<const ir::Graph>(part, tab == 1 ? &part->forward : &part->backward);
+}
+
+/// Writes the graph of the current tab as DOT, SVG or PNG (by the path's extension) with the canvas's colours.
+void exportGraph(AppState& state, const ir::Graph& g, const partition::PartitionResult* part) {
+  try {
+    const std::string path = state.export_path;
+    viz::DotOptions d;
+    d.title = state.model + (state.graph_tab == 0 ? " joint" : state.graph_tab == 1 ? " forward" : " backward");
+    d.partition = part;
+    const std::string dot = viz::graphToDot(g, d);
+    const std::string ext = std::filesystem::path(path).extension().string();
+    if (ext == ".dot") util::writeFileAtomic(path, dot);
+    else viz::renderDot(dot, ext.empty() ? "" : ext.substr(1), path);
+    state.addLog(LogLevel::Info, "export", "wrote " + path);
+  } catch (const std::exception& e) {
+    state.addLog(LogLevel::Error, "export", e.what());
+  }
 }
 
 }  // namespace
@@ -44,8 +66,9 @@ void drawGraphPanel(AppState& state) {
     ImGui::EndTabBar();
   }
   std::shared_ptr<const partition::PartitionResult> part;
+  std::shared_ptr<const ir::Graph> joint;
   std::shared_ptr<const ir::Graph> g =
-      state.session ? graphFor(state.session->snapshots(), state.graph_tab, part) : nullptr;
+      state.session ? graphFor(state.session->snapshots(), state.graph_tab, part, joint) : nullptr;
   if (!g) {
     emptyState(state.graph_tab == 0
                    ? "No graph yet. Step through the pipeline to the joint stage to see the joint forward+backward graph."
@@ -55,6 +78,24 @@ void drawGraphPanel(AppState& state) {
   }
   viz::LayoutOptions lo;
   lo.partition = state.graph_tab == 0 ? part.get() : nullptr;
+  lo.collapsed_scopes = state.collapsed_scopes;
+  if (state.graph_tab != 0 && joint) {
+    // Forward and backward views keep the places nodes had in the joint view (once that layout exists).
+    viz::LayoutOptions jo;
+    jo.partition = part.get();
+    auto joint_layout = state.layouts->get(joint, jo);
+    if (joint_layout && joint_layout != state.anchors_from) {
+      state.anchors_from = joint_layout;
+      state.anchors = viz::anchorsOf(*joint, *joint_layout);
+    }
+    if (joint_layout) lo.anchors = state.anchors;
+    else {
+      ImGui::ProgressBar(state.layouts->progress(), ImVec2(-1, 0), "laying out the joint graph...");
+      state.graph_pending = true;
+      ImGui::End();
+      return;
+    }
+  }
   auto layout = state.layouts->get(g, lo);
   if (ImGui::Button("Fit")) state.canvas.fit();
   ImGui::SameLine();
@@ -74,6 +115,16 @@ void drawGraphPanel(AppState& state) {
   if (ImGui::RadioButton("descendants", &focus, 2)) state.canvas.setFocus(2);
   ImGui::SameLine();
   ImGui::TextDisabled("%zu nodes", g->nodes.size());
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(140);
+  ImGui::InputText("##export", state.export_path, sizeof state.export_path);
+  ImGui::SameLine();
+  if (ImGui::Button("Export")) exportGraph(state, *g, lo.partition);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("DOT, SVG or PNG (by extension) through Graphviz, same colours");
+  if (!state.collapsed_scopes.empty()) {
+    ImGui::SameLine();
+    if (ImGui::Button("Expand all")) state.collapsed_scopes.clear();
+  }
   viz::drawLegend();
   if (!layout) {
     state.graph_pending = true;
@@ -82,6 +133,30 @@ void drawGraphPanel(AppState& state) {
     return;
   }
   state.canvas.draw(*g, *layout, lo.partition);
+  // A click on a collapsed group expands it; a right-click on a node offers to collapse its module scope.
+  if (state.canvas.clickedBox() >= 0) {
+    const viz::NodeBox& b = layout->boxes[static_cast<size_t>(state.canvas.clickedBox())];
+    if (b.kind == viz::BoxKind::Group) state.collapsed_scopes.erase(b.scope);
+  }
+  if (state.canvas.contextNode() >= 0) {
+    state.context_node = state.canvas.contextNode();
+    ImGui::OpenPopup("node_menu");
+  }
+  if (ImGui::BeginPopup("node_menu")) {
+    if (state.context_node >= 0 && state.context_node < static_cast<int32_t>(g->nodes.size())) {
+      std::string scope = g->nodes[static_cast<size_t>(state.context_node)].prov.scope;
+      ImGui::TextDisabled("%s", g->nodes[static_cast<size_t>(state.context_node)].name.c_str());
+      // The node's scope and each enclosing one.
+      while (!scope.empty()) {
+        if (ImGui::MenuItem(("Collapse " + scope).c_str())) state.collapsed_scopes.insert(scope);
+        const size_t dot = scope.rfind('.');
+        scope = dot == std::string::npos ? std::string() : scope.substr(0, dot);
+      }
+      if (ImGui::MenuItem("Show ancestors")) state.canvas.setFocus(1);
+      if (ImGui::MenuItem("Show descendants")) state.canvas.setFocus(2);
+    }
+    ImGui::EndPopup();
+  }
   ImGui::End();
 }
 
