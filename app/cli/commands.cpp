@@ -355,6 +355,7 @@ struct CliState {
   CompileOptions compile;
   RunOptions run;
   std::string bench_models = "all";
+  bool bench_json = false;
   std::string render_in, render_out;
   bool render_json = false;
 };
@@ -385,6 +386,7 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
 
   auto* bench_cmd = app.add_subcommand("bench", "Benchmark the pipeline against PyTorch's and eager LibTorch");
   bench_cmd->add_option("--models", s->bench_models, "Comma-separated model names")->capture_default_str();
+  bench_cmd->add_flag("--json", s->bench_json, "Machine-readable output on stdout");
   bench_cmd->callback([s] { *s->exit_code = notYet("bench", "issue: benchmarks"); });
 
   auto* render_cmd = app.add_subcommand("render", "Render a graph JSON to DOT, SVG or PNG");

@@ -95,6 +95,15 @@ at::Tensor layerNorm(const Bound& p, const std::string& name, const at::Tensor& 
   return at::layer_norm(x, {x.size(-1)}, p[name + ".weight"], p[name + ".bias"], 1e-5);
 }
 
+/// nn.BatchNorm2d.forward in training mode: count the batch, then batch_norm with momentum 0.1.
+at::Tensor batchNormTrain(const Bound& p, const std::string& name, const at::Tensor& x) {
+  ScopeGuard s(name);
+  at::Tensor nbt = p[name + ".num_batches_tracked"];
+  nbt.add_(wrappedNumber(int64_t{1}));
+  return at::batch_norm(x, p[name + ".weight"], p[name + ".bias"], p[name + ".running_mean"],
+                        p[name + ".running_var"], true, 0.1, 1e-5, true);
+}
+
 Model makeSequentialMlp(const std::vector<int64_t>& widths, const std::string& act, int64_t batch, uint64_t seed) {
   at::manual_seed(static_cast<int64_t>(seed));
   Params ps;
@@ -173,14 +182,7 @@ Model cnn(uint64_t seed) {
       ScopeGuard s("0");
       x = at::conv2d(p["x"], p["0.weight"], p["0.bias"]);
     }
-    {
-      ScopeGuard s("1");
-      // nn.BatchNorm2d.forward in training mode: count the batch, then batch_norm with momentum 0.1.
-      at::Tensor nbt = p["1.num_batches_tracked"];
-      nbt.add_(wrappedNumber(int64_t{1}));
-      x = at::batch_norm(x, p["1.weight"], p["1.bias"], p["1.running_mean"], p["1.running_var"], true, 0.1, 1e-5,
-                         true);
-    }
+    x = batchNormTrain(p, "1", x);
     {
       ScopeGuard s("2");
       x = at::relu(x);
@@ -278,15 +280,6 @@ Model mutationFn(uint64_t seed) {
   return m;
 }
 
-
-/// nn.BatchNorm2d.forward in training mode: count the batch, then batch_norm with momentum 0.1.
-at::Tensor batchNormTrain(const Bound& p, const std::string& name, const at::Tensor& x) {
-  ScopeGuard s(name);
-  at::Tensor nbt = p[name + ".num_batches_tracked"];
-  nbt.add_(wrappedNumber(int64_t{1}));
-  return at::batch_norm(x, p[name + ".weight"], p[name + ".bias"], p[name + ".running_mean"],
-                        p[name + ".running_var"], true, 0.1, 1e-5, true);
-}
 
 at::Tensor conv(const Bound& p, const std::string& name, const at::Tensor& x, int64_t stride, int64_t padding) {
   ScopeGuard s(name);

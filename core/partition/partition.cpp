@@ -63,6 +63,14 @@ Partitioner parsePartitioner(const std::string& name) {
   fail("partition", "", "unknown partitioner '" + name + "'", "use default or mincut");
 }
 
+const char* overrideName(Override o) { return o == Override::MustSave ? "must_save" : "must_recompute"; }
+
+std::optional<Override> parseOverride(const std::string& name) {
+  if (name == "must_save") return Override::MustSave;
+  if (name == "must_recompute") return Override::MustRecompute;
+  return std::nullopt;
+}
+
 Rules parseRules(const std::string& name) {
   if (name == "current") return Rules::Current;
   if (name == "1.13" || name == "torch113") return Rules::Torch113;

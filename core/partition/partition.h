@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -112,6 +113,9 @@ nlohmann::json partitionToJson(const PartitionResult& r, bool with_graphs = fals
 PartitionResult partitionFromJson(const nlohmann::json& j);
 
 Partitioner parsePartitioner(const std::string& name);  // "default" | "mincut"; AotError otherwise
+const char* overrideName(Override o);                    // "must_save" | "must_recompute"
+/// "must_save" | "must_recompute"; nullopt otherwise.
+std::optional<Override> parseOverride(const std::string& name);
 Rules parseRules(const std::string& name);              // "current" | "1.13"
 const char* partitionerName(Partitioner p);
 const char* rulesName(Rules r);

@@ -32,7 +32,7 @@ nlohmann::json partitionToJson(const PartitionResult& r, bool with_graphs) {
     nodes.push_back(std::move(n));
   }
   std::map<std::string, std::string> overrides;
-  for (const auto& [k, o] : r.options.overrides) overrides[k] = o == Override::MustSave ? "must_save" : "must_recompute";
+  for (const auto& [k, o] : r.options.overrides) overrides[k] = overrideName(o);
   json j = {{"format", "aotviz.partition"},
             {"schema_version", kPartitionSchemaVersion},
             {"partitioner", partitionerName(r.options.partitioner)},
@@ -70,9 +70,9 @@ PartitionResult partitionFromJson(const nlohmann::json& j) {
   const auto& ov = R.field(j, "overrides", "");
   if (!ov.is_object()) R.bad("overrides", "expected an object");
   for (const auto& [name, v] : ov.items()) {
-    std::string s = R.getString(v, "overrides." + name);
-    if (s != "must_save" && s != "must_recompute") R.bad("overrides." + name, "expected must_save or must_recompute");
-    r.options.overrides[name] = s == "must_save" ? Override::MustSave : Override::MustRecompute;
+    auto o = parseOverride(R.getString(v, "overrides." + name));
+    if (!o) R.bad("overrides." + name, "expected must_save or must_recompute");
+    r.options.overrides[name] = *o;
   }
   r.num_fwd_outputs = static_cast<size_t>(R.intAt(j, "num_fwd_outputs", ""));
   const auto& t = R.field(j, "totals", "");

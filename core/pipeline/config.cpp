@@ -11,7 +11,7 @@ using nlohmann::json;
 
 json Config::toJson() const {
   json ov = json::object();
-  for (const auto& [k, o] : overrides) ov[k] = o == partition::Override::MustSave ? "must_save" : "must_recompute";
+  for (const auto& [k, o] : overrides) ov[k] = partition::overrideName(o);
   return {{"model", model},
           {"inputs_spec", inputs_spec},
           {"seed", seed},
@@ -44,9 +44,9 @@ Config Config::fromJson(const json& j) {
   const json& ov = R.field(j, "overrides", p);
   if (!ov.is_object()) R.bad(p + ".overrides", "expected an object");
   for (const auto& [k, v] : ov.items()) {
-    std::string s = R.getString(v, p + ".overrides." + k);
-    if (s != "must_save" && s != "must_recompute") R.bad(p + ".overrides." + k, "expected must_save or must_recompute");
-    c.overrides[k] = s == "must_save" ? partition::Override::MustSave : partition::Override::MustRecompute;
+    auto o = partition::parseOverride(R.getString(v, p + ".overrides." + k));
+    if (!o) R.bad(p + ".overrides." + k, "expected must_save or must_recompute");
+    c.overrides[k] = *o;
   }
   c.use_cache = R.boolAt(j, "use_cache", p);
   c.cache_dir = R.stringAt(j, "cache_dir", p);

@@ -166,6 +166,10 @@ bool wantsPartition(const Config& c, const LiveState& l, Snapshot& s) {
   return true;
 }
 
+cache::Cache cacheOf(const Config& c) {
+  return cache::Cache(c.cache_dir.empty() ? cache::Cache::defaultDir() : std::filesystem::path(c.cache_dir));
+}
+
 void runCache(const Config& c, LiveState& l, Snapshot& s) {
   l.cached.reset();
   l.cache_key.clear();
@@ -179,7 +183,7 @@ void runCache(const Config& c, LiveState& l, Snapshot& s) {
     skip(s, "the cache is off (--no-cache)");
     return;
   }
-  cache::Cache store(c.cache_dir.empty() ? cache::Cache::defaultDir() : std::filesystem::path(c.cache_dir));
+  cache::Cache store = cacheOf(c);
   l.key_material = cache::partitionKeyMaterial(*l.cap, l.static_inputs, l.popts);
   l.cache_key = cache::partitionKey(*l.cap, l.static_inputs, l.popts);
   l.cached = store.load(l.cache_key, &s.notes);
@@ -206,7 +210,7 @@ void runPartition(const Config& c, LiveState& l, Snapshot& s) {
         partition::partitionJoint(l.cap->graph, l.cap->numForwardOutputs(), l.static_inputs, l.popts));
     s.summary["from_cache"] = false;
     if (!l.cache_key.empty()) {
-      cache::Cache store(c.cache_dir.empty() ? cache::Cache::defaultDir() : std::filesystem::path(c.cache_dir));
+      cache::Cache store = cacheOf(c);
       if (auto w = store.store(l.cache_key, *l.part, l.key_material)) s.notes.push_back(*w);
       addStats(l.cache_stats, store.stats());
     }
