@@ -58,7 +58,8 @@ NodeCategory categoryOf(const ir::Node& n, const partition::PartitionResult* par
 
 void drawLegend() {
   for (NodeCategory c : {NodeCategory::Input, NodeCategory::Forward, NodeCategory::Backward, NodeCategory::Saved,
-                         NodeCategory::Recomputed, NodeCategory::MutatedInput, NodeCategory::Output}) {
+                         NodeCategory::Recomputed, NodeCategory::MutatedInput, NodeCategory::AliasedOutput,
+                         NodeCategory::Output}) {
     ImVec2 p = ImGui::GetCursorScreenPos();
     ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + 10, p.y + 10), categoryColour(c), 2.0f);
     ImGui::Dummy(ImVec2(12, 10));
@@ -119,7 +120,8 @@ void Canvas::updateFocus(const ir::Graph& g) {
   }
 }
 
-int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partition::PartitionResult* partition) {
+int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partition::PartitionResult* partition,
+                     const std::unordered_map<int32_t, NodeCategory>* marks) {
   stats_ = {};
   clicked_box_ = context_node_ = -1;
   if (graph_seen_ != &graph) {
@@ -204,6 +206,10 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
     NodeCategory c = b.kind == BoxKind::Group ? NodeCategory::Forward
                      : b.node >= 0 ? categoryOf(graph.nodes[static_cast<size_t>(b.node)], partition)
                                    : NodeCategory::Forward;
+    if (marks && b.node >= 0) {
+      auto m = marks->find(b.node);
+      if (m != marks->end()) c = m->second;
+    }
     ImU32 col = categoryColour(c);
     if (!boxFocus(b)) col = dimmed(col);
     dl->AddRectFilled(p0, p1, col, zoom_ > 0.3f ? 4.0f : 0.0f);

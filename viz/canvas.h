@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/ir/graph.h"
@@ -23,7 +24,9 @@ class Canvas {
  public:
   /// Draws into the current ImGui window's remaining content region. `graph` and `layout` must match. Returns the
   /// node id clicked this frame, or -1.
-  int32_t draw(const ir::Graph& graph, const Layout& layout, const partition::PartitionResult* partition);
+  /// `marks` (may be null) overrides the category of some nodes (mutated inputs, outputs aliasing inputs).
+  int32_t draw(const ir::Graph& graph, const Layout& layout, const partition::PartitionResult* partition,
+               const std::unordered_map<int32_t, NodeCategory>* marks = nullptr);
 
   void fit() { fit_pending_ = true; }
   int32_t selected() const { return selected_; }

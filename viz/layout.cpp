@@ -188,8 +188,10 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
       EdgeRoute e;
       e.from = src;
       e.to = dst;
-      e.kind = L->boxes[static_cast<size_t>(src)].side != L->boxes[static_cast<size_t>(dst)].side ? EdgeKind::Saved
-                                                                                                    : EdgeKind::Normal;
+      const bool cross = L->boxes[static_cast<size_t>(src)].side != L->boxes[static_cast<size_t>(dst)].side;
+      e.kind = !cross ? EdgeKind::Normal
+               : L->boxes[static_cast<size_t>(dst)].kind == BoxKind::Output ? EdgeKind::Cross
+                                                                             : EdgeKind::Saved;
       if (e.kind == EdgeKind::Normal) {
         if (src < dst) {
           preds[static_cast<size_t>(dst)].push_back(src);
@@ -405,7 +407,7 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
     EdgeRoute& r = L->edges[e];
     const NodeBox& a = L->boxes[static_cast<size_t>(r.from)];
     const NodeBox& z = L->boxes[static_cast<size_t>(r.to)];
-    if (r.kind == EdgeKind::Saved) {
+    if (r.kind == EdgeKind::Saved || r.kind == EdgeKind::Cross) {
       r.points = {{a.x + a.w, a.y + a.h / 2}, {bus, a.y + a.h / 2}, {bus, z.y + z.h / 2}, {z.x, z.y + z.h / 2}};
       continue;
     }

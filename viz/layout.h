@@ -41,7 +41,9 @@ struct NodeBox {
   int64_t group_saved_bytes = 0;     // group: bytes of saved values produced inside
 };
 
-enum class EdgeKind : uint8_t { Normal, Saved, Back };
+/// Normal: inside a column, downwards. Saved: forward → backward (a saved value). Cross: between the columns into the
+/// output node (forward outputs). Back: upwards (only between collapsed groups).
+enum class EdgeKind : uint8_t { Normal, Saved, Cross, Back };
 
 struct EdgeRoute {
   int32_t from = -1, to = -1;  // indices into Layout::boxes

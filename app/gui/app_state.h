@@ -2,6 +2,7 @@
 // core's snapshots, which panels read and never own.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <string>
@@ -39,6 +40,12 @@ struct AppState {
   bool graph_pending = false;   // the last frame showed "laying out..." instead of the graph
   char search[128] = {};
   std::set<std::string> collapsed_scopes;  // Graph panel: module scopes shown as one box
+  /// The graph on the Graph panel this frame (and its partition when it is the joint graph), for the Inspector.
+  std::shared_ptr<const ir::Graph> view_graph;
+  std::shared_ptr<const partition::PartitionResult> view_partition;  // the latest partition, any tab
+  /// What-if edits (partition overrides) for undo/redo, and the partition before the last one for the diff.
+  std::vector<pipeline::Config> undo, redo;
+  std::shared_ptr<const partition::PartitionResult> previous_partition, last_partition;
   int32_t context_node = -1;               // the node whose context menu is open
   char export_path[256] = "graph.svg";
   // Anchors from the joint view's layout, kept while that layout is (the layout cache keys on their address).
@@ -50,6 +57,23 @@ struct AppState {
 
   void addLog(LogLevel level, std::string stage, std::string text) {
     log.push_back({level, std::move(stage), std::move(text)});
+  }
+  /// Re-runs the pipeline with `config` (keeping unaffected stages) up to the last stage that had run, or to
+  /// `at_least` if later. What-if edits and the Execution panel use it.
+  void rerun(const pipeline::Config& config, const char* at_least = nullptr) {
+    if (!session) return;
+    const size_t ran = session->nextStage();
+    session->restart(config);
+    size_t target = ran == 0 ? 0 : ran - 1;
+    if (at_least) target = std::max(target, pipeline::stageIndex(at_least));
+    session->runToStage(pipeline::stageList()[target].name);
+  }
+  /// A partition what-if edit: remembered for undo, then re-run.
+  void whatIf(const pipeline::Config& config) {
+    if (!session) return;
+    undo.push_back(session->config());
+    redo.clear();
+    rerun(config, "partition");
   }
 };
 

@@ -1,7 +1,9 @@
-// app/gui/panels/execution_panel.cpp — the Execution panel.
+// app/gui/panels/execution_panel.cpp — run eager and compiled side by side (the execution stage) and show times,
+// ratio, numerics and peak memory; export the profiled step's Chrome trace.
 #include <imgui.h>
 
 #include "app/gui/panels/panels.h"
+#include "core/util/atomic_file.h"
 
 namespace aotviz::gui {
 
@@ -10,7 +12,69 @@ void drawExecutionPanel(AppState& state) {
     ImGui::End();
     return;
   }
-  emptyState("Nothing has run yet. After the runtime stage, run eager and compiled side by side here.");
+  if (!state.session) {
+    emptyState("No model open.");
+    ImGui::End();
+    return;
+  }
+  pipeline::Config c = state.session->config();
+  static int iters = 10;
+  static char trace_path[256] = "trace.json";
+  ImGui::Text("device %s, backend %s", c.device.c_str(), c.backend.c_str());
+  ImGui::SetNextItemWidth(100);
+  ImGui::InputInt("iterations", &iters);
+  iters = std::clamp(iters, 1, 1000);
+  ImGui::SameLine();
+  ImGui::BeginDisabled(state.session->busy() || !state.session->live());
+  if (ImGui::Button("Run eager vs compiled")) {
+    c.iters = iters;
+    state.rerun(c, "execution");
+  }
+  ImGui::EndDisabled();
+  const pipeline::Snapshot* ex = nullptr;
+  for (const auto& s : state.session->snapshots())
+    if (s->stage == "execution") ex = s.get();
+  if (!ex || !ex->summary.contains("report")) {
+    emptyState(ex && !ex->notes.empty() ? ex->notes.front().c_str()
+                                        : "Nothing has run yet. Run eager and compiled side by side here.");
+    ImGui::End();
+    return;
+  }
+  const auto& r = ex->summary["report"];
+  auto mib = [](const nlohmann::json& b) { return b.get<double>() / (1024.0 * 1024.0); };
+  if (ImGui::BeginTable("times", 3, ImGuiTableFlags_RowBg)) {
+    ImGui::TableSetupColumn("");
+    ImGui::TableSetupColumn("median ms");
+    ImGui::TableSetupColumn("peak MiB");
+    ImGui::TableHeadersRow();
+    for (const char* side : {"eager", "compiled"}) {
+      ImGui::TableNextRow();
+      ImGui::TableSetColumnIndex(0);
+      ImGui::TextUnformatted(side);
+      ImGui::TableSetColumnIndex(1);
+      ImGui::Text("%.3f", r[side]["median_step_ms"].get<double>());
+      ImGui::TableSetColumnIndex(2);
+      ImGui::Text("%.2f", mib(r[side]["peak_bytes"]));
+    }
+    ImGui::EndTable();
+  }
+  ImGui::Text("compiled / eager: %.3f (%d steps)", r["ratio"].get<double>(), r["iters"].get<int>());
+  ImGui::Text("max |diff|: outputs %.2g, gradients %.2g, inputs %.2g", r["max_abs_diff"]["outputs"].get<double>(),
+              r["max_abs_diff"]["gradients"].get<double>(), r["max_abs_diff"]["inputs"].get<double>());
+  if (state.view_partition)
+    ImGui::TextDisabled("predicted backward peak (partition estimate): %.2f MiB",
+                        static_cast<double>(state.view_partition->totals.backward_peak_bytes) / (1024.0 * 1024.0));
+  ImGui::SetNextItemWidth(160);
+  ImGui::InputText("##trace", trace_path, sizeof trace_path);
+  ImGui::SameLine();
+  if (ImGui::Button("Export Chrome trace")) {
+    try {
+      util::writeFileAtomic(trace_path, ex->summary["chrome_trace"].dump() + "\n");
+      state.addLog(LogLevel::Info, "execution", std::string("wrote ") + trace_path + " (open it in Perfetto)");
+    } catch (const std::exception& e) {
+      state.addLog(LogLevel::Error, "execution", e.what());
+    }
+  }
   ImGui::End();
 }
 

@@ -4,6 +4,7 @@
 
 #include "app/gui/panels/panels.h"
 #include <filesystem>
+#include <unordered_map>
 
 #include "core/pipeline/stages.h"
 #include "core/util/atomic_file.h"
@@ -26,6 +27,36 @@ std::shared_ptr<const ir::Graph> graphFor(const std::vector<pipeline::SnapshotPt
   if (tab == 0) return joint;
   if (!part) return nullptr;
   return std::shared_ptr<const ir::Graph>(part, tab == 1 ? &part->forward : &part->backward);
+}
+
+/// Mutated graph inputs and the producers of outputs that alias an input, on the joint graph, from the metadata of
+/// the traced function (after dedupe and synthetic bases, so its inputs are the graph's primals in order).
+std::unordered_map<int32_t, viz::NodeCategory> aliasMarks(const std::vector<pipeline::SnapshotPtr>& snaps,
+                                                          const ir::Graph& g) {
+  std::unordered_map<int32_t, viz::NodeCategory> marks;
+  const nlohmann::json* meta = nullptr;
+  for (const auto& s : snaps)
+    if (s->stage == "synthetic_base" && s->meta.contains("traced_function")) meta = &s->meta["traced_function"];
+  if (!meta) return marks;
+  std::vector<int32_t> primals;
+  for (const ir::Node& n : g.nodes)
+    if (n.kind == ir::NodeKind::Placeholder && n.role != ir::InputRole::Tangent) primals.push_back(n.id.v);
+  const auto& in = (*meta)["input_info"];
+  for (size_t i = 0; i < in.size() && i < primals.size(); ++i)
+    if (in[i].value("mutates_data", false) || in[i].value("mutates_metadata", false))
+      marks[primals[i]] = viz::NodeCategory::MutatedInput;
+  const ir::Node* out = g.outputNode();
+  const auto& outs = (*meta)["output_info"];
+  const size_t first = (*meta)["mutated_inp_runtime_indices"].size();
+  for (size_t k = 0; out && k < outs.size() && first + k < out->args.size(); ++k) {
+    const std::string t = outs[k].value("output_type", "");
+    const ir::Arg& a = out->args[first + k];
+    if ((t == "alias_of_input" || t == "is_input") && a.kind == ir::Arg::Kind::Value && a.value.valid()) {
+      const int32_t producer = g.value(a.value).producer.v;
+      if (!marks.count(producer)) marks[producer] = viz::NodeCategory::AliasedOutput;
+    }
+  }
+  return marks;
 }
 
 /// Writes the graph of the current tab as DOT, SVG or PNG (by the path's extension) with the canvas's colours.
@@ -69,6 +100,8 @@ void drawGraphPanel(AppState& state) {
   std::shared_ptr<const ir::Graph> joint;
   std::shared_ptr<const ir::Graph> g =
       state.session ? graphFor(state.session->snapshots(), state.graph_tab, part, joint) : nullptr;
+  state.view_graph = g;
+  state.view_partition = part;
   if (!g) {
     emptyState(state.graph_tab == 0
                    ? "No graph yet. Step through the pipeline to the joint stage to see the joint forward+backward graph."
@@ -132,7 +165,9 @@ void drawGraphPanel(AppState& state) {
     ImGui::End();
     return;
   }
-  state.canvas.draw(*g, *layout, lo.partition);
+  const auto marks = state.graph_tab == 0 ? aliasMarks(state.session->snapshots(), *g)
+                                          : std::unordered_map<int32_t, viz::NodeCategory>{};
+  state.canvas.draw(*g, *layout, lo.partition, &marks);
   // A click on a collapsed group expands it; a right-click on a node offers to collapse its module scope.
   if (state.canvas.clickedBox() >= 0) {
     const viz::NodeBox& b = layout->boxes[static_cast<size_t>(state.canvas.clickedBox())];
@@ -151,6 +186,23 @@ void drawGraphPanel(AppState& state) {
         if (ImGui::MenuItem(("Collapse " + scope).c_str())) state.collapsed_scopes.insert(scope);
         const size_t dot = scope.rfind('.');
         scope = dot == std::string::npos ? std::string() : scope.substr(0, dot);
+      }
+      if (part && state.graph_tab == 0 && g->nodes[static_cast<size_t>(state.context_node)].kind == ir::NodeKind::Call) {
+        // What-if: PyTorch's CheckpointPolicy MUST_SAVE / MUST_RECOMPUTE on this joint node; partition re-runs.
+        const std::string name = g->nodes[static_cast<size_t>(state.context_node)].name;
+        pipeline::Config c = state.session->config();
+        if (ImGui::MenuItem("Force save (what-if)")) {
+          c.overrides[name] = partition::Override::MustSave;
+          state.whatIf(c);
+        }
+        if (ImGui::MenuItem("Force recompute (what-if)")) {
+          c.overrides[name] = partition::Override::MustRecompute;
+          state.whatIf(c);
+        }
+        if (c.overrides.count(name) && ImGui::MenuItem("Clear override")) {
+          c.overrides.erase(name);
+          state.whatIf(c);
+        }
       }
       if (ImGui::MenuItem("Show ancestors")) state.canvas.setFocus(1);
       if (ImGui::MenuItem("Show descendants")) state.canvas.setFocus(2);

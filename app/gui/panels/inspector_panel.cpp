@@ -1,16 +1,81 @@
-// app/gui/panels/inspector_panel.cpp — the Inspector panel.
+// app/gui/panels/inspector_panel.cpp — the selected node: op and schema arguments, output metadata, the partition
+// decision and its reason, bytes, measured time, scope and source line.
 #include <imgui.h>
 
 #include "app/gui/panels/panels.h"
+#include "core/ir/printer.h"
 
 namespace aotviz::gui {
+
+namespace {
+
+/// Measured time of a node from the execution stage's profile (Chrome trace events carry the node name).
+double measuredUs(const AppState& state, const std::string& node) {
+  if (!state.session) return -1;
+  for (const auto& s : state.session->snapshots())
+    if (s->stage == "execution" && s->summary.contains("chrome_trace"))
+      for (const auto& e : s->summary["chrome_trace"]["traceEvents"])
+        if (e.value("ph", "") == "X" && e.contains("args") && e["args"].value("node", "") == node) return e.value("dur", -1.0);
+  return -1;
+}
+
+}  // namespace
 
 void drawInspectorPanel(AppState& state) {
   if (!ImGui::Begin("Inspector", &state.show.inspector)) {
     ImGui::End();
     return;
   }
-  emptyState("No node selected. Select a node in the Graph panel to see its schema, arguments, metadata and partition decision.");
+  const int32_t sel = state.canvas.selected();
+  const ir::Graph* g = state.view_graph.get();
+  if (!g || sel < 0 || sel >= static_cast<int32_t>(g->nodes.size())) {
+    emptyState("No node selected. Select a node in the Graph panel to see its schema, arguments, metadata and partition decision.");
+    ImGui::End();
+    return;
+  }
+  const ir::Node& n = g->nodes[static_cast<size_t>(sel)];
+  ImGui::Text("%s", n.name.c_str());
+  if (n.kind == ir::NodeKind::Call) {
+    ImGui::TextColored(ImVec4(0.6f, 0.8f, 1.0f, 1.0f), "%s", n.qualifiedOp().c_str());
+    if (ImGui::BeginTable("args", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+      for (size_t i = 0; i < n.args.size(); ++i) {
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::TextDisabled("%s", i < n.arg_names.size() ? n.arg_names[i].c_str() : "?");
+        ImGui::TableSetColumnIndex(1);
+        ImGui::TextWrapped("%s", ir::argString(*g, n.args[i], i < n.arg_names.size() ? n.arg_names[i] : "").c_str());
+      }
+      ImGui::EndTable();
+    }
+  } else {
+    ImGui::TextDisabled("%s", n.kind == ir::NodeKind::Placeholder ? "graph input" : "graph outputs");
+  }
+  int64_t bytes = 0;
+  for (ir::ValueId v : n.outputs) {
+    const ir::TensorMeta& m = g->value(v).meta;
+    ImGui::Text("-> %s %s", g->value(v).name.c_str(), ir::metaString(m).c_str());
+    int64_t b = static_cast<int64_t>(c10::elementSize(m.dtype));
+    for (int64_t s : m.sizes) b *= s;
+    bytes += b;
+  }
+  if (!n.outputs.empty()) ImGui::Text("%lld bytes", static_cast<long long>(bytes));
+  ImGui::Separator();
+  ImGui::Text("phase: %s", n.prov.phase == ir::Phase::Backward ? "backward" : "forward");
+  if (!n.prov.scope.empty()) ImGui::Text("scope: %s", n.prov.scope.c_str());
+  if (!n.prov.source.empty()) ImGui::TextWrapped("source: %s", n.prov.source.c_str());
+  if (!n.prov.grad_fn.empty()) ImGui::Text("from: %s", n.prov.grad_fn.c_str());
+  if (const auto* part = state.view_partition.get()) {
+    for (const auto& d : part->nodes)
+      if (d.name == n.name) {
+        ImGui::Separator();
+        ImGui::Text("partition: %s (%s)", partition::placementName(d.placement), partition::ruleName(d.rule));
+        ImGui::TextWrapped("%s", d.reason.c_str());
+      }
+    for (const auto& s : part->saved)
+      if (s.name == n.name) ImGui::TextWrapped("saved for backward: %lld bytes (%s): %s", static_cast<long long>(s.bytes), s.kind.c_str(), s.reason.c_str());
+  }
+  const double us = measuredUs(state, n.name);
+  if (us >= 0) ImGui::Text("measured: %.1f us (one profiled step)", us);
   ImGui::End();
 }
 

@@ -2,6 +2,8 @@
 // flag, early-out when collapsed (Begin/End stay paired), an explicit empty state, then its contents.
 #pragma once
 
+#include <string>
+
 #include "app/gui/app_state.h"
 
 namespace aotviz::gui {
@@ -16,5 +18,9 @@ void drawLogPanel(AppState& state);
 
 /// A centred, dimmed line of text for a panel that has nothing to show yet.
 void emptyState(const char* text);
+
+/// An explanation from assets/teaching/help.json ("stages", "input_fields" or "output_fields" → key), "" when
+/// there is none (or the file is missing).
+const std::string& helpText(const std::string& section, const std::string& key);
 
 }  // namespace aotviz::gui
