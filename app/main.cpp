@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
 
   std::string model = aotviz::models::kDefaultModel, screenshot, size = "1600x1000";
-  std::string stage, tab = "joint";
+  std::string stage, tab = "joint", select, state_out;
   int frames = 3;
   app.add_option("model", model, "Built-in model, TorchScript .pt, or saved session .json to open in the debugger")
       ->capture_default_str();
@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   app.add_option("--tab", tab, "Graph tab to show: joint, forward or backward")
       ->check(CLI::IsMember({"joint", "forward", "backward"}))
       ->capture_default_str();
+  app.add_option("--select", select, "Select this node (by name) on the graph");
+  app.add_option("--state-out", state_out, "With --screenshot: also write the app's state as JSON (scripted tests)");
   app.add_option("--screenshot", screenshot, "Render --frames frames, write this PNG and exit (for docs and tests)");
   app.add_option("--frames", frames, "Frames to render before --screenshot is taken")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--size", size, "Window size WIDTHxHEIGHT")->capture_default_str();
@@ -43,6 +45,8 @@ int main(int argc, char** argv) {
   opts.frames = frames;
   opts.stage = stage;
   opts.tab = tab == "forward" ? 1 : tab == "backward" ? 2 : 0;
+  opts.select = select;
+  opts.state_out = state_out;
   if (std::sscanf(size.c_str(), "%dx%d", &opts.width, &opts.height) != 2 || opts.width < 320 || opts.height < 240) {
     std::cerr << "error: --size must be WIDTHxHEIGHT with at least 320x240, got '" << size << "'\n";
     return 1;
@@ -51,6 +55,8 @@ int main(int argc, char** argv) {
 #else
   (void)frames;
   (void)stage;
+  (void)select;
+  (void)state_out;
   std::cerr << "error: this aotviz was built without the GUI (-DAOTVIZ_GUI=OFF); use a subcommand, e.g. "
                "`aotviz compile " << model << " --out out/`. See `aotviz --help`.\n";
   return 2;

@@ -89,6 +89,14 @@ class DuplicateMutation(nn.Module):
         return a + b
 
 
+class MetadataMutation(nn.Module):
+    """Transposes its input in place (a metadata mutation): the caller sees the new sizes and strides."""
+
+    def forward(self, x):
+        x.t_()
+        return x * 2
+
+
 class DataDependent(nn.Module):
     """Branches on a tensor's value, which a capture on fake tensors cannot do (a clear error, not a crash)."""
 
@@ -108,6 +116,7 @@ SCENARIOS = {
         {"name": "a", "shape": [6], "requires_grad": True},
         {"name": "b", "same_as": "a"}]}),
     "data_dependent": (DataDependent(), {"inputs": [{"name": "x", "shape": [3]}]}),
+    "metadata_mutation": (MetadataMutation(), {"inputs": [{"name": "x", "shape": [3, 5]}]}),
     # The list form of the input spec (README, "Input specs").
     "aliased_mutation": (AliasedMutation(), [
         {"shape": [4, 2], "requires_grad": True, "leaf": False},
@@ -121,7 +130,10 @@ SCENARIOS = {
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
+    only = set(sys.argv[1:])  # names to (re)write; all when none are given
     for name, (module, spec) in SCENARIOS.items():
+        if only and name not in only:
+            continue
         module.train()
         scripted = torch.jit.script(module)
         scripted.save(os.path.join(OUT, name + ".pt"))

@@ -39,6 +39,8 @@ struct AppState {
   size_t snapshots_logged = 0;  // snapshots already reported in the log
   bool graph_pending = false;   // the last frame showed "laying out..." instead of the graph
   char search[128] = {};
+  std::vector<std::string> recent;  // File > Recent (persisted)
+  bool open_dialog = false, save_dialog = false;
   std::set<std::string> collapsed_scopes;  // Graph panel: module scopes shown as one box
   /// The graph on the Graph panel this frame (and its partition when it is the joint graph), for the Inspector.
   std::shared_ptr<const ir::Graph> view_graph;

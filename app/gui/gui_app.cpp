@@ -7,7 +7,12 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -73,6 +78,10 @@ void syncWithSession(AppState& s) {
     const auto& sn = *snaps[i];
     if (sn.error) {
       s.addLog(LogLevel::Error, sn.stage, sn.error->format());
+      // The node the diagnostic names, when it is on the graph, is selected.
+      if (!sn.error->node.empty() && s.view_graph)
+        for (const ir::Node& n : s.view_graph->nodes)
+          if (n.name == sn.error->node) s.canvas.select(n.id.v, true);
     } else {
       char ms[32];
       std::snprintf(ms, sizeof ms, "%.1f ms", sn.seconds * 1e3);
@@ -86,6 +95,149 @@ void syncWithSession(AppState& s) {
   if (!err.empty() && (s.log.empty() || s.log.back().text != err)) s.addLog(LogLevel::Error, "pipeline", err);
 }
 
+/// Opens a model, .pt (with an input spec, "" = the .json beside it) or session, and puts it first in Recent.
+void openAndRemember(AppState& s, const std::string& path, const std::string& spec) {
+  try {
+    if (!spec.empty()) {
+      pipeline::Config c;
+      c.model = path;
+      c.inputs_spec = spec;
+      c.device = s.device;
+      s.session = std::make_unique<pipeline::DebugSession>(c);
+      s.model = path;
+      s.snapshots_logged = 0;
+      s.current_stage = -1;
+      s.addLog(LogLevel::Info, "inputs", "opened " + path + " with inputs " + spec);
+    } else {
+      openModel(s, path);
+    }
+    s.recent.erase(std::remove(s.recent.begin(), s.recent.end(), path), s.recent.end());
+    s.recent.insert(s.recent.begin(), path);
+    if (s.recent.size() > 10) s.recent.resize(10);
+  } catch (const std::exception& e) {
+    s.addLog(LogLevel::Error, "inputs", e.what());
+  }
+}
+
+/// File > Open and File > Save session: small path dialogs.
+void drawFileDialogs(AppState& s) {
+  static char path[512] = "", spec[512] = "", out[512] = "session.json";
+  if (s.open_dialog) {
+    ImGui::OpenPopup("Open");
+    s.open_dialog = false;
+  }
+  if (ImGui::BeginPopupModal("Open", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+    ImGui::TextUnformatted("A TorchScript .pt (saved with torch.jit.save) or a session .json (from aotviz compile)");
+    ImGui::InputText("file", path, sizeof path);
+    ImGui::InputText("input spec (.pt; empty = the .json beside it)", spec, sizeof spec);
+    if (ImGui::Button("Open")) {
+      openAndRemember(s, path, spec);
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+  }
+  if (s.save_dialog) {
+    ImGui::OpenPopup("Save session");
+    s.save_dialog = false;
+  }
+  if (ImGui::BeginPopupModal("Save session", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+    ImGui::InputText("file", out, sizeof out);
+    if (ImGui::Button("Save")) {
+      try {
+        s.session->save(out);
+        s.addLog(LogLevel::Info, "pipeline", std::string("saved the session to ") + out);
+      } catch (const std::exception& e) {
+        s.addLog(LogLevel::Error, "pipeline", e.what());
+      }
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+  }
+}
+
+std::filesystem::path settingsPath() {
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) return std::filesystem::path(x) / "aotviz" / "settings.json";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".config" / "aotviz" / "settings.json";
+  return "aotviz-settings.json";
+}
+
+/// Recent files and panel visibility, kept between runs (a damaged file is ignored, not fatal).
+void loadSettings(AppState& s) {
+  try {
+    auto j = nlohmann::json::parse(util::readFile(settingsPath(), 1 << 20));
+    for (const auto& r : j.value("recent", nlohmann::json::array()))
+      if (r.is_string()) s.recent.push_back(r.get<std::string>());
+    const auto v = j.value("show", nlohmann::json::object());
+    s.show.pipeline = v.value("pipeline", true);
+    s.show.graph = v.value("graph", true);
+    s.show.inspector = v.value("inspector", true);
+    s.show.metadata = v.value("metadata", true);
+    s.show.partition = v.value("partition", true);
+    s.show.execution = v.value("execution", true);
+    s.show.log = v.value("log", true);
+  } catch (const std::exception&) {
+  }
+}
+
+void saveSettings(const AppState& s) {
+  try {
+    nlohmann::json j = {{"recent", s.recent},
+                        {"show",
+                         {{"pipeline", s.show.pipeline}, {"graph", s.show.graph}, {"inspector", s.show.inspector},
+                          {"metadata", s.show.metadata}, {"partition", s.show.partition},
+                          {"execution", s.show.execution}, {"log", s.show.log}}}};
+    std::filesystem::create_directories(settingsPath().parent_path());
+    util::writeFileAtomic(settingsPath(), j.dump(1) + "\n");
+  } catch (const std::exception& e) {
+    std::cerr << "warning: could not save settings: " << e.what() << "\n";
+  }
+}
+
+struct Scenario {
+  std::string title, model, stage, what;
+  int tab = 0;
+};
+
+std::string assetsDir() {
+  const char* env = std::getenv("AOTVIZ_ASSETS_DIR");
+  return env && *env ? env : AOTVIZ_ASSETS_DIR;
+}
+
+const std::vector<Scenario>& scenarios() {
+  static const std::vector<Scenario> list = [] {
+    std::vector<Scenario> v;
+    try {
+      auto j = nlohmann::json::parse(util::readFile(assetsDir() + "/teaching/scenarios.json", 1 << 20));
+      for (const auto& e : j) {
+        Scenario sc{e.at("title"), e.at("model"), e.at("stage"), e.at("what")};
+        const std::string tab = e.value("tab", "joint");
+        sc.tab = tab == "forward" ? 1 : tab == "backward" ? 2 : 0;
+        if (sc.model.find(".pt") != std::string::npos) sc.model = assetsDir() + "/" + sc.model;
+        v.push_back(std::move(sc));
+      }
+    } catch (const std::exception&) {
+      // No gallery without the assets.
+    }
+    return v;
+  }();
+  return list;
+}
+
+void openScenario(AppState& s, const Scenario& sc) {
+  try {
+    openModel(s, sc.model);
+    s.requested_tab = sc.tab;
+    s.session->runToStage(sc.stage);
+    s.addLog(LogLevel::Info, sc.stage, sc.title + ": " + sc.what);
+  } catch (const std::exception& e) {
+    s.addLog(LogLevel::Error, "inputs", e.what());
+  }
+}
+
 void drawMenuBar(AppState& s) {
   if (!ImGui::BeginMainMenuBar()) return;
   if (ImGui::BeginMenu("File")) {
@@ -96,8 +248,26 @@ void drawMenuBar(AppState& s) {
       }
       ImGui::EndMenu();
     }
+    if (ImGui::MenuItem("Open .pt or session...")) s.open_dialog = true;
+    if (ImGui::MenuItem("Save session...", nullptr, false, s.session != nullptr)) s.save_dialog = true;
+    if (ImGui::BeginMenu("Recent", !s.recent.empty())) {
+      for (const auto& r : std::vector<std::string>(s.recent))
+        if (ImGui::MenuItem(r.c_str())) openAndRemember(s, r, "");
+      ImGui::EndMenu();
+    }
     ImGui::Separator();
     if (ImGui::MenuItem("Quit", "Ctrl+Q")) s.quit_requested = true;
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Help")) {
+    // Teaching mode: scenarios from assets/teaching/scenarios.json, each opened and stepped to the stage that shows it.
+    if (ImGui::BeginMenu("Scenarios")) {
+      for (const auto& sc : scenarios()) {
+        if (ImGui::MenuItem(sc.title.c_str())) openScenario(s, sc);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", sc.what.c_str());
+      }
+      ImGui::EndMenu();
+    }
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("View")) {
@@ -144,6 +314,7 @@ void placeNext(const char* panel) {
 void drawFrame(AppState& s) {
   syncWithSession(s);
   drawMenuBar(s);
+  drawFileDialogs(s);
   struct Panel {
     const char* name;
     bool* visible;
@@ -162,6 +333,38 @@ void drawFrame(AppState& s) {
   }
   ImGuiIO& io = ImGui::GetIO();
   if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q)) s.quit_requested = true;
+}
+
+/// What a scripted test checks: stage statuses, the selection and what the panels show (as data, from the same
+/// state the panels draw).
+nlohmann::json stateJson(const AppState& s) {
+  nlohmann::json stages = nlohmann::json::object();
+  for (const auto& sn : s.session->snapshots()) stages[sn->stage] = pipeline::stageStatusName(sn->status);
+  nlohmann::json j = {{"model", s.model},
+                      {"stage", s.current_stage < 0 ? "" : pipeline::stageList()[static_cast<size_t>(s.current_stage)].name},
+                      {"stages", stages},
+                      {"graph_tab", s.graph_tab},
+                      {"log_lines", s.log.size()},
+                      {"errors", nlohmann::json::array()}};
+  for (const auto& l : s.log)
+    if (l.level == LogLevel::Error) j["errors"].push_back(l.text);
+  const int32_t sel = s.canvas.selected();
+  if (s.view_graph && sel >= 0 && sel < static_cast<int32_t>(s.view_graph->nodes.size())) {
+    const ir::Node& n = s.view_graph->nodes[static_cast<size_t>(sel)];
+    nlohmann::json ins = {{"node", n.name}, {"op", n.kind == ir::NodeKind::Call ? n.qualifiedOp() : ""}};
+    if (s.view_partition)
+      for (const auto& d : s.view_partition->nodes)
+        if (d.name == n.name) ins["placement"] = partition::placementName(d.placement);
+    j["inspector"] = ins;
+  }
+  if (s.view_graph) j["graph_nodes"] = s.view_graph->nodes.size();
+  if (s.view_partition) j["partition"] = {{"saved", s.view_partition->saved.size()}, {"saved_bytes", s.view_partition->totals.saved_bytes}};
+  for (const auto& sn : s.session->snapshots()) {
+    if (sn->stage == "metadata" && sn->status == pipeline::StageStatus::Done)
+      j["metadata"] = {{"inputs", sn->meta["input_info"].size()}, {"outputs", sn->meta["output_info"].size()}};
+    if (sn->stage == "execution" && sn->summary.contains("report")) j["execution"] = sn->summary["report"];
+  }
+  return j;
 }
 
 /// Reads the back buffer and writes it as a PNG (atomically).
@@ -196,6 +399,8 @@ int runGui(const GuiOptions& opts) {
     return 1;
   }
   state.layouts = std::make_unique<viz::LayoutService>();
+  const bool persist = opts.screenshot.empty();  // scripted runs leave the user's settings alone
+  if (persist) loadSettings(state);
   try {
     openModel(state, model);
   } catch (const std::exception& e) {
@@ -243,6 +448,7 @@ int runGui(const GuiOptions& opts) {
 
   int exit_code = 0;
   int frame = 0;
+  std::string pending_select = opts.select;
   std::string title = windowTitle(state);
   while (!glfwWindowShouldClose(window) && !state.quit_requested) {
     glfwPollEvents();
@@ -250,6 +456,13 @@ int runGui(const GuiOptions& opts) {
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
     drawFrame(state);
+    if (!pending_select.empty() && state.view_graph && !state.graph_pending) {
+      for (const ir::Node& n : state.view_graph->nodes)
+        if (n.name == pending_select) state.canvas.select(n.id.v, true);
+      if (state.canvas.selected() < 0) state.addLog(LogLevel::Error, "graph", "no node named '" + pending_select + "'");
+      pending_select.clear();
+      frame = std::min(frame, opts.frames - 1);  // draw the selection before the screenshot
+    }
     ImGui::Render();
     int fw = 0, fh = 0;
     glfwGetFramebufferSize(window, &fw, &fh);
@@ -264,6 +477,7 @@ int runGui(const GuiOptions& opts) {
       try {
         writeScreenshot(window, opts.screenshot);
         std::cout << "wrote " << opts.screenshot << "\n";
+        if (!opts.state_out.empty()) util::writeFileAtomic(opts.state_out, stateJson(state).dump(1) + "\n");
       } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
         exit_code = 1;
@@ -273,6 +487,7 @@ int runGui(const GuiOptions& opts) {
     glfwSwapBuffers(window);
   }
 
+  if (persist) saveSettings(state);
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();

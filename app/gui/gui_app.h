@@ -11,6 +11,8 @@ struct GuiOptions {
   int frames = 3;
   std::string stage;  // run the pipeline through this stage first ("" = paused before the first stage)
   int tab = 0;        // graph tab: 0 joint, 1 forward, 2 backward
+  std::string select;     // select this node (by name) on the graph once it is shown
+  std::string state_out;  // with --screenshot: also write the app's state as JSON (for scripted tests)
   int width = 1600;
   int height = 1000;
 };

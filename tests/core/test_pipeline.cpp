@@ -246,7 +246,8 @@ INSTANTIATE_TEST_SUITE_P(Zoo, EveryModel,
                                            "resnet18"));
 INSTANTIATE_TEST_SUITE_P(TorchScript, EveryModel,
                          ::testing::Values("scoped_mlp.pt", "aliased_mutation.pt", "buffer_mutation.pt",
-                                           "duplicate_inputs.pt", "duplicate_mutation.pt", "output_aliasing.pt"),
+                                           "duplicate_inputs.pt", "duplicate_mutation.pt", "output_aliasing.pt",
+                                           "metadata_mutation.pt"),
                          [](const auto& info) { return info.param.substr(0, info.param.size() - 3); });
 
 }  // namespace

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <stb_image.h>
 
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -84,6 +88,72 @@ TEST(GuiScreenshot, OpensASavedSessionWithoutRunningAnything) {
   const auto bad = dir / "bad.json";
   std::system(("echo '{\"format\": \"aotviz.session\"}' > " + bad.string()).c_str());
   EXPECT_NE(std::system(runUnderXvfb(bad.string() + " --screenshot " + png.string() + " 2>/dev/null").c_str()), 0);
+  std::filesystem::remove_all(dir);
+}
+
+nlohmann::json readJson(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+TEST(GuiScripted, StepsThroughEveryStageOfTheDefaultModelAndInspectsANode) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_script_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto png = dir / "all.png", state = dir / "state.json";
+  ASSERT_EQ(std::system(runUnderXvfb("--stage execution --select addmm --screenshot " + png.string() +
+                                     " --state-out " + state.string() + " --frames 2").c_str()), 0);
+  auto j = readJson(state);
+  EXPECT_EQ(j["model"], "attn_block");
+  EXPECT_EQ(j["stage"], "execution");
+  EXPECT_EQ(j["stages"].size(), 11u);
+  for (const auto& [stage, status] : j["stages"].items())
+    EXPECT_TRUE(status == "done" || (stage == "execution" && status == "skipped")) << stage << ": " << status;
+  EXPECT_TRUE(j["errors"].empty()) << j["errors"].dump();
+  EXPECT_EQ(j["inspector"]["node"], "addmm");
+  EXPECT_EQ(j["inspector"]["op"], "aten::addmm");
+  EXPECT_EQ(j["inspector"]["placement"], "forward");
+  EXPECT_EQ(j["metadata"]["inputs"], 17);
+  EXPECT_GT(j["partition"]["saved"].get<int>(), 10);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GuiScripted, InputMutationScenarioMarksTheMutatedInputAndTheAliasedOutput) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_scenario_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto png = dir / "mutation.png", state = dir / "state.json";
+  ASSERT_EQ(std::system(runUnderXvfb("mutation_fn --stage partition --select primals_1 --screenshot " + png.string() +
+                                     " --state-out " + state.string() + " --frames 2").c_str()), 0);
+  auto j = readJson(state);
+  EXPECT_EQ(j["inspector"]["node"], "primals_1");
+  EXPECT_EQ(j["inspector"]["placement"], "input");
+  EXPECT_EQ(j["metadata"]["inputs"], 2);
+  EXPECT_EQ(j["partition"]["saved"], 1);
+  EXPECT_GT(pixelsOfColour(png, 0xe0524c), 2000u);  // the mutated input a (primals_1)
+  EXPECT_GT(pixelsOfColour(png, 0x3fb98a), 2000u);  // a.view(-1), an output aliasing the input
+  // Selecting a node that does not exist is reported, not ignored.
+  ASSERT_EQ(std::system(runUnderXvfb("mutation_fn --stage passes --select nope --screenshot " + png.string() +
+                                     " --state-out " + state.string() + " --frames 2").c_str()), 0);
+  EXPECT_EQ(readJson(state)["errors"].size(), 1u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GuiScripted, EveryTeachingScenarioOpensAtItsStageWithoutErrors) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_gallery_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto gallery = readJson(std::string(AOTVIZ_SOURCE_DIR) + "/assets/teaching/scenarios.json");
+  ASSERT_GE(gallery.size(), 8u);
+  for (const auto& sc : gallery) {
+    std::string model = sc["model"];
+    if (model.find(".pt") != std::string::npos) model = std::string(AOTVIZ_SOURCE_DIR) + "/assets/" + model;
+    const auto state = dir / "state.json";
+    ASSERT_EQ(std::system(runUnderXvfb(model + " --stage " + sc["stage"].get<std::string>() + " --tab " +
+                                       sc["tab"].get<std::string>() + " --screenshot " + (dir / "s.png").string() +
+                                       " --state-out " + state.string() + " --frames 2").c_str()), 0)
+        << sc["title"];
+    auto j = readJson(state);
+    EXPECT_EQ(j["stage"], sc["stage"]) << sc["title"];
+    EXPECT_TRUE(j["errors"].empty()) << sc["title"] << ": " << j["errors"].dump();
+  }
   std::filesystem::remove_all(dir);
 }
 

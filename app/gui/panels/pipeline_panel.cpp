@@ -58,8 +58,17 @@ void drawPipelinePanel(AppState& state) {
       if (ImGui::Selectable(stages[i].name, i == next, ImGuiSelectableFlags_AllowDoubleClick) &&
           ImGui::IsMouseDoubleClicked(0) && !busy && i >= next && s->live())
         s->runToStage(stages[i].name);
-      if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("%s\nAOTAutograd: %s\n(double-click: run to here)", stages[i].summary, stages[i].aot_counterpart);
+      if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+        ImGui::TextUnformatted(stages[i].summary);
+        ImGui::TextDisabled("AOTAutograd: %s", stages[i].aot_counterpart);
+        const std::string& teach = helpText("stages", stages[i].name);
+        if (!teach.empty()) ImGui::TextUnformatted(teach.c_str());
+        ImGui::TextDisabled("double-click: run to here");
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+      }
       ImGui::TableSetColumnIndex(2);
       if (i < snaps.size()) {
         const auto& sn = *snaps[i];
