@@ -39,6 +39,37 @@ void selectInGraph(AppState& state, int input_index) {
   }
 }
 
+/// One table (inputs or outputs): a row per entry of `info`, the chosen fields as columns with their explanation on
+/// hover; clicking a row selects the entry's graph node.
+void metaTable(AppState& state, const std::string& kind, const nlohmann::json& info, const std::vector<std::string>& names,
+               const std::vector<const char*>& fields, size_t max_rows) {
+  ImGui::Separator();
+  ImGui::TextDisabled("%ss", kind.c_str());
+  const float h = ImGui::GetTextLineHeightWithSpacing() * static_cast<float>(std::min(info.size() + 2, max_rows));
+  if (!ImGui::BeginTable(kind.c_str(), static_cast<int>(fields.size()) + 1,
+                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY |
+                             ImGuiTableFlags_SizingFixedFit, ImVec2(0, h)))
+    return;
+  ImGui::TableSetupColumn(kind.c_str());
+  for (const char* f : fields) ImGui::TableSetupColumn(f);
+  std::vector<const char*> all = {kind.c_str()};
+  all.insert(all.end(), fields.begin(), fields.end());
+  headersWithHelp((kind + "_fields").c_str(), all);
+  for (size_t i = 0; i < info.size(); ++i) {
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    ImGui::PushID(static_cast<int>(i));
+    if (ImGui::Selectable(names[i].c_str(), false, ImGuiSelectableFlags_SpanAllColumns))
+      selectInGraph(state, kind == "input" ? static_cast<int>(i) : -1);
+    ImGui::PopID();
+    for (size_t c = 0; c < fields.size(); ++c) {
+      ImGui::TableSetColumnIndex(static_cast<int>(c + 1));
+      ImGui::TextUnformatted(cell(info[i][fields[c]]).c_str());
+    }
+  }
+  ImGui::EndTable();
+}
+
 }  // namespace
 
 void drawMetadataPanel(AppState& state) {
@@ -62,63 +93,19 @@ void drawMetadataPanel(AppState& state) {
   ImGui::Text("%s graph; %zu mutated input(s) returned, %zu kept in the graph; %zu output(s) alias an input",
               m.value("is_train", false) ? "training (joint)" : "inference", m["mutated_inp_runtime_indices"].size(),
               m["mutated_graph_handled_indices"].size(), m.value("num_outputs_aliased_to_inputs", size_t{0}));
-  const std::vector<const char*> in_fields = {"mutates_data", "mutates_metadata", "mutation_type", "requires_grad",
-                                              "is_leaf", "mutations_hidden_from_autograd"};
-  ImGui::Separator();
-  ImGui::TextDisabled("inputs");
-  const float row = ImGui::GetTextLineHeightWithSpacing();
-  const float in_h = row * static_cast<float>(std::min<size_t>(m["input_info"].size() + 2, 12));
-  if (ImGui::BeginTable("inputs", static_cast<int>(in_fields.size()) + 1,
-                        ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY |
-                            ImGuiTableFlags_SizingFixedFit, ImVec2(0, in_h))) {
-    ImGui::TableSetupColumn("input");
-    for (const char* f : in_fields) ImGui::TableSetupColumn(f);
-    std::vector<const char*> all = {"input"};
-    all.insert(all.end(), in_fields.begin(), in_fields.end());
-    headersWithHelp("input_fields", all);
-    const auto& info = m["input_info"];
-    for (size_t i = 0; i < info.size(); ++i) {
-      ImGui::TableNextRow();
-      ImGui::TableSetColumnIndex(0);
-      std::string name = inputs && i < inputs->summary["inputs"].size() ? inputs->summary["inputs"][i]["name"].get<std::string>()
-                                                                        : "input " + std::to_string(i);
-      ImGui::PushID(static_cast<int>(i));
-      if (ImGui::Selectable(name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns)) selectInGraph(state, static_cast<int>(i));
-      ImGui::PopID();
-      for (size_t c = 0; c < in_fields.size(); ++c) {
-        ImGui::TableSetColumnIndex(static_cast<int>(c + 1));
-        ImGui::TextUnformatted(cell(info[i][in_fields[c]]).c_str());
-      }
-    }
-    ImGui::EndTable();
-  }
-  const std::vector<const char*> out_fields = {"output_type", "base_idx", "requires_grad", "requires_grad_for_backward"};
-  ImGui::Separator();
-  ImGui::TextDisabled("outputs");
-  const float out_h = row * static_cast<float>(std::min<size_t>(m["output_info"].size() + 2, 8));
-  if (ImGui::BeginTable("outputs", static_cast<int>(out_fields.size()) + 1,
-                        ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY |
-                            ImGuiTableFlags_SizingFixedFit, ImVec2(0, out_h))) {
-    ImGui::TableSetupColumn("output");
-    for (const char* f : out_fields) ImGui::TableSetupColumn(f);
-    std::vector<const char*> all = {"output"};
-    all.insert(all.end(), out_fields.begin(), out_fields.end());
-    headersWithHelp("output_fields", all);
-    const auto& info = m["output_info"];
-    for (size_t i = 0; i < info.size(); ++i) {
-      ImGui::TableNextRow();
-      ImGui::TableSetColumnIndex(0);
-      ImGui::PushID(1000 + static_cast<int>(i));
-      if (ImGui::Selectable(("output " + std::to_string(i)).c_str(), false, ImGuiSelectableFlags_SpanAllColumns))
-        selectInGraph(state, -1);
-      ImGui::PopID();
-      for (size_t c = 0; c < out_fields.size(); ++c) {
-        ImGui::TableSetColumnIndex(static_cast<int>(c + 1));
-        ImGui::TextUnformatted(cell(info[i][out_fields[c]]).c_str());
-      }
-    }
-    ImGui::EndTable();
-  }
+  std::vector<std::string> input_names;
+  for (size_t i = 0; i < m["input_info"].size(); ++i)
+    input_names.push_back(inputs && i < inputs->summary["inputs"].size()
+                              ? inputs->summary["inputs"][i]["name"].get<std::string>()
+                              : "input " + std::to_string(i));
+  std::vector<std::string> output_names;
+  for (size_t i = 0; i < m["output_info"].size(); ++i) output_names.push_back("output " + std::to_string(i));
+  metaTable(state, "input", m["input_info"], input_names,
+            {"mutates_data", "mutates_metadata", "mutation_type", "requires_grad", "is_leaf",
+             "mutations_hidden_from_autograd"},
+            12);
+  metaTable(state, "output", m["output_info"], output_names,
+            {"output_type", "base_idx", "requires_grad", "requires_grad_for_backward"}, 8);
   ImGui::End();
 }
 
