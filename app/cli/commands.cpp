@@ -1,6 +1,8 @@
 // app/cli/commands.cpp — headless subcommands: models, compile, run, bench, render.
 #include "app/cli/commands.h"
 
+#include "app/cli/bench.h"
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -307,12 +309,6 @@ int guarded(F body) {
   }
 }
 
-int notYet(const std::string& what, const std::string& issue) {
-  std::cerr << "aotviz " << what << " is not available yet in this build (" << issue
-            << "). Available now: aotviz models, compile, run, render.\n";
-  return 2;
-}
-
 }  // namespace
 
 void addPipelineFlags(CLI::App* cmd, PipelineFlags& f) {
@@ -354,8 +350,7 @@ struct CliState {
   bool models_json = false;
   CompileOptions compile;
   RunOptions run;
-  std::string bench_models = "all";
-  bool bench_json = false;
+  BenchOptions bench;
   std::string render_in, render_out;
   bool render_json = false;
 };
@@ -385,9 +380,16 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   run_cmd->callback([s] { *s->exit_code = guarded([s] { return runRun(s->run); }); });
 
   auto* bench_cmd = app.add_subcommand("bench", "Benchmark the pipeline against PyTorch's and eager LibTorch");
-  bench_cmd->add_option("--models", s->bench_models, "Comma-separated model names")->capture_default_str();
-  bench_cmd->add_flag("--json", s->bench_json, "Machine-readable output on stdout");
-  bench_cmd->callback([s] { *s->exit_code = notYet("bench", "issue: benchmarks"); });
+  bench_cmd->add_option("--models", s->bench.models, "Comma-separated model names")->capture_default_str();
+  bench_cmd->add_option("--reps", s->bench.reps, "Pipeline runs per model on each side")->capture_default_str();
+  bench_cmd->add_option("--iters", s->bench.iters, "Timed steps per side for compiled/eager")->capture_default_str();
+  bench_cmd->add_option("--step-reps", s->bench.step_reps, "Repetitions of the compiled/eager measurement")
+      ->capture_default_str();
+  bench_cmd->add_option("--out", s->bench.out, "Also write the table as Markdown to this file");
+  bench_cmd->add_option("--python", s->bench.python, "Python with PyTorch 1.13 (Debian's python3-torch)")
+      ->capture_default_str();
+  bench_cmd->add_flag("--json", s->bench.json, "Machine-readable output on stdout");
+  bench_cmd->callback([s] { *s->exit_code = guarded([s] { return runBench(s->bench); }); });
 
   auto* render_cmd = app.add_subcommand("render", "Render a graph JSON to DOT, SVG or PNG");
   render_cmd->add_option("graph", s->render_in, "Graph JSON written by `aotviz compile`")->required();

@@ -306,12 +306,27 @@ TEST(Cli, RenderWritesDotSvgAndPng) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(Cli, ScaffoldedSubcommandsSayTheyAreNotAvailableAndFail) {
-  for (const char* args : {"bench"}) {
-    Result r = run(args);
-    EXPECT_NE(r.code, 0) << args;
-    EXPECT_NE(r.out.find("not available yet"), std::string::npos) << args << ": " << r.out;
+TEST(Cli, BenchComparesWithPyTorchAndEager) {
+  auto dir = tempDir("bench");
+  std::filesystem::create_directories(dir);
+  Result r = run("bench --models mutation_fn,mlp --reps 1 --step-reps 1 --iters 1 --json --out " + (dir / "t.md").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = jsonOut(r);
+  ASSERT_EQ(j["models"].size(), 2u);
+  for (const auto& m : j["models"]) {
+    EXPECT_GT(m["aotviz_pipeline_ms"]["median"].get<double>(), 0) << m["model"];
+    EXPECT_GT(m["compiled_over_eager"]["median"].get<double>(), 0) << m["model"];
+    EXPECT_GT(m["aotviz_saved_bytes"].get<int64_t>(), 0) << m["model"];
+    if (!j["torch_python"].is_null()) {  // python3-torch present: PyTorch's side and the ratio, same saved bytes
+      EXPECT_GT(m["speedup"].get<double>(), 1.0) << m["model"];
+      EXPECT_EQ(m["aotviz_saved_bytes"], m["torch_saved_bytes"]) << m["model"];
+    }
   }
+  EXPECT_NE(slurp(dir / "t.md").find("| mutation_fn |"), std::string::npos);
+  Result bad = run("bench --models nope --reps 1");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("unknown model 'nope'"), std::string::npos) << bad.out;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Cli, RunComparesCompiledWithEagerAndWritesAChromeTrace) {
