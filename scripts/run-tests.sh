@@ -6,3 +6,6 @@ configure_and_build -DAOTVIZ_GUI=ON -DAOTVIZ_TESTS=ON
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 cd "$BUILD_DIR"
 ctest --output-on-failure -j "$JOBS" "$@"
+# Short fuzz runs of the file loaders (clang, libFuzzer with ASan + UBSan, build-fuzz/); AOTVIZ_FUZZ_SECONDS=0 skips.
+cd "$AOTVIZ_ROOT"
+if [ "${AOTVIZ_FUZZ_SECONDS:-10}" != 0 ]; then scripts/run-fuzz.sh "${AOTVIZ_FUZZ_SECONDS:-10}"; fi

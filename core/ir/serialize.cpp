@@ -322,7 +322,7 @@ Graph graphFromJsonString(const std::string& text) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers that overflow
     fail("load", "", std::string("not valid JSON: ") + e.what(), "the file is truncated or is not an aotviz graph");
   }
   return graphFromJson(j);

@@ -72,7 +72,7 @@ InputSpec parseInputSpec(const std::string& text, const std::string& origin) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers that overflow
     fail(kStage, "", origin + ": not valid JSON: " + e.what(), kFormatHint);
   }
   InputSpec spec;
@@ -191,6 +191,15 @@ InputSpec parseInputSpec(const std::string& text, const std::string& origin) {
           (std::string(key) == "low" ? e.low : e.high) = x[key].get<int64_t>();
         }
       if (e.init == "randint" && e.low >= e.high) bad(origin, p + ".high", "must be greater than low");
+    }
+    // Size limit: an input of more than kMaxElements elements (checked without overflowing) is refused before
+    // anything is allocated.
+    int64_t numel = 1;
+    for (int64_t d : e.shape) {
+      if (d != 0 && numel > kMaxElements / d)
+        bad(origin, p + (x.contains("shape") ? ".shape" : ".size"),
+            "has more than " + std::to_string(kMaxElements) + " elements, the limit for an example input");
+      numel *= d;
     }
     seen[e.name] = spec.inputs.size();
     spec.inputs.push_back(std::move(e));

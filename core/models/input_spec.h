@@ -43,6 +43,9 @@ struct InputSpec {
   std::string description;  // optional
 };
 
+/// The most elements one example input may have (2^31, 8 GiB of float32).
+inline constexpr int64_t kMaxElements = int64_t(1) << 31;
+
 /// Parses a spec; errors (stage "inputs") name `origin` (a file name) and the JSON path of the bad field.
 InputSpec parseInputSpec(const std::string& text, const std::string& origin);
 InputSpec loadInputSpec(const std::string& path);

@@ -17,66 +17,6 @@ namespace aotviz::partition {
 
 using detail::JointView;
 
-const char* ruleName(Rule r) {
-  switch (r) {
-    case Rule::Input: return "input";
-    case Rule::Tangent: return "tangent";
-    case Rule::ForwardOutput: return "forward_output";
-    case Rule::TangentClosure: return "tangent_closure";
-    case Rule::BackwardOnly: return "backward_only";
-    case Rule::DefaultSavesForward: return "default_saves_forward";
-    case Rule::BannedComputeIntensive: return "banned_compute_intensive";
-    case Rule::BannedRandom: return "banned_random";
-    case Rule::BannedNotRecomputable: return "banned_not_recomputable";
-    case Rule::BannedReduction: return "banned_reduction";
-    case Rule::BannedMaterializedBackward: return "banned_materialized_backward";
-    case Rule::BannedUsedFarApart: return "banned_used_far_apart";
-    case Rule::BannedLongChain: return "banned_long_fusible_chain";
-    case Rule::CheaperToSave: return "cheaper_to_save";
-    case Rule::CheaperToRecompute: return "cheaper_to_recompute";
-    case Rule::Budget: return "memory_budget";
-    case Rule::OverrideMustSave: return "override_must_save";
-    case Rule::OverrideMustRecompute: return "override_must_recompute";
-    case Rule::MergedByCse: return "merged_by_cse";
-    case Rule::Unused: return "unused";
-  }
-  return "?";
-}
-
-const char* placementName(Placement p) {
-  switch (p) {
-    case Placement::Input: return "input";
-    case Placement::Forward: return "forward";
-    case Placement::Backward: return "backward";
-    case Placement::Recomputed: return "recomputed";
-    case Placement::Unused: return "unused";
-  }
-  return "?";
-}
-
-const char* partitionerName(Partitioner p) { return p == Partitioner::Default ? "default" : "mincut"; }
-const char* rulesName(Rules r) { return r == Rules::Current ? "current" : "1.13"; }
-
-Partitioner parsePartitioner(const std::string& name) {
-  if (name == "default" || name == "default_partition") return Partitioner::Default;
-  if (name == "mincut" || name == "min_cut_rematerialization_partition") return Partitioner::MinCut;
-  fail("partition", "", "unknown partitioner '" + name + "'", "use default or mincut");
-}
-
-const char* overrideName(Override o) { return o == Override::MustSave ? "must_save" : "must_recompute"; }
-
-std::optional<Override> parseOverride(const std::string& name) {
-  if (name == "must_save") return Override::MustSave;
-  if (name == "must_recompute") return Override::MustRecompute;
-  return std::nullopt;
-}
-
-Rules parseRules(const std::string& name) {
-  if (name == "current") return Rules::Current;
-  if (name == "1.13" || name == "torch113") return Rules::Torch113;
-  fail("partition", "", "unknown partitioner rules '" + name + "'", "use current or 1.13");
-}
-
 namespace {
 
 std::string humanBytes(int64_t b) {

@@ -126,7 +126,7 @@ SessionRecord loadSession(const std::filesystem::path& path) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers that overflow
     fail("load", path.string(), std::string("not valid JSON: ") + e.what(),
          "the file is truncated or not an aotviz session; save the session again");
   }

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/ir/serialize.h"
+#include "core/models/input_spec.h"
 #include "core/pipeline/debug_session.h"
 #include "core/pipeline/pipeline.h"
 #include "core/util/atomic_file.h"
@@ -222,6 +223,26 @@ TEST(Session, DamagedFilesAreReportedWithThePathOfTheBadField) {
   util::writeFileAtomic(dir / "future.json", j.dump());
   EXPECT_THROW(loadSession(dir / "future.json"), AotError);
   fs::remove_all(dir);
+}
+
+TEST(Loaders, NumbersThatOverflowAreAnErrorNotACrash) {
+  // Found by tests/fuzz/fuzz_input_spec: nlohmann throws out_of_range, not parse_error, for such numbers.
+  const std::string overflow = "[{\"shape\": [1e999999]}]";
+  EXPECT_THROW(models::parseInputSpec(overflow, "spec.json"), AotError);
+  EXPECT_THROW(ir::graphFromJsonString("{\"format\": 1e999999}"), AotError);
+  fs::path dir = tempDir("overflow");
+  util::writeFileAtomic(dir / "s.json", "{\"format\": 1e999999}");
+  EXPECT_THROW(loadSession(dir / "s.json"), AotError);
+  fs::remove_all(dir);
+}
+
+TEST(Loaders, AnInputSpecTooLargeToAllocateIsRefused) {
+  try {
+    models::parseInputSpec("[{\"shape\": [100000, 100000, 100000]}]", "spec.json");
+    FAIL();
+  } catch (const AotError& e) {
+    EXPECT_NE(std::string(e.what()).find("elements, the limit"), std::string::npos) << e.what();
+  }
 }
 
 class EveryModel : public ::testing::TestWithParam<std::string> {};
