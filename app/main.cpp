@@ -30,6 +30,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"joint", "forward", "backward"}))
       ->capture_default_str();
   app.add_option("--select", select, "Select this node (by name) on the graph");
+  int iters = 0;
+  bool heat = false;
+  app.add_option("--iters", iters, "Execution-stage steps per side (0 skips the stage)")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--heat", heat, "Colour graph nodes by their measured time (needs --iters)");
   app.add_option("--state-out", state_out, "With --screenshot: also write the app's state as JSON (scripted tests)");
   app.add_option("--screenshot", screenshot, "Render --frames frames, write this PNG and exit (for docs and tests)");
   app.add_option("--frames", frames, "Frames to render before --screenshot is taken")->capture_default_str()->check(CLI::PositiveNumber);
@@ -46,6 +51,8 @@ int main(int argc, char** argv) {
   opts.stage = stage;
   opts.tab = tab == "forward" ? 1 : tab == "backward" ? 2 : 0;
   opts.select = select;
+  opts.iters = iters;
+  opts.heat = heat;
   opts.state_out = state_out;
   if (std::sscanf(size.c_str(), "%dx%d", &opts.width, &opts.height) != 2 || opts.width < 320 || opts.height < 240) {
     std::cerr << "error: --size must be WIDTHxHEIGHT with at least 320x240, got '" << size << "'\n";
@@ -56,6 +63,8 @@ int main(int argc, char** argv) {
   (void)frames;
   (void)stage;
   (void)select;
+  (void)iters;
+  (void)heat;
   (void)state_out;
   std::cerr << "error: this aotviz was built without the GUI (-DAOTVIZ_GUI=OFF); use a subcommand, e.g. "
                "`aotviz compile " << model << " --out out/`. See `aotviz --help`.\n";

@@ -121,7 +121,8 @@ void Canvas::updateFocus(const ir::Graph& g) {
 }
 
 int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partition::PartitionResult* partition,
-                     const std::unordered_map<int32_t, NodeCategory>* marks) {
+                     const std::unordered_map<int32_t, NodeCategory>* marks,
+                     const std::unordered_map<int32_t, float>* heat) {
   stats_ = {};
   clicked_box_ = context_node_ = -1;
   if (graph_seen_ != &graph) {
@@ -211,6 +212,11 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
       if (m != marks->end()) c = m->second;
     }
     ImU32 col = categoryColour(c);
+    if (heat && b.node >= 0) {
+      auto h = heat->find(b.node);
+      const float t = h == heat->end() ? 0.0f : std::clamp(h->second, 0.0f, 1.0f);
+      col = ImGui::ColorConvertFloat4ToU32(ImVec4(0.15f + 0.85f * t, 0.2f + 0.3f * (1 - t), 0.45f * (1 - t) + 0.1f, 1.0f));
+    }
     if (!boxFocus(b)) col = dimmed(col);
     dl->AddRectFilled(p0, p1, col, zoom_ > 0.3f ? 4.0f : 0.0f);
     if (b.node >= 0 && b.node == selected_) dl->AddRect(p0, p1, IM_COL32(255, 255, 255, 255), 4.0f, 0, 2.5f);

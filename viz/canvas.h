@@ -24,9 +24,11 @@ class Canvas {
  public:
   /// Draws into the current ImGui window's remaining content region. `graph` and `layout` must match. Returns the
   /// node id clicked this frame, or -1.
-  /// `marks` (may be null) overrides the category of some nodes (mutated inputs, outputs aliasing inputs).
+  /// `marks` (may be null) overrides the category of some nodes (mutated inputs, outputs aliasing inputs). `heat`
+  /// (may be null) colours nodes by a value in [0, 1] instead (measured time), from dark blue to red.
   int32_t draw(const ir::Graph& graph, const Layout& layout, const partition::PartitionResult* partition,
-               const std::unordered_map<int32_t, NodeCategory>* marks = nullptr);
+               const std::unordered_map<int32_t, NodeCategory>* marks = nullptr,
+               const std::unordered_map<int32_t, float>* heat = nullptr);
 
   void fit() { fit_pending_ = true; }
   int32_t selected() const { return selected_; }

@@ -37,7 +37,9 @@ struct AppState {
   std::unique_ptr<viz::LayoutService> layouts;
   viz::Canvas canvas;
   size_t snapshots_logged = 0;  // snapshots already reported in the log
-  bool graph_pending = false;   // the last frame showed "laying out..." instead of the graph
+  bool graph_pending = false;
+  bool show_heat = false;       // Graph panel: colour nodes by measured time
+  int iters = 0;                // execution-stage steps for newly opened models   // the last frame showed "laying out..." instead of the graph
   char search[128] = {};
   std::vector<std::string> recent;  // File > Recent (persisted)
   bool open_dialog = false, save_dialog = false;

@@ -63,6 +63,7 @@ void openModel(AppState& s, const std::string& model) {
   pipeline::Config c;
   c.model = model;
   c.device = s.device;
+  c.iters = s.iters;
   s.session = std::make_unique<pipeline::DebugSession>(c);
   s.model = model;
   s.addLog(LogLevel::Info, "inputs", "opened " + model + "; paused before the first stage (F10 steps, F5 continues)");
@@ -399,6 +400,8 @@ int runGui(const GuiOptions& opts) {
     return 1;
   }
   state.layouts = std::make_unique<viz::LayoutService>();
+  state.iters = opts.iters;
+  state.show_heat = opts.heat;
   const bool persist = opts.screenshot.empty();  // scripted runs leave the user's settings alone
   if (persist) loadSettings(state);
   try {

@@ -12,6 +12,8 @@ struct GuiOptions {
   std::string stage;  // run the pipeline through this stage first ("" = paused before the first stage)
   int tab = 0;        // graph tab: 0 joint, 1 forward, 2 backward
   std::string select;     // select this node (by name) on the graph once it is shown
+  int iters = 0;          // execution-stage steps per side for the opened model (0: the stage is skipped)
+  bool heat = false;      // colour graph nodes by measured time
   std::string state_out;  // with --screenshot: also write the app's state as JSON (for scripted tests)
   int width = 1600;
   int height = 1000;

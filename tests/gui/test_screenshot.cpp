@@ -137,6 +137,20 @@ TEST(GuiScripted, InputMutationScenarioMarksTheMutatedInputAndTheAliasedOutput) 
   std::filesystem::remove_all(dir);
 }
 
+TEST(GuiScripted, ExecutionRunsAndTheTimeHeatRecoloursTheGraph) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_heat_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto png = dir / "heat.png", state = dir / "state.json";
+  ASSERT_EQ(std::system(runUnderXvfb("mlp --stage execution --iters 2 --heat --screenshot " + png.string() +
+                                     " --state-out " + state.string() + " --frames 2").c_str()), 0);
+  auto j = readJson(state);
+  EXPECT_EQ(j["stages"]["execution"], "done");
+  EXPECT_GT(j["execution"]["ratio"].get<double>(), 0);
+  EXPECT_LT(j["execution"]["max_abs_diff"]["gradients"].get<double>(), 1e-4);
+  EXPECT_LT(pixelsOfColour(png, kForward), 400u);  // every box is in a heat colour now; the legend keeps its swatch
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GuiScripted, EveryTeachingScenarioOpensAtItsStageWithoutErrors) {
   const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_gallery_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -2,6 +2,8 @@
 // ratio, numerics and peak memory; export the profiled step's Chrome trace.
 #include <imgui.h>
 
+#include <ATen/Context.h>
+
 #include "app/gui/panels/panels.h"
 #include "core/util/atomic_file.h"
 
@@ -20,7 +22,20 @@ void drawExecutionPanel(AppState& state) {
   pipeline::Config c = state.session->config();
   static int iters = 10;
   static char trace_path[256] = "trace.json";
-  ImGui::Text("device %s, backend %s", c.device.c_str(), c.backend.c_str());
+  // Device: CUDA only when this LibTorch has it and a GPU is visible. A change re-runs from the metadata stage.
+  const bool cuda = at::hasCUDA();
+  int dev = c.device == "cuda" ? 1 : 0;
+  ImGui::SetNextItemWidth(90);
+  ImGui::BeginDisabled(state.session->busy() || !state.session->live());
+  if (ImGui::Combo("device", &dev, cuda ? "cpu\0cuda\0" : "cpu\0")) {
+    c.device = dev == 1 ? "cuda" : "cpu";
+    state.device = c.device;
+    state.rerun(c);
+  }
+  ImGui::EndDisabled();
+  if (!cuda && ImGui::IsItemHovered()) ImGui::SetTooltip("this LibTorch has no CUDA, or no GPU is visible");
+  ImGui::SameLine();
+  ImGui::Text("backend %s", c.backend.c_str());
   ImGui::SetNextItemWidth(100);
   ImGui::InputInt("iterations", &iters);
   iters = std::clamp(iters, 1, 1000);

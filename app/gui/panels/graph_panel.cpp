@@ -4,6 +4,7 @@
 
 #include "app/gui/panels/panels.h"
 #include <filesystem>
+#include <map>
 #include <unordered_map>
 
 #include "core/pipeline/stages.h"
@@ -57,6 +58,32 @@ std::unordered_map<int32_t, viz::NodeCategory> aliasMarks(const std::vector<pipe
     }
   }
   return marks;
+}
+
+/// Per-node time of the profiled step (execution stage), normalised to [0, 1] by the slowest node, for the nodes of
+/// `g`; empty when nothing ran. `track` picks the graph run ("forward", "backward"); "" takes every run.
+std::unordered_map<int32_t, float> heatOf(const std::vector<pipeline::SnapshotPtr>& snaps, const ir::Graph& g,
+                                          const std::string& track) {
+  std::unordered_map<std::string, double> us;
+  std::map<int, std::string> tracks;
+  for (const auto& s : snaps)
+    if (s->stage == "execution" && s->summary.contains("chrome_trace"))
+      for (const auto& e : s->summary["chrome_trace"]["traceEvents"]) {
+        if (e.value("ph", "") == "M") tracks[e.value("tid", 0)] = e["args"].value("name", "");
+        if (e.value("ph", "") != "X" || !e.contains("args")) continue;
+        const std::string& t = tracks[e.value("tid", 0)];
+        if (!track.empty() && t.rfind(track, 0) != 0) continue;
+        us[e["args"].value("node", "")] += e.value("dur", 0.0);
+      }
+  std::unordered_map<int32_t, float> heat;
+  double top = 0;
+  for (const auto& [k, v] : us) top = std::max(top, v);
+  if (top <= 0) return heat;
+  for (const ir::Node& n : g.nodes) {
+    auto it = us.find(n.name);
+    if (it != us.end()) heat[n.id.v] = static_cast<float>(it->second / top);
+  }
+  return heat;
 }
 
 /// Writes the graph of the current tab as DOT, SVG or PNG (by the path's extension) with the canvas's colours.
@@ -158,6 +185,10 @@ void drawGraphPanel(AppState& state) {
     ImGui::SameLine();
     if (ImGui::Button("Expand all")) state.collapsed_scopes.clear();
   }
+  ImGui::SameLine();
+  ImGui::Checkbox("time heat", &state.show_heat);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Colour nodes by their measured time in the profiled step (run the execution stage first)");
   viz::drawLegend();
   if (!layout) {
     state.graph_pending = true;
@@ -167,7 +198,10 @@ void drawGraphPanel(AppState& state) {
   }
   const auto marks = state.graph_tab == 0 ? aliasMarks(state.session->snapshots(), *g)
                                           : std::unordered_map<int32_t, viz::NodeCategory>{};
-  state.canvas.draw(*g, *layout, lo.partition, &marks);
+  const auto heat = state.show_heat ? heatOf(state.session->snapshots(), *g,
+                                             state.graph_tab == 1 ? "forward" : state.graph_tab == 2 ? "backward" : "")
+                                    : std::unordered_map<int32_t, float>{};
+  state.canvas.draw(*g, *layout, lo.partition, &marks, heat.empty() ? nullptr : &heat);
   // A click on a collapsed group expands it; a right-click on a node offers to collapse its module scope.
   if (state.canvas.clickedBox() >= 0) {
     const viz::NodeBox& b = layout->boxes[static_cast<size_t>(state.canvas.clickedBox())];
