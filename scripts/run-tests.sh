@@ -9,3 +9,11 @@ ctest --output-on-failure -j "$JOBS" "$@"
 # Short fuzz runs of the file loaders (clang, libFuzzer with ASan + UBSan, build-fuzz/); AOTVIZ_FUZZ_SECONDS=0 skips.
 cd "$AOTVIZ_ROOT"
 if [ "${AOTVIZ_FUZZ_SECONDS:-10}" != 0 ]; then scripts/run-fuzz.sh "${AOTVIZ_FUZZ_SECONDS:-10}"; fi
+# The suite again under AddressSanitizer + UBSan (no GUI) when AOTVIZ_SANITIZE_TESTS=1 (CI sets it): a separate
+# build in build-asan/. Leak detection is off: LibTorch's static operator registrations are reported at exit.
+if [ "${AOTVIZ_SANITIZE_TESTS:-0}" = 1 ]; then
+  cmake -S "$AOTVIZ_ROOT" -B "$AOTVIZ_ROOT/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAOTVIZ_GUI=OFF \
+    -DAOTVIZ_BENCH=OFF -DAOTVIZ_SANITIZE=address,undefined >/dev/null
+  cmake --build "$AOTVIZ_ROOT/build-asan" -j "$JOBS"
+  (cd "$AOTVIZ_ROOT/build-asan" && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j "$JOBS")
+fi
