@@ -9,6 +9,7 @@
 
 #include "core/compat/torch_compat.h"
 #include "core/ir/serialize.h"
+#include "core/ir/verify.h"
 #include "core/metadata/view_and_mutation_meta.h"
 #include "core/util/atomic_file.h"
 #include "core/util/diagnostic.h"
@@ -114,6 +115,11 @@ std::optional<partition::PartitionResult> Cache::load(const std::string& key, st
     std::string stored = R.stringAt(j, "key", "");
     if (stored != key) R.bad("key", "is " + stored + ", but the file name says " + key);
     partition::PartitionResult r = partition::partitionFromJson(R.field(j, "partition", ""));
+    // The graphs will be executed: they must pass the verifier, schemas of this LibTorch included.
+    for (const auto& [what, g] : {std::pair<const char*, const ir::Graph*>{"forward", &r.forward}, {"backward", &r.backward}}) {
+      auto problems = ir::verify(*g);
+      if (!problems.empty()) R.bad(std::string("partition.graphs.") + what, "fails verification: " + problems.front().format());
+    }
     ++stats_.hits;
     return r;
   } catch (const std::exception& e) {
