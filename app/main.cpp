@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
   app.add_option("model", model, "Built-in model, TorchScript .pt, or saved session .json to open in the debugger")
       ->capture_default_str();
   app.add_option("--stage", stage, "Run the pipeline up to this stage before showing (with --screenshot: what to capture)");
-  app.add_option("--tab", tab, "Graph tab to show: joint, forward or backward")
-      ->check(CLI::IsMember({"joint", "forward", "backward"}))
+  app.add_option("--tab", tab, "Graph tab to show: joint, forward, backward, or side (forward and backward side by side)")
+      ->check(CLI::IsMember({"joint", "forward", "backward", "side"}))
       ->capture_default_str();
   app.add_option("--select", select, "Select this node (by name) on the graph");
   int iters = 0;
@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   opts.screenshot = screenshot;
   opts.frames = frames;
   opts.stage = stage;
-  opts.tab = tab == "forward" ? 1 : tab == "backward" ? 2 : 0;
+  opts.tab = tab == "forward" || tab == "side" ? 1 : tab == "backward" ? 2 : 0;
+  opts.side_by_side = tab == "side";
   opts.select = select;
   opts.iters = iters;
   opts.heat = heat;

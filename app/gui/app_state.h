@@ -39,6 +39,12 @@ struct AppState {
   size_t snapshots_logged = 0;  // snapshots already reported in the log
   bool graph_pending = false;
   bool show_heat = false;       // Graph panel: colour nodes by measured time
+  /// Graph panel: forward and backward next to each other (on the Forward/Backward tabs). The right canvas shows the
+  /// backward graph; the Inspector follows the canvas clicked last.
+  bool side_by_side = false;
+  viz::Canvas canvas_right;
+  std::shared_ptr<const ir::Graph> right_graph;
+  bool inspect_right = false;
   int iters = 0;                // execution-stage steps for newly opened models   // the last frame showed "laying out..." instead of the graph
   char search[128] = {};
   std::vector<std::string> recent;  // File > Recent (persisted)

@@ -349,9 +349,12 @@ nlohmann::json stateJson(const AppState& s) {
                       {"errors", nlohmann::json::array()}};
   for (const auto& l : s.log)
     if (l.level == LogLevel::Error) j["errors"].push_back(l.text);
-  const int32_t sel = s.canvas.selected();
-  if (s.view_graph && sel >= 0 && sel < static_cast<int32_t>(s.view_graph->nodes.size())) {
-    const ir::Node& n = s.view_graph->nodes[static_cast<size_t>(sel)];
+  const bool right = s.side_by_side && s.inspect_right && s.right_graph;
+  const int32_t sel = right ? s.canvas_right.selected() : s.canvas.selected();
+  const ir::Graph* shown = right ? s.right_graph.get() : s.view_graph.get();
+  j["side_by_side"] = s.side_by_side;
+  if (shown && sel >= 0 && sel < static_cast<int32_t>(shown->nodes.size())) {
+    const ir::Node& n = shown->nodes[static_cast<size_t>(sel)];
     nlohmann::json ins = {{"node", n.name}, {"op", n.kind == ir::NodeKind::Call ? n.qualifiedOp() : ""}};
     if (s.view_partition)
       for (const auto& d : s.view_partition->nodes)
@@ -411,6 +414,7 @@ int runGui(const GuiOptions& opts) {
     return 1;
   }
   state.requested_tab = opts.tab;
+  state.side_by_side = opts.side_by_side;
   if (!opts.stage.empty() && state.session->live()) {
     try {
       state.session->runToStage(opts.stage);
@@ -464,7 +468,7 @@ int runGui(const GuiOptions& opts) {
         if (n.name == pending_select) state.canvas.select(n.id.v, true);
       if (state.canvas.selected() < 0) state.addLog(LogLevel::Error, "graph", "no node named '" + pending_select + "'");
       pending_select.clear();
-      frame = std::min(frame, opts.frames - 1);  // draw the selection before the screenshot
+      frame = std::min(frame, opts.frames - 2);  // one more frame, so the screenshot shows the selection
     }
     ImGui::Render();
     int fw = 0, fh = 0;

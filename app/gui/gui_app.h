@@ -11,6 +11,7 @@ struct GuiOptions {
   int frames = 3;
   std::string stage;  // run the pipeline through this stage first ("" = paused before the first stage)
   int tab = 0;        // graph tab: 0 joint, 1 forward, 2 backward
+  bool side_by_side = false;  // forward and backward next to each other
   std::string select;     // select this node (by name) on the graph once it is shown
   int iters = 0;          // execution-stage steps per side for the opened model (0: the stage is skipped)
   bool heat = false;      // colour graph nodes by measured time

@@ -151,6 +151,20 @@ TEST(GuiScripted, ExecutionRunsAndTheTimeHeatRecoloursTheGraph) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(GuiScripted, SideBySideShowsForwardAndBackwardAndInspectsTheSelection) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_side_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto png = dir / "side.png", state = dir / "state.json";
+  ASSERT_EQ(std::system(runUnderXvfb("--stage partition --tab side --select addmm --screenshot " + png.string() +
+                                     " --state-out " + state.string() + " --frames 2").c_str()), 0);
+  auto j = readJson(state);
+  EXPECT_EQ(j["side_by_side"], true);
+  EXPECT_EQ(j["inspector"]["node"], "addmm");
+  EXPECT_GT(pixelsOfColour(png, kForward), 2000u);   // the forward graph on the left
+  EXPECT_GT(pixelsOfColour(png, kBackward), 2000u);  // the backward graph on the right
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GuiScripted, EveryTeachingScenarioOpensAtItsStageWithoutErrors) {
   const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_gallery_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -103,6 +103,46 @@ void exportGraph(AppState& state, const ir::Graph& g, const partition::Partition
   }
 }
 
+/// Selects the node named like `name` on `canvas` (graph `g`), if there is one: selection follows across views.
+void selectByName(viz::Canvas& canvas, const ir::Graph& g, const std::string& name) {
+  for (const ir::Node& n : g.nodes)
+    if (n.name == name) return canvas.select(n.id.v, true);
+}
+
+/// Forward graph on the left canvas, backward on the right, both anchored to the joint view; a click on one selects
+/// the same-named node (a saved value, a recomputed op) on the other.
+void drawSideBySide(AppState& state, const std::shared_ptr<const partition::PartitionResult>& part,
+                    const viz::LayoutOptions& lo) {
+  std::shared_ptr<const ir::Graph> fw(part, &part->forward), bw(part, &part->backward);
+  auto lf = state.layouts->get(fw, lo);
+  auto lb = state.layouts->get(bw, lo);
+  if (!lf || !lb) {
+    state.graph_pending = true;
+    ImGui::ProgressBar(state.layouts->progress(), ImVec2(-1, 0), "laying out...");
+    return;
+  }
+  state.view_graph = fw;
+  state.right_graph = bw;
+  const float half = ImGui::GetContentRegionAvail().x / 2 - 4;
+  ImGui::BeginChild("forward_side", ImVec2(half, 0));
+  ImGui::TextDisabled("forward (%zu nodes)", fw->nodes.size());
+  state.canvas.draw(*fw, *lf, nullptr);
+  if (state.canvas.selected() >= 0 && state.canvas.clickedBox() >= 0) {
+    state.inspect_right = false;
+    selectByName(state.canvas_right, *bw, fw->nodes[static_cast<size_t>(state.canvas.selected())].name);
+  }
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("backward_side", ImVec2(0, 0));
+  ImGui::TextDisabled("backward (%zu nodes)", bw->nodes.size());
+  state.canvas_right.draw(*bw, *lb, nullptr);
+  if (state.canvas_right.selected() >= 0 && state.canvas_right.clickedBox() >= 0) {
+    state.inspect_right = true;
+    selectByName(state.canvas, *fw, bw->nodes[static_cast<size_t>(state.canvas_right.selected())].name);
+  }
+  ImGui::EndChild();
+}
+
 }  // namespace
 
 void drawGraphPanel(AppState& state) {
@@ -187,6 +227,10 @@ void drawGraphPanel(AppState& state) {
   }
   ImGui::SameLine();
   ImGui::Checkbox("time heat", &state.show_heat);
+  if (state.graph_tab != 0) {
+    ImGui::SameLine();
+    ImGui::Checkbox("side by side", &state.side_by_side);
+  }
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Colour nodes by their measured time in the profiled step (run the execution stage first)");
   viz::drawLegend();
@@ -196,6 +240,12 @@ void drawGraphPanel(AppState& state) {
     ImGui::End();
     return;
   }
+  if (state.side_by_side && state.graph_tab != 0 && part) {
+    drawSideBySide(state, part, lo);
+    ImGui::End();
+    return;
+  }
+  state.inspect_right = false;
   const auto marks = state.graph_tab == 0 ? aliasMarks(state.session->snapshots(), *g)
                                           : std::unordered_map<int32_t, viz::NodeCategory>{};
   const auto heat = state.show_heat ? heatOf(state.session->snapshots(), *g,

@@ -26,8 +26,9 @@ void drawInspectorPanel(AppState& state) {
     ImGui::End();
     return;
   }
-  const int32_t sel = state.canvas.selected();
-  const ir::Graph* g = state.view_graph.get();
+  const bool right = state.side_by_side && state.inspect_right && state.right_graph;
+  const int32_t sel = right ? state.canvas_right.selected() : state.canvas.selected();
+  const ir::Graph* g = right ? state.right_graph.get() : state.view_graph.get();
   if (!g || sel < 0 || sel >= static_cast<int32_t>(g->nodes.size())) {
     emptyState("No node selected. Select a node in the Graph panel to see its schema, arguments, metadata and partition decision.");
     ImGui::End();
@@ -37,7 +38,9 @@ void drawInspectorPanel(AppState& state) {
   ImGui::Text("%s", n.name.c_str());
   if (n.kind == ir::NodeKind::Call) {
     ImGui::TextColored(ImVec4(0.6f, 0.8f, 1.0f, 1.0f), "%s", n.qualifiedOp().c_str());
-    if (ImGui::BeginTable("args", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+    if (ImGui::BeginTable("args", 2, ImGuiTableFlags_RowBg)) {
+      ImGui::TableSetupColumn("argument", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 7);
+      ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
       for (size_t i = 0; i < n.args.size(); ++i) {
         ImGui::TableNextRow();
         ImGui::TableSetColumnIndex(0);
