@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"joint", "forward", "backward", "side"}))
       ->capture_default_str();
   app.add_option("--select", select, "Select this node (by name) on the graph");
+  std::string inputs;
+  app.add_option("--inputs", inputs, "Input spec JSON for a .pt model (default: the .json next to it)");
   int iters = 0;
   bool heat = false;
   app.add_option("--iters", iters, "Execution-stage steps per side (0 skips the stage)")->capture_default_str()
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
   opts.tab = tab == "forward" || tab == "side" ? 1 : tab == "backward" ? 2 : 0;
   opts.side_by_side = tab == "side";
   opts.select = select;
+  opts.inputs = inputs;
   opts.iters = iters;
   opts.heat = heat;
   opts.state_out = state_out;
@@ -64,6 +67,7 @@ int main(int argc, char** argv) {
   (void)frames;
   (void)stage;
   (void)select;
+  (void)inputs;
   (void)iters;
   (void)heat;
   (void)state_out;

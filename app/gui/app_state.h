@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -32,6 +33,8 @@ struct AppState {
   int current_stage = -1;      // index into pipeline::stageList() of the last stage run; -1 = none yet
   int graph_tab = 0;           // 0 joint, 1 forward, 2 backward
   int requested_tab = -1;      // a tab to select programmatically (--tab), -1 none
+  int view_stage = -1;         // Pipeline panel's slider: show the snapshots up to this stage; -1 = the latest
+  std::map<pipeline::SnapshotPtr, size_t> snapshot_bytes;  // JSON size of each snapshot, computed once
   /// The pipeline being debugged (runs on its own worker thread); panels read its snapshots.
   std::unique_ptr<pipeline::DebugSession> session;
   std::unique_ptr<viz::LayoutService> layouts;
@@ -77,6 +80,14 @@ struct AppState {
     size_t target = ran == 0 ? 0 : ran - 1;
     if (at_least) target = std::max(target, pipeline::stageIndex(at_least));
     session->runToStage(pipeline::stageList()[target].name);
+  }
+  /// The snapshots the panels show: all of them, or those up to `view_stage` when the Pipeline panel's stage slider
+  /// looks at an earlier one.
+  std::vector<pipeline::SnapshotPtr> visibleSnapshots() const {
+    if (!session) return {};
+    auto snaps = session->snapshots();
+    if (view_stage >= 0 && static_cast<size_t>(view_stage) + 1 < snaps.size()) snaps.resize(static_cast<size_t>(view_stage) + 1);
+    return snaps;
   }
   /// A partition what-if edit: remembered for undo, then re-run.
   void whatIf(const pipeline::Config& config) {

@@ -46,9 +46,10 @@ bool isSessionFile(const std::string& path) {
   return path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0;
 }
 
-/// Opens `model` (a built-in model, a .pt, or a saved session .json) in a new paused session (the old one, if any,
+/// Opens `model` (a built-in model, a .pt with `inputs_spec` or the .json beside it, or a saved session .json) in a
+/// new paused session (the old one, if any,
 /// finishes its stage and is dropped). A saved session is shown as saved, without running anything.
-void openModel(AppState& s, const std::string& model) {
+void openModel(AppState& s, const std::string& model, const std::string& inputs_spec = "") {
   s.snapshots_logged = 0;
   s.current_stage = -1;
   if (isSessionFile(model)) {
@@ -62,11 +63,13 @@ void openModel(AppState& s, const std::string& model) {
   }
   pipeline::Config c;
   c.model = model;
+  c.inputs_spec = inputs_spec;
   c.device = s.device;
   c.iters = s.iters;
   s.session = std::make_unique<pipeline::DebugSession>(c);
   s.model = model;
-  s.addLog(LogLevel::Info, "inputs", "opened " + model + "; paused before the first stage (F10 steps, F5 continues)");
+  s.addLog(LogLevel::Info, "inputs", "opened " + model + (inputs_spec.empty() ? "" : " with inputs " + inputs_spec) +
+                                         "; paused before the first stage (F10 steps, F5 continues)");
 }
 
 /// Logs each stage the session finished since the last frame (status, notes, diagnostics) and updates the title's
@@ -90,8 +93,12 @@ void syncWithSession(AppState& s) {
     }
     for (const auto& n : sn.notes) s.addLog(LogLevel::Info, sn.stage, n);
   }
+  if (snaps.size() != s.snapshots_logged) s.view_stage = -1;  // new or dropped stages: show the latest again
   s.snapshots_logged = snaps.size();
   s.current_stage = static_cast<int>(snaps.size()) - 1;
+  // Sizes of snapshots no longer in the session (restarted stages) are forgotten.
+  for (auto it = s.snapshot_bytes.begin(); it != s.snapshot_bytes.end();)
+    it = it->first.use_count() == 1 ? s.snapshot_bytes.erase(it) : std::next(it);
   const std::string err = s.session->lastError();
   if (!err.empty() && (s.log.empty() || s.log.back().text != err)) s.addLog(LogLevel::Error, "pipeline", err);
 }
@@ -99,19 +106,7 @@ void syncWithSession(AppState& s) {
 /// Opens a model, .pt (with an input spec, "" = the .json beside it) or session, and puts it first in Recent.
 void openAndRemember(AppState& s, const std::string& path, const std::string& spec) {
   try {
-    if (!spec.empty()) {
-      pipeline::Config c;
-      c.model = path;
-      c.inputs_spec = spec;
-      c.device = s.device;
-      s.session = std::make_unique<pipeline::DebugSession>(c);
-      s.model = path;
-      s.snapshots_logged = 0;
-      s.current_stage = -1;
-      s.addLog(LogLevel::Info, "inputs", "opened " + path + " with inputs " + spec);
-    } else {
-      openModel(s, path);
-    }
+    openModel(s, path, spec);
     s.recent.erase(std::remove(s.recent.begin(), s.recent.end(), path), s.recent.end());
     s.recent.insert(s.recent.begin(), path);
     if (s.recent.size() > 10) s.recent.resize(10);
@@ -408,7 +403,7 @@ int runGui(const GuiOptions& opts) {
   const bool persist = opts.screenshot.empty();  // scripted runs leave the user's settings alone
   if (persist) loadSettings(state);
   try {
-    openModel(state, model);
+    openModel(state, model, opts.inputs);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -6,7 +6,8 @@
 namespace aotviz::gui {
 
 struct GuiOptions {
-  std::string model;       // built-in model name or .pt file
+  std::string model;       // built-in model name, .pt file or saved session .json
+  std::string inputs;      // input spec for a .pt ("" = the .json next to it)
   std::string screenshot;  // when set: render `frames` frames, write this PNG and exit
   int frames = 3;
   std::string stage;  // run the pipeline through this stage first ("" = paused before the first stage)

@@ -47,7 +47,7 @@ void drawExecutionPanel(AppState& state) {
   }
   ImGui::EndDisabled();
   const pipeline::Snapshot* ex = nullptr;
-  for (const auto& s : state.session->snapshots())
+  for (const auto& s : state.visibleSnapshots())
     if (s->stage == "execution") ex = s.get();
   if (!ex || !ex->summary.contains("report")) {
     emptyState(ex && !ex->notes.empty() ? ex->notes.front().c_str()

@@ -166,7 +166,7 @@ void drawGraphPanel(AppState& state) {
   std::shared_ptr<const partition::PartitionResult> part;
   std::shared_ptr<const ir::Graph> joint;
   std::shared_ptr<const ir::Graph> g =
-      state.session ? graphFor(state.session->snapshots(), state.graph_tab, part, joint) : nullptr;
+      state.session ? graphFor(state.visibleSnapshots(), state.graph_tab, part, joint) : nullptr;
   state.view_graph = g;
   state.view_partition = part;
   if (!g) {
@@ -246,9 +246,9 @@ void drawGraphPanel(AppState& state) {
     return;
   }
   state.inspect_right = false;
-  const auto marks = state.graph_tab == 0 ? aliasMarks(state.session->snapshots(), *g)
+  const auto marks = state.graph_tab == 0 ? aliasMarks(state.visibleSnapshots(), *g)
                                           : std::unordered_map<int32_t, viz::NodeCategory>{};
-  const auto heat = state.show_heat ? heatOf(state.session->snapshots(), *g,
+  const auto heat = state.show_heat ? heatOf(state.visibleSnapshots(), *g,
                                              state.graph_tab == 1 ? "forward" : state.graph_tab == 2 ? "backward" : "")
                                     : std::unordered_map<int32_t, float>{};
   state.canvas.draw(*g, *layout, lo.partition, &marks, heat.empty() ? nullptr : &heat);

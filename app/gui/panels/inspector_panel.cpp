@@ -12,7 +12,7 @@ namespace {
 /// Measured time of a node from the execution stage's profile (Chrome trace events carry the node name).
 double measuredUs(const AppState& state, const std::string& node) {
   if (!state.session) return -1;
-  for (const auto& s : state.session->snapshots())
+  for (const auto& s : state.visibleSnapshots())
     if (s->stage == "execution" && s->summary.contains("chrome_trace"))
       for (const auto& e : s->summary["chrome_trace"]["traceEvents"])
         if (e.value("ph", "") == "X" && e.contains("args") && e["args"].value("node", "") == node) return e.value("dur", -1.0);

@@ -79,7 +79,7 @@ void drawMetadataPanel(AppState& state) {
   }
   const pipeline::Snapshot* md = nullptr;
   const pipeline::Snapshot* inputs = nullptr;
-  const auto snaps = state.session ? state.session->snapshots() : std::vector<pipeline::SnapshotPtr>{};
+  const auto snaps = state.visibleSnapshots();
   for (const auto& s : snaps) {
     if (s->stage == "metadata" && s->status == pipeline::StageStatus::Done) md = s.get();
     if (s->stage == "inputs" && s->status == pipeline::StageStatus::Done) inputs = s.get();

@@ -3,7 +3,10 @@
 
 #include <GLFW/glfw3.h>
 
+#include <algorithm>
+
 #include "app/gui/panels/panels.h"
+#include "core/pipeline/snapshot.h"
 #include "core/pipeline/stages.h"
 
 namespace aotviz::gui {
@@ -41,11 +44,20 @@ void drawPipelinePanel(AppState& state) {
   ImGui::TextDisabled("cache: %zu hit, %zu miss%s", cs.hits, cs.misses, s->config().use_cache ? "" : " (off)");
   ImGui::Separator();
   const auto breakpoints = s->breakpoints();
-  if (ImGui::BeginTable("stages", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
+  // Stage slider: the other panels show the snapshots up to the chosen stage (the latest when at the right end).
+  if (!snaps.empty()) {
+    int view = state.view_stage < 0 ? static_cast<int>(snaps.size()) - 1 : std::min(state.view_stage, static_cast<int>(snaps.size()) - 1);
+    ImGui::SetNextItemWidth(-1);
+    if (ImGui::SliderInt("##view_stage", &view, 0, static_cast<int>(snaps.size()) - 1, snaps[static_cast<size_t>(view)]->stage.c_str()))
+      state.view_stage = view == static_cast<int>(snaps.size()) - 1 ? -1 : view;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("look at the snapshots up to an earlier stage");
+  }
+  if (ImGui::BeginTable("stages", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
     ImGui::TableSetupColumn("bp", ImGuiTableColumnFlags_WidthFixed, 22);
     ImGui::TableSetupColumn("stage");
     ImGui::TableSetupColumn("status");
     ImGui::TableSetupColumn("ms");
+    ImGui::TableSetupColumn("KiB");
     ImGui::TableHeadersRow();
     for (size_t i = 0; i < stages.size(); ++i) {
       ImGui::PushID(static_cast<int>(i));
@@ -84,6 +96,12 @@ void drawPipelinePanel(AppState& state) {
         }
         ImGui::TableSetColumnIndex(3);
         ImGui::Text("%.1f", sn.seconds * 1e3);
+        ImGui::TableSetColumnIndex(4);
+        auto size = state.snapshot_bytes.find(snaps[i]);
+        if (size == state.snapshot_bytes.end())  // once per snapshot: its size as saved in a session file
+          size = state.snapshot_bytes.emplace(snaps[i], pipeline::snapshotToJson(sn).dump().size()).first;
+        ImGui::Text("%.1f", static_cast<double>(size->second) / 1024.0);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("size of this snapshot in a saved session");
       } else {
         ImGui::TextDisabled(i == next ? (busy ? "running" : "next") : "not run");
       }
