@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -174,6 +175,12 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
   auto boxFocus = [&](const NodeBox& b) {
     return in_focus_.empty() || (b.node >= 0 && in_focus_[static_cast<size_t>(b.node)]);
   };
+  // Saved values by name (for the bytes on their cross-links).
+  std::unordered_map<std::string, int64_t> saved_map;
+  if (partition)
+    for (const auto& sv : partition->saved) saved_map[sv.name] = sv.bytes;
+  const std::unordered_map<std::string, int64_t>* saved_bytes = partition ? &saved_map : nullptr;
+  std::unordered_set<int32_t> labelled_saved;  // one label per saved value
   // Edges (culled by their bounding box; skipped entirely when boxes are a few pixels).
   if (zoom_ > 0.08f) {
     for (const EdgeRoute& e : layout.edges) {
@@ -194,6 +201,16 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
         if (k < 64) pts[k++] = toScreen(p.x, p.y);
       dl->AddPolyline(pts, k, col, ImDrawFlags_None, e.kind == EdgeKind::Saved ? 1.5f : 1.0f);
       ++stats_.edges_drawn;
+      // The saved value's bytes on its cross-link, where it leaves the forward column.
+      if (e.kind == EdgeKind::Saved && saved_bytes && zoom_ >= 0.45f) {
+        const NodeBox& from = layout.boxes[static_cast<size_t>(e.from)];
+        auto b = from.node >= 0 ? saved_bytes->find(graph.nodes[static_cast<size_t>(from.node)].name) : saved_bytes->end();
+        if (b != saved_bytes->end() && labelled_saved.insert(e.from).second) {
+          char text[32];
+          std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(b->second) / 1024.0);
+          dl->AddText(ImVec2(pts[0].x + 4, pts[0].y - ImGui::GetFontSize() - 1), col, text);
+        }
+      }
     }
   }
   // Boxes.
