@@ -266,6 +266,9 @@ Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_
   auto sm = std::make_shared<ScriptModel>();
   try {
     sm->module = jit::load(pt_path, c10::Device(c10::kCPU));
+  } catch (const c10::Error& e) {  // LibTorch's message without its C++ backtrace
+    fail(kStage, pt_path, std::string("cannot load it as a TorchScript module: ") + e.what_without_backtrace(),
+         "save it with torch.jit.save(torch.jit.script(model), path) (or torch.jit.trace) from PyTorch 1.13");
   } catch (const std::exception& e) {
     fail(kStage, pt_path, std::string("cannot load it as a TorchScript module: ") + e.what(),
          "save it with torch.jit.save(torch.jit.script(model), path) (or torch.jit.trace) from PyTorch 1.13");

@@ -1,11 +1,16 @@
 // tests/core/test_torchscript.cpp — TorchScript import: scopes, source lines, mutations, replay, errors, specs.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <set>
 
 #include "core/ir/serialize.h"
 #include "core/models/input_spec.h"
 #include "core/models/torchscript.h"
+#include "core/util/atomic_file.h"
 #include "tests/core/capture_testing.h"
 
 namespace aotviz {
@@ -120,6 +125,27 @@ TEST(TorchScript, ClearErrorsForBadFilesAndSpecs) {
   expectInputsError([] { models::openModel(asset("scoped_mlp.pt"), asset("buffer_mutation.json")); },
                     "forward() takes 1 inputs (x) but the input spec gives 2");
   expectInputsError([] { models::openModel("mlp", asset("scoped_mlp.json")); }, "--inputs is only for TorchScript");
+  // Truncated and bit-flipped archives: a clear error naming the file, without LibTorch's C++ backtrace.
+  const std::string good = util::readFile(asset("scoped_mlp.pt"));
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_ts_damaged_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string flipped = good;
+  for (size_t i = 100; i < flipped.size(); i += 997) flipped[i] = static_cast<char>(flipped[i] ^ 0x5a);
+  for (const auto& [name, bytes] : {std::pair<std::string, std::string>{"truncated.pt", good.substr(0, good.size() / 2)},
+                                    {"flipped.pt", flipped}}) {
+    const std::string path = (dir / name).string();
+    util::writeFileAtomic(path, bytes);
+    try {
+      models::openModel(path, asset("scoped_mlp.json"));
+      ADD_FAILURE() << name << " loaded";
+    } catch (const AotError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(name), std::string::npos) << what;
+      EXPECT_NE(what.find("cannot load it as a TorchScript module"), std::string::npos) << what;
+      EXPECT_EQ(what.find("frame #"), std::string::npos) << "backtrace in the message: " << what;
+    }
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(InputSpec, ParsesFillsAndRejectsWithJsonPaths) {
