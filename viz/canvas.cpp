@@ -44,17 +44,40 @@ int64_t bytesOf(const ir::Graph& g, const ir::Node& n) {
 
 }  // namespace
 
-NodeCategory categoryOf(const ir::Node& n, const partition::PartitionResult* partition) {
-  if (n.kind == ir::NodeKind::Placeholder) return NodeCategory::Input;
-  if (n.kind == ir::NodeKind::Output) return NodeCategory::Output;
+std::vector<NodeCategory> categoriesOf(const ir::Graph& g, const partition::PartitionResult* partition) {
+  std::unordered_set<std::string> saved, recomputed;
   if (partition) {
-    for (const auto& s : partition->saved)
-      if (s.name == n.name) return NodeCategory::Saved;
+    for (const auto& sv : partition->saved) saved.insert(sv.name);
     for (const auto& d : partition->nodes)
-      if (d.name == n.name && d.placement == partition::Placement::Recomputed) return NodeCategory::Recomputed;
+      if (d.placement == partition::Placement::Recomputed) recomputed.insert(d.name);
   }
-  if (n.kind == ir::NodeKind::Call && n.op == "aten::copy_") return NodeCategory::MutatedInput;
-  return n.prov.phase == ir::Phase::Backward ? NodeCategory::Backward : NodeCategory::Forward;
+  std::vector<NodeCategory> r;
+  r.reserve(g.nodes.size());
+  for (const ir::Node& n : g.nodes) {
+    if (n.kind == ir::NodeKind::Placeholder) r.push_back(NodeCategory::Input);
+    else if (n.kind == ir::NodeKind::Output) r.push_back(NodeCategory::Output);
+    else if (saved.count(n.name)) r.push_back(NodeCategory::Saved);
+    else if (recomputed.count(n.name)) r.push_back(NodeCategory::Recomputed);
+    else if (n.op == "aten::copy_") r.push_back(NodeCategory::MutatedInput);
+    else r.push_back(n.prov.phase == ir::Phase::Backward ? NodeCategory::Backward : NodeCategory::Forward);
+  }
+  return r;
+}
+
+void Canvas::updateCategories(const ir::Graph& graph, const partition::PartitionResult* partition) {
+  if (categories_graph_ == &graph && categories_partition_ == partition && categories_.size() == graph.nodes.size())
+    return;
+  categories_graph_ = &graph;
+  categories_partition_ = partition;
+  categories_ = categoriesOf(graph, partition);
+  saved_bytes_.assign(graph.nodes.size(), -1);
+  if (!partition) return;
+  std::unordered_map<std::string, int64_t> bytes;
+  for (const auto& sv : partition->saved) bytes[sv.name] = sv.bytes;
+  for (const ir::Node& n : graph.nodes) {
+    auto it = bytes.find(n.name);
+    if (it != bytes.end()) saved_bytes_[static_cast<size_t>(n.id.v)] = it->second;
+  }
 }
 
 void drawLegend() {
@@ -175,11 +198,7 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
   auto boxFocus = [&](const NodeBox& b) {
     return in_focus_.empty() || (b.node >= 0 && in_focus_[static_cast<size_t>(b.node)]);
   };
-  // Saved values by name (for the bytes on their cross-links).
-  std::unordered_map<std::string, int64_t> saved_map;
-  if (partition)
-    for (const auto& sv : partition->saved) saved_map[sv.name] = sv.bytes;
-  const std::unordered_map<std::string, int64_t>* saved_bytes = partition ? &saved_map : nullptr;
+  updateCategories(graph, partition);
   std::unordered_set<int32_t> labelled_saved;  // one label per saved value
   // Edges (culled by their bounding box; skipped entirely when boxes are a few pixels).
   if (zoom_ > 0.08f) {
@@ -202,12 +221,12 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
       dl->AddPolyline(pts, k, col, ImDrawFlags_None, e.kind == EdgeKind::Saved ? 1.5f : 1.0f);
       ++stats_.edges_drawn;
       // The saved value's bytes on its cross-link, where it leaves the forward column.
-      if (e.kind == EdgeKind::Saved && saved_bytes && zoom_ >= 0.45f) {
+      if (e.kind == EdgeKind::Saved && zoom_ >= 0.45f) {
         const NodeBox& from = layout.boxes[static_cast<size_t>(e.from)];
-        auto b = from.node >= 0 ? saved_bytes->find(graph.nodes[static_cast<size_t>(from.node)].name) : saved_bytes->end();
-        if (b != saved_bytes->end() && labelled_saved.insert(e.from).second) {
+        const int64_t bytes = from.node >= 0 ? saved_bytes_[static_cast<size_t>(from.node)] : -1;
+        if (bytes >= 0 && labelled_saved.insert(e.from).second) {
           char text[32];
-          std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(b->second) / 1024.0);
+          std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
           dl->AddText(ImVec2(pts[0].x + 4, pts[0].y - ImGui::GetFontSize() - 1), col, text);
         }
       }
@@ -222,7 +241,7 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
     if (b.x + b.w < vx0 || b.x > vx1 || b.y + b.h < vy0 || b.y > vy1) continue;
     ImVec2 p0 = toScreen(b.x, b.y), p1 = toScreen(b.x + b.w, b.y + b.h);
     NodeCategory c = b.kind == BoxKind::Group ? NodeCategory::Forward
-                     : b.node >= 0 ? categoryOf(graph.nodes[static_cast<size_t>(b.node)], partition)
+                     : b.node >= 0 ? categories_[static_cast<size_t>(b.node)]
                                    : NodeCategory::Forward;
     if (marks && b.node >= 0) {
       auto m = marks->find(b.node);

@@ -46,6 +46,9 @@ class Canvas {
 
  private:
   void updateFocus(const ir::Graph& graph);
+  /// Per-node categories and saved bytes of the graph on screen, recomputed only when the graph or partition changes
+  /// (not per frame: looking nodes up in the partition's lists is linear in the graph).
+  void updateCategories(const ir::Graph& graph, const partition::PartitionResult* partition);
   float zoom_ = 1.0f;
   float pan_x_ = 0, pan_y_ = 0;  // layout coordinates at the canvas's top-left corner
   bool fit_pending_ = true;
@@ -58,13 +61,17 @@ class Canvas {
   int32_t focus_node_ = -1;
   std::vector<bool> in_focus_;
   const ir::Graph* graph_seen_ = nullptr;
+  const ir::Graph* categories_graph_ = nullptr;
+  const partition::PartitionResult* categories_partition_ = nullptr;
+  std::vector<NodeCategory> categories_;
+  std::vector<int64_t> saved_bytes_;  // per node: bytes when its value is saved for the backward, else -1
   CanvasStats stats_;
   int32_t clicked_box_ = -1, context_node_ = -1;
 };
 
-/// The category (colour) of a graph node in a view: input, forward, backward, saved, recomputed, mutated input
-/// (a primal whose new value is returned), output.
-NodeCategory categoryOf(const ir::Node& n, const partition::PartitionResult* partition);
+/// The category (colour) of every node of `g` in a view (indexed by node id): input, forward, backward, saved,
+/// recomputed, mutated input (a copy_ into an input), output. One pass with name lookups, for whole graphs.
+std::vector<NodeCategory> categoriesOf(const ir::Graph& g, const partition::PartitionResult* partition);
 
 /// Colour legend: one swatch per category.
 void drawLegend();

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,14 @@ struct PanelVisibility {
   bool pipeline = true, graph = true, inspector = true, metadata = true, partition = true, execution = true, log = true;
 };
 
+/// Per-node times of the execution stage's profiled step, parsed once per execution snapshot (the Chrome trace
+/// holds one event per node and graph run).
+struct NodeTimes {
+  pipeline::SnapshotPtr from;  // the execution snapshot they were read from
+  std::map<std::string, std::unordered_map<std::string, double>> by_track;  // "forward"/"backward"/"" → node → µs
+  std::unordered_map<std::string, double> first;  // node → µs of its first event
+};
+
 struct AppState {
   std::string model;           // built-in model name or .pt path being debugged
   std::string device = "cpu";  // device the compiled graphs run on
@@ -35,6 +44,7 @@ struct AppState {
   int requested_tab = -1;      // a tab to select programmatically (--tab), -1 none
   int view_stage = -1;         // Pipeline panel's slider: show the snapshots up to this stage; -1 = the latest
   std::map<pipeline::SnapshotPtr, size_t> snapshot_bytes;  // JSON size of each snapshot, computed once
+  NodeTimes node_times;
   /// The pipeline being debugged (runs on its own worker thread); panels read its snapshots.
   std::unique_ptr<pipeline::DebugSession> session;
   std::unique_ptr<viz::LayoutService> layouts;
@@ -59,6 +69,8 @@ struct AppState {
   /// What-if edits (partition overrides) for undo/redo, and the partition before the last one for the diff.
   std::vector<pipeline::Config> undo, redo;
   std::shared_ptr<const partition::PartitionResult> previous_partition, last_partition;
+  std::pair<std::shared_ptr<const partition::PartitionResult>, std::shared_ptr<const partition::PartitionResult>> diff_of;
+  std::string diff_line;  // the Partition panel's diff of diff_of (previous, last)
   int32_t context_node = -1;               // the node whose context menu is open
   char export_path[256] = "graph.svg";
   // Anchors from the joint view's layout, kept while that layout is (the layout cache keys on their address).

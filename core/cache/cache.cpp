@@ -84,10 +84,12 @@ json partitionKeyMaterial(const capture::CaptureResult& cap, const std::vector<s
             {"static_inputs", static_inputs}}}};
 }
 
+// nlohmann::json objects are std::map-ordered, so dump() is canonical.
+std::string keyOf(const json& key_material) { return sha1Hex(key_material.dump()); }
+
 std::string partitionKey(const capture::CaptureResult& cap, const std::vector<size_t>& static_inputs,
                          const partition::Options& opts) {
-  // nlohmann::json objects are std::map-ordered, so dump() is canonical.
-  return sha1Hex(partitionKeyMaterial(cap, static_inputs, opts).dump());
+  return keyOf(partitionKeyMaterial(cap, static_inputs, opts));
 }
 
 Cache::Cache(fs::path dir) : dir_(std::move(dir)) {}

@@ -30,6 +30,8 @@ std::string partitionKey(const capture::CaptureResult& cap, const std::vector<si
 /// What the key is computed from (readable JSON; the key is its hash). Stored in each entry for diagnosis.
 nlohmann::json partitionKeyMaterial(const capture::CaptureResult& cap, const std::vector<size_t>& static_inputs,
                                     const partition::Options& opts);
+/// The key of already computed key material (what partitionKey hashes).
+std::string keyOf(const nlohmann::json& key_material);
 
 class Cache {
  public:

@@ -185,7 +185,7 @@ void runCache(const Config& c, LiveState& l, Snapshot& s) {
   }
   cache::Cache store = cacheOf(c);
   l.key_material = cache::partitionKeyMaterial(*l.cap, l.static_inputs, l.popts);
-  l.cache_key = cache::partitionKey(*l.cap, l.static_inputs, l.popts);
+  l.cache_key = cache::keyOf(l.key_material);
   l.cached = store.load(l.cache_key, &s.notes);
   addStats(l.cache_stats, store.stats());
   s.summary = {{"key", l.cache_key},

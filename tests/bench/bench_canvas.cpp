@@ -24,7 +24,8 @@ struct Stat {
   double median, min, max;
 };
 
-Stat frames(GLFWwindow* window, viz::Canvas& canvas, const ir::Graph& g, const viz::Layout& l, int n, viz::CanvasStats* stats) {
+Stat frames(GLFWwindow* window, viz::Canvas& canvas, const ir::Graph& g, const viz::Layout& l, int n, viz::CanvasStats* stats,
+             const partition::PartitionResult* part = nullptr) {
   std::vector<double> ms;
   for (int i = 0; i < n + 5; ++i) {
     glfwPollEvents();
@@ -35,7 +36,7 @@ Stat frames(GLFWwindow* window, viz::Canvas& canvas, const ir::Graph& g, const v
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
     ImGui::Begin("graph", nullptr, ImGuiWindowFlags_NoDecoration);
-    canvas.draw(g, l, nullptr);
+    canvas.draw(g, l, part);
     ImGui::End();
     ImGui::Render();
     double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -67,7 +68,7 @@ int main() {
   ImGui_ImplGlfw_InitForOpenGL(window, false);
   ImGui_ImplOpenGL3_Init("#version 330");
   std::printf("canvas frame build (ImGui NewFrame -> Render), 1600x1000, median of 30 frames (min-max)\n\n");
-  std::printf("| nodes | fitted view ms | boxes / edges drawn | 100%% zoom ms | boxes / edges / labels drawn |\n|---|---|---|---|---|\n");
+  std::printf("| nodes | fitted view ms | boxes / edges drawn | 100%% zoom ms | boxes / edges / labels drawn | fitted, with partition ms |\n|---|---|---|---|---|---|\n");
   for (size_t n : {300, 1000, 5000, 10000, 50000}) {
     ir::Graph g = testing::makeJointShapedGraph(n);
     auto l = viz::layoutGraph(g, {});
@@ -76,9 +77,21 @@ int main() {
     viz::CanvasStats a, b;
     Stat f = frames(window, fitted, g, *l, 30, &a);
     Stat z = frames(window, close, g, *l, 30, &b);
-    std::printf("| %zu | %.2f (%.2f-%.2f) | %zu / %zu | %.2f (%.2f-%.2f) | %zu / %zu / %zu |\n", g.nodes.size(), f.median,
-                f.min, f.max, a.boxes_drawn, a.edges_drawn, z.median, z.min, z.max, b.boxes_drawn, b.edges_drawn,
-                b.labels_drawn);
+    // A partition record as the joint view gets it: a decision per node, every forward op's output saved.
+    partition::PartitionResult part;
+    for (const ir::Node& node : g.nodes) {
+      part.nodes.push_back({node.name, node.op, node.prov.phase == ir::Phase::Backward ? partition::Placement::Backward
+                                                                                       : partition::Placement::Forward,
+                            partition::Rule::ForwardOutput, ""});
+      if (node.kind == ir::NodeKind::Call && node.prov.phase == ir::Phase::Forward)
+        part.saved.push_back({node.name, 8192, "activation", partition::Rule::CheaperToSave, ""});
+    }
+    viz::Canvas with_partition;
+    viz::CanvasStats c;
+    Stat p = frames(window, with_partition, g, *l, n > 20000 ? 5 : 30, &c, &part);
+    std::printf("| %zu | %.2f (%.2f-%.2f) | %zu / %zu | %.2f (%.2f-%.2f) | %zu / %zu / %zu | %.2f (%.2f-%.2f) |\n",
+                g.nodes.size(), f.median, f.min, f.max, a.boxes_drawn, a.edges_drawn, z.median, z.min, z.max,
+                b.boxes_drawn, b.edges_drawn, b.labels_drawn, p.median, p.min, p.max);
     std::fflush(stdout);
   }
   ImGui_ImplOpenGL3_Shutdown();

@@ -2,11 +2,10 @@
 // background; fit, search, focus, legend.
 #include <imgui.h>
 
-#include "app/gui/panels/panels.h"
 #include <filesystem>
-#include <map>
 #include <unordered_map>
 
+#include "app/gui/panels/panels.h"
 #include "core/pipeline/stages.h"
 #include "core/util/atomic_file.h"
 #include "viz/dot_export.h"
@@ -62,26 +61,17 @@ std::unordered_map<int32_t, viz::NodeCategory> aliasMarks(const std::vector<pipe
 
 /// Per-node time of the profiled step (execution stage), normalised to [0, 1] by the slowest node, for the nodes of
 /// `g`; empty when nothing ran. `track` picks the graph run ("forward", "backward"); "" takes every run.
-std::unordered_map<int32_t, float> heatOf(const std::vector<pipeline::SnapshotPtr>& snaps, const ir::Graph& g,
-                                          const std::string& track) {
-  std::unordered_map<std::string, double> us;
-  std::map<int, std::string> tracks;
-  for (const auto& s : snaps)
-    if (s->stage == "execution" && s->summary.contains("chrome_trace"))
-      for (const auto& e : s->summary["chrome_trace"]["traceEvents"]) {
-        if (e.value("ph", "") == "M") tracks[e.value("tid", 0)] = e["args"].value("name", "");
-        if (e.value("ph", "") != "X" || !e.contains("args")) continue;
-        const std::string& t = tracks[e.value("tid", 0)];
-        if (!track.empty() && t.rfind(track, 0) != 0) continue;
-        us[e["args"].value("node", "")] += e.value("dur", 0.0);
-      }
+std::unordered_map<int32_t, float> heatOf(AppState& state, const ir::Graph& g, const std::string& track) {
   std::unordered_map<int32_t, float> heat;
+  const auto& by_track = nodeTimes(state).by_track;
+  auto times = by_track.find(track);
+  if (times == by_track.end()) return heat;
   double top = 0;
-  for (const auto& [k, v] : us) top = std::max(top, v);
+  for (const auto& [k, v] : times->second) top = std::max(top, v);
   if (top <= 0) return heat;
   for (const ir::Node& n : g.nodes) {
-    auto it = us.find(n.name);
-    if (it != us.end()) heat[n.id.v] = static_cast<float>(it->second / top);
+    auto it = times->second.find(n.name);
+    if (it != times->second.end()) heat[n.id.v] = static_cast<float>(it->second / top);
   }
   return heat;
 }
@@ -123,24 +113,21 @@ void drawSideBySide(AppState& state, const std::shared_ptr<const partition::Part
   }
   state.view_graph = fw;
   state.right_graph = bw;
-  const float half = ImGui::GetContentRegionAvail().x / 2 - 4;
-  ImGui::BeginChild("forward_side", ImVec2(half, 0));
-  ImGui::TextDisabled("forward (%zu nodes)", fw->nodes.size());
-  state.canvas.draw(*fw, *lf, nullptr);
-  if (state.canvas.selected() >= 0 && state.canvas.clickedBox() >= 0) {
-    state.inspect_right = false;
-    selectByName(state.canvas_right, *bw, fw->nodes[static_cast<size_t>(state.canvas.selected())].name);
-  }
-  ImGui::EndChild();
+  // One side: its graph on its canvas; a click there selects the same-named node on the other side.
+  auto side = [&](const char* id, float width, viz::Canvas& canvas, const ir::Graph& g, const viz::Layout& l,
+                  viz::Canvas& other, const ir::Graph& other_g, bool is_right) {
+    ImGui::BeginChild(id, ImVec2(width, 0));
+    ImGui::TextDisabled("%s (%zu nodes)", is_right ? "backward" : "forward", g.nodes.size());
+    canvas.draw(g, l, nullptr);
+    if (canvas.selected() >= 0 && canvas.clickedBox() >= 0) {
+      state.inspect_right = is_right;
+      selectByName(other, other_g, g.nodes[static_cast<size_t>(canvas.selected())].name);
+    }
+    ImGui::EndChild();
+  };
+  side("forward_side", ImGui::GetContentRegionAvail().x / 2 - 4, state.canvas, *fw, *lf, state.canvas_right, *bw, false);
   ImGui::SameLine();
-  ImGui::BeginChild("backward_side", ImVec2(0, 0));
-  ImGui::TextDisabled("backward (%zu nodes)", bw->nodes.size());
-  state.canvas_right.draw(*bw, *lb, nullptr);
-  if (state.canvas_right.selected() >= 0 && state.canvas_right.clickedBox() >= 0) {
-    state.inspect_right = true;
-    selectByName(state.canvas, *fw, bw->nodes[static_cast<size_t>(state.canvas_right.selected())].name);
-  }
-  ImGui::EndChild();
+  side("backward_side", 0, state.canvas_right, *bw, *lb, state.canvas, *fw, true);
 }
 
 }  // namespace
@@ -248,7 +235,7 @@ void drawGraphPanel(AppState& state) {
   state.inspect_right = false;
   const auto marks = state.graph_tab == 0 ? aliasMarks(state.visibleSnapshots(), *g)
                                           : std::unordered_map<int32_t, viz::NodeCategory>{};
-  const auto heat = state.show_heat ? heatOf(state.visibleSnapshots(), *g,
+  const auto heat = state.show_heat ? heatOf(state, *g,
                                              state.graph_tab == 1 ? "forward" : state.graph_tab == 2 ? "backward" : "")
                                     : std::unordered_map<int32_t, float>{};
   state.canvas.draw(*g, *layout, lo.partition, &marks, heat.empty() ? nullptr : &heat);

@@ -7,20 +7,6 @@
 
 namespace aotviz::gui {
 
-namespace {
-
-/// Measured time of a node from the execution stage's profile (Chrome trace events carry the node name).
-double measuredUs(const AppState& state, const std::string& node) {
-  if (!state.session) return -1;
-  for (const auto& s : state.visibleSnapshots())
-    if (s->stage == "execution" && s->summary.contains("chrome_trace"))
-      for (const auto& e : s->summary["chrome_trace"]["traceEvents"])
-        if (e.value("ph", "") == "X" && e.contains("args") && e["args"].value("node", "") == node) return e.value("dur", -1.0);
-  return -1;
-}
-
-}  // namespace
-
 void drawInspectorPanel(AppState& state) {
   if (!ImGui::Begin("Inspector", &state.show.inspector)) {
     ImGui::End();
@@ -77,8 +63,8 @@ void drawInspectorPanel(AppState& state) {
     for (const auto& s : part->saved)
       if (s.name == n.name) ImGui::TextWrapped("saved for backward: %lld bytes (%s): %s", static_cast<long long>(s.bytes), s.kind.c_str(), s.reason.c_str());
   }
-  const double us = measuredUs(state, n.name);
-  if (us >= 0) ImGui::Text("measured: %.1f us (one profiled step)", us);
+  const auto& first = nodeTimes(state).first;
+  if (auto us = first.find(n.name); us != first.end()) ImGui::Text("measured: %.1f us (one profiled step)", us->second);
   ImGui::End();
 }
 

@@ -19,6 +19,9 @@ void drawLogPanel(AppState& state);
 /// A centred, dimmed line of text for a panel that has nothing to show yet.
 void emptyState(const char* text);
 
+/// The per-node times of the visible execution snapshot (empty maps when none ran), re-parsed only when it changes.
+const NodeTimes& nodeTimes(AppState& state);
+
 /// An explanation from assets/teaching/help.json ("stages", "input_fields" or "output_fields" → key), "" when
 /// there is none (or the file is missing).
 const std::string& helpText(const std::string& section, const std::string& key);

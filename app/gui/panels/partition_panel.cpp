@@ -3,7 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
-#include <map>
+#include <unordered_map>
 
 #include "app/gui/panels/panels.h"
 
@@ -15,6 +15,30 @@ std::string kib(int64_t b) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(b) / 1024.0);
   return buf;
+}
+
+/// "vs previous: N node(s) moved (examples); saved bytes ±X", computed once per pair of partitions.
+const std::string& diffLine(AppState& state) {
+  const auto& prev = state.previous_partition;
+  const auto& part = state.last_partition;
+  if (state.diff_of.first == prev && state.diff_of.second == part) return state.diff_line;
+  std::unordered_map<std::string, partition::Placement> before;
+  for (const auto& d : prev->nodes) before[d.name] = d.placement;
+  size_t moved = 0;
+  std::string examples;
+  for (const auto& d : part->nodes) {
+    auto it = before.find(d.name);
+    if (it != before.end() && it->second != d.placement) {
+      if (moved < 3) examples += (moved ? ", " : " (") + d.name + ": " + partition::placementName(it->second) + " -> " + partition::placementName(d.placement);
+      ++moved;
+    }
+  }
+  if (moved) examples += ")";
+  const int64_t delta = part->totals.saved_bytes - prev->totals.saved_bytes;
+  state.diff_line = "vs previous: " + std::to_string(moved) + " node(s) moved" + examples + "; saved bytes " +
+                    (delta >= 0 ? "+" : "-") + kib(std::abs(delta));
+  state.diff_of = {prev, part};
+  return state.diff_line;
 }
 
 }  // namespace
@@ -51,46 +75,27 @@ void drawPartitionPanel(AppState& state) {
     state.whatIf(c);
   }
   ImGui::SameLine();
-  ImGui::BeginDisabled(state.undo.empty());
-  if (ImGui::Button("Undo")) {
-    state.redo.push_back(state.session->config());
-    pipeline::Config back = state.undo.back();
-    state.undo.pop_back();
-    state.rerun(back, "partition");
-  }
-  ImGui::EndDisabled();
+  // Undo and Redo: take the config from one stack, remember the current one on the other, re-run.
+  auto step = [&](const char* label, std::vector<pipeline::Config>& from, std::vector<pipeline::Config>& to) {
+    ImGui::BeginDisabled(from.empty());
+    if (ImGui::Button(label)) {
+      to.push_back(state.session->config());
+      pipeline::Config next = from.back();
+      from.pop_back();
+      state.rerun(next, "partition");
+    }
+    ImGui::EndDisabled();
+  };
+  step("Undo", state.undo, state.redo);
   ImGui::SameLine();
-  ImGui::BeginDisabled(state.redo.empty());
-  if (ImGui::Button("Redo")) {
-    state.undo.push_back(state.session->config());
-    pipeline::Config fwd = state.redo.back();
-    state.redo.pop_back();
-    state.rerun(fwd, "partition");
-  }
-  ImGui::EndDisabled();
+  step("Redo", state.redo, state.undo);
   ImGui::EndDisabled();
   if (!c.overrides.empty()) ImGui::TextDisabled("%zu what-if override(s) (right-click a joint node to change)", c.overrides.size());
   const auto& t = part->totals;
   ImGui::Text("saved %zu values, %s (%s activations); %zu recomputed; fw %zu / bw %zu ops", t.saved_count,
               kib(t.saved_bytes).c_str(), kib(t.activation_bytes).c_str(), t.recomputed_nodes, t.forward_nodes,
               t.backward_nodes);
-  if (const auto& prev = state.previous_partition) {
-    std::map<std::string, partition::Placement> before;
-    for (const auto& d : prev->nodes) before[d.name] = d.placement;
-    size_t moved = 0;
-    std::string examples;
-    for (const auto& d : part->nodes) {
-      auto it = before.find(d.name);
-      if (it != before.end() && it->second != d.placement) {
-        if (moved < 3) examples += (moved ? ", " : " (") + d.name + ": " + partition::placementName(it->second) + " -> " + partition::placementName(d.placement);
-        ++moved;
-      }
-    }
-    if (moved) examples += ")";
-    const int64_t delta = t.saved_bytes - prev->totals.saved_bytes;
-    ImGui::TextColored(ImVec4(0.8f, 0.8f, 0.5f, 1.0f), "vs previous: %zu node(s) moved%s; saved bytes %s%s", moved,
-                       examples.c_str(), delta >= 0 ? "+" : "-", kib(std::abs(delta)).c_str());
-  }
+  if (state.previous_partition) ImGui::TextColored(ImVec4(0.8f, 0.8f, 0.5f, 1.0f), "%s", diffLine(state).c_str());
   std::vector<const partition::SavedValue*> saved;
   for (const auto& s : part->saved) saved.push_back(&s);
   std::stable_sort(saved.begin(), saved.end(), [](auto* a, auto* b) { return a->bytes > b->bytes; });
