@@ -106,6 +106,26 @@ class DataDependent(nn.Module):
         return x - 1
 
 
+class ForwardRaises(nn.Module):
+    """Checks its input's rank and raises, as user code does: the message must reach the user unchanged."""
+
+    def __init__(self, d=8):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+
+    def forward(self, x):
+        if x.dim() != 2:
+            raise ValueError("ForwardRaises expects a 2-d input (batch, 8)")
+        return torch.relu(self.fc(x))
+
+
+class OutOfMemory(nn.Module):
+    """Materialises a 256 GiB intermediate: capture (on fake tensors) succeeds, running it runs out of memory."""
+
+    def forward(self, x):
+        return x.expand(1 << 18, 1 << 18).contiguous().sum()
+
+
 SCENARIOS = {
     "scoped_mlp": (ScopedMLP(), {"inputs": [{"name": "x", "shape": [8, 16]}]}),
     "buffer_mutation": (BufferMutation(), {"inputs": [
@@ -117,6 +137,9 @@ SCENARIOS = {
         {"name": "b", "same_as": "a"}]}),
     "data_dependent": (DataDependent(), {"inputs": [{"name": "x", "shape": [3]}]}),
     "metadata_mutation": (MetadataMutation(), {"inputs": [{"name": "x", "shape": [3, 5]}]}),
+    # forward_raises.json is the good spec; tests give it a 3-d input to make it raise.
+    "forward_raises": (ForwardRaises(), {"inputs": [{"name": "x", "shape": [4, 8], "requires_grad": True}]}),
+    "out_of_memory": (OutOfMemory(), {"inputs": [{"name": "x", "shape": [1, 1], "requires_grad": True}]}),
     # The list form of the input spec (README, "Input specs").
     "aliased_mutation": (AliasedMutation(), [
         {"shape": [4, 2], "requires_grad": True, "leaf": False},

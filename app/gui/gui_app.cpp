@@ -81,7 +81,9 @@ void syncWithSession(AppState& s) {
   for (size_t i = s.snapshots_logged; i < snaps.size(); ++i) {
     const auto& sn = *snaps[i];
     if (sn.error) {
-      s.addLog(LogLevel::Error, sn.stage, sn.error->format());
+      Diagnostic d = *sn.error;  // the log line already names the stage
+      if (d.stage == sn.stage) d.stage.clear();
+      s.addLog(LogLevel::Error, sn.stage, d.format());
       // The node the diagnostic names, when it is on the graph, is selected.
       if (!sn.error->node.empty() && s.view_graph)
         for (const ir::Node& n : s.view_graph->nodes)

@@ -52,7 +52,8 @@ void validateInputs(const std::vector<InputDesc>& inputs) {
 
 std::string errorText(const c10::Error& e) { return e.what_without_backtrace(); }
 
-/// The hint for an error raised by the model's own code while it runs on trace tensors.
+}  // namespace
+
 std::string forwardErrorHint(const std::string& what) {
   if (what.find("data is not allocated") != std::string::npos || what.find("data_ptr") != std::string::npos)
     return "the model reads or writes tensor memory directly (at::tensor({...}), data_ptr(), from_blob) inside the "
@@ -60,6 +61,8 @@ std::string forwardErrorHint(const std::string& what) {
            "them in (or capture them), or create them with factory ops and an input's options";
   return "run the model eagerly with the same inputs to check it; shapes and dtypes come from the input spec";
 }
+
+namespace {
 
 /// Note [One root for backward]: with several differentiable outputs, torch::autograd::grad starts at a GraphRoot
 /// that the engine runs on the calling (CPU) thread; it hands the output nodes to the privateuseone device thread

@@ -80,6 +80,10 @@ meta::MetadataOptions metadataOptions(const CaptureOptions& opts);
 CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& inputs, const meta::ViewAndMutationMeta& m,
                          bool is_joint, const CaptureOptions& opts);
 
+/// What to do about an error the model's own code raised with message `what` (also used by the TorchScript
+/// importer, which sees the model's errors first).
+std::string forwardErrorHint(const std::string& what);
+
 /// Throws AotError (stage `stage`) for an error the model's own code raised while running on trace tensors.
 [[noreturn]] void failModelError(const std::string& stage, const std::string& what);
 

@@ -140,8 +140,11 @@ ViewAndMutationMeta collectMetadata(const capture::TracedFn& fn, const std::vect
   try {
     compat::TlsKeySetGuard functionalize(c10::DispatchKeySet(c10::DispatchKey::Functionalize), {});
     outs = fn(args);
-  } catch (const AotError&) {
-    throw;
+  } catch (const AotError& e) {
+    if (!e.diagnostic().stage.empty()) throw;
+    Diagnostic d = e.diagnostic();  // the model's own error, reported by its importer without a stage
+    d.stage = kStage;
+    throw AotError(d);
   } catch (const c10::Error& e) {
     capture::failModelError(kStage, e.what_without_backtrace());
   } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include <torch/csrc/jit/serialization/import.h>
 #include <torch/library.h>
 
+#include <cctype>
 #include <filesystem>
 #include <mutex>
 #include <unordered_map>
@@ -215,6 +216,42 @@ void flattenOutput(const c10::IValue& v, const std::string& where, std::vector<a
   }
 }
 
+/// Splits the interpreter's error text ("The following operation failed in the TorchScript interpreter.",
+/// tracebacks of the serialized and the original code, then "ValueError: …") into the error itself, the deepest
+/// frames of the original code, outermost first ("at model.py:12 -> linear.py:114") and the original code's
+/// traceback, so the user reads their own message first.
+struct ScriptError {
+  std::string error, location, traceback;
+};
+
+ScriptError splitScriptError(const std::string& what) {
+  ScriptError r{what, "", ""};
+  const size_t original = what.find("Traceback of TorchScript, original code");
+  const size_t section = original != std::string::npos ? original : what.find("Traceback of TorchScript");
+  if (section == std::string::npos) return r;
+  // Frames are indented; the error starts at the first unindented line after the section's header line.
+  size_t pos = what.find('\n', section);
+  while (pos != std::string::npos && pos + 1 < what.size() && what[pos + 1] == ' ') {
+    const size_t line_end = what.find('\n', pos + 1);
+    const std::string line = what.substr(pos + 1, line_end == std::string::npos ? std::string::npos : line_end - pos - 1);
+    const size_t file = line.find("File \"");
+    const size_t comma = line.find("\", line ");
+    if (file != std::string::npos && comma != std::string::npos && comma > file + 6) {
+      std::string path = line.substr(file + 6, comma - file - 6);
+      size_t n = comma + 8;
+      std::string lineno;
+      while (n < line.size() && std::isdigit(static_cast<unsigned char>(line[n]))) lineno += line[n++];
+      r.location += (r.location.empty() ? "at " : " -> ") + std::filesystem::path(path).filename().string() + ":" + lineno;
+    }
+    pos = line_end;
+  }
+  if (pos == std::string::npos || pos + 1 >= what.size()) return r;
+  r.error = what.substr(pos + 1);
+  while (!r.error.empty() && (r.error.back() == '\n' || r.error.back() == ' ')) r.error.pop_back();
+  r.traceback = what.substr(section, pos - section);
+  return r;
+}
+
 struct ScriptModel {
   jit::Module module;
   std::vector<std::string> slots;  // parameters then buffers, as the Model's first inputs
@@ -239,10 +276,19 @@ struct ScriptModel {
       if (ctx && ctx->last_error) {
         Diagnostic d = *ctx->last_error;
         if (!ctx->source.empty()) d.notes.push_back("at " + ctx->source);
-        d.notes.push_back(e.what());
+        const std::string traceback = splitScriptError(e.what()).traceback;
+        if (!traceback.empty()) d.notes.push_back(traceback);
         throw AotError(d);
       }
-      throw;
+      // The model's own error (a raise, a shape or dtype mismatch, out of memory): the stage running the model
+      // (left empty here) is filled in by whoever catches it.
+      ScriptError se = splitScriptError(e.what());
+      Diagnostic d;
+      d.message = "the model's forward raised " + se.error;
+      d.hint = capture::forwardErrorHint(se.error);
+      if (!se.location.empty()) d.notes.push_back(se.location);
+      if (!se.traceback.empty()) d.notes.push_back(se.traceback);
+      throw AotError(d);
     }
     std::vector<at::Tensor> outs;
     flattenOutput(stack.back(), "", outs);

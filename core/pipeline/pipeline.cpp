@@ -320,12 +320,18 @@ SnapshotPtr Pipeline::runNext() {
   } catch (const c10::Error& e) {
     error = Diagnostic{Severity::Error, info.name, "", -1, e.what_without_backtrace(),
                        "LibTorch raised this error; if the model runs in eager PyTorch, please report it with the session file", {}};
+  } catch (const std::bad_alloc&) {
+    error = Diagnostic{Severity::Error, info.name, "", -1, "out of memory (std::bad_alloc)", "", {}};
   } catch (const std::exception& e) {
     error = Diagnostic{Severity::Error, info.name, "", -1, e.what(), "please report it with the session file", {}};
   }
   s->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (error) {
     if (error->stage.empty()) error->stage = info.name;
+    if (isOutOfMemory(error->message))
+      error->hint = "the " + config_.device + " device ran out of memory: use smaller inputs (the input spec's shapes) or "
+                    "a smaller model" + (config_.device == "cuda" ? ", or free GPU memory other processes hold" : "") +
+                    "; the earlier stages stay inspectable, change the config and restart";
     s->status = StageStatus::Failed;
     s->error = error;
   }

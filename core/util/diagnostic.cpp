@@ -22,6 +22,12 @@ void fail(const std::string& stage, const std::string& node, const std::string& 
   throw AotError(std::move(d));
 }
 
+bool isOutOfMemory(const std::string& message) {
+  for (const char* s : {"out of memory", "can't allocate memory", "not enough memory", "bad_alloc"})
+    if (message.find(s) != std::string::npos) return true;
+  return false;
+}
+
 void internalError(const std::string& message) {
   throw std::logic_error("internal error (this is an aotviz bug, please report it): " + message);
 }

@@ -39,6 +39,10 @@ class AotError : public std::runtime_error {
 [[noreturn]] void fail(const std::string& stage, const std::string& node, const std::string& message,
                        const std::string& hint = {});
 
+/// Whether an error message is an allocation failure: LibTorch's CPU allocator ("can't allocate memory", "not
+/// enough memory"), CUDA's caching allocator ("CUDA out of memory"), std::bad_alloc.
+bool isOutOfMemory(const std::string& message);
+
 /// Throws std::logic_error marked as an aotviz bug. For broken invariants only, never for user input.
 [[noreturn]] void internalError(const std::string& message);
 

@@ -31,6 +31,8 @@ Config configFor(const std::string& model) {
   return c;
 }
 
+std::string asset(const std::string& name) { return std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/" + name; }
+
 /// Records "before:stage", "after:stage" and "failed:stage" in order.
 class Recorder : public Observer {
  public:
@@ -96,7 +98,7 @@ TEST(Pipeline, RestartAfterChangingThePartitionerRerunsOnlyCacheAndLater) {
 
 TEST(Pipeline, AFailedStageKeepsEarlierSnapshotsAndRestartRecovers) {
   Config c = configFor("mlp");
-  c.model = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/data_dependent.pt";
+  c.model = asset("data_dependent.pt");
   Pipeline p(c);
   auto rec = std::make_shared<Recorder>();
   p.addObserver(rec);
@@ -123,6 +125,81 @@ TEST(Pipeline, BadConfigIsRefusedBeforeAnyWork) {
   c = configFor("mlp");
   c.memory_budget = 2;
   EXPECT_THROW(Pipeline{c}, AotError);
+}
+
+/// Runs `c` to the end and returns the failed snapshot (the last one), checking that the pipeline halted there
+/// and that every earlier snapshot is done (or skipped) and still there to inspect.
+SnapshotPtr runToFailure(Pipeline& p) {
+  p.runAll();
+  EXPECT_TRUE(p.halted());
+  const auto& snaps = p.snapshots();
+  for (size_t i = 0; i + 1 < snaps.size(); ++i) EXPECT_NE(snaps[i]->status, StageStatus::Failed) << snaps[i]->stage;
+  EXPECT_EQ(snaps.back()->status, StageStatus::Failed);
+  EXPECT_TRUE(snaps.back()->error.has_value());
+  return snaps.back();
+}
+
+TEST(Failures, AModelWhoseForwardRaisesFailsWithItsOwnMessageAndRestartRecovers) {
+  fs::path dir = tempDir("raises");
+  util::writeFileAtomic(dir / "3d.json", R"({"inputs": [{"name": "x", "shape": [2, 4, 8]}]})");
+  Config c = configFor("mlp");
+  c.model = asset("forward_raises.pt");
+  c.inputs_spec = (dir / "3d.json").string();
+  c.iters = 1;
+  Pipeline p(c);
+  SnapshotPtr failed = runToFailure(p);
+  EXPECT_EQ(failed->stage, "metadata");  // the first stage that runs the model
+  const Diagnostic& d = *failed->error;
+  EXPECT_EQ(d.stage, "metadata");
+  EXPECT_EQ(d.message, "the model's forward raised builtins.ValueError: ForwardRaises expects a 2-d input (batch, 8)");
+  ASSERT_GE(d.notes.size(), 2u);
+  EXPECT_EQ(d.notes[0].rfind("at make_torchscript_assets.py:", 0), 0u) << d.notes[0];  // the raise's line
+  EXPECT_NE(d.notes[1].find("Traceback of TorchScript, original code"), std::string::npos) << d.notes[1];
+  // Fix the input and restart: everything re-runs and gets through.
+  c.inputs_spec.clear();
+  p.restart(c);
+  p.runAll();
+  ASSERT_FALSE(p.halted()) << p.snapshots().back()->error->format();
+  EXPECT_EQ(p.snapshots().size(), stageList().size());
+  fs::remove_all(dir);
+}
+
+TEST(Failures, InputSpecWithWrongShapesOrDtypesNamesTheMismatch) {
+  fs::path dir = tempDir("mismatch");
+  util::writeFileAtomic(dir / "shape.json", R"({"inputs": [{"name": "x", "shape": [4, 7]}]})");
+  util::writeFileAtomic(dir / "dtype.json", R"({"inputs": [{"name": "x", "shape": [4, 8], "dtype": "float64"}]})");
+  for (const auto& [spec, expected] : {std::pair<std::string, std::string>{"shape.json", "mat1 and mat2 shapes cannot be multiplied (4x7 and 8x8)"},
+                                       {"dtype.json", "mat1 and mat2 must have the same dtype"}}) {
+    Config c = configFor("mlp");
+    c.model = asset("forward_raises.pt");
+    c.inputs_spec = (dir / spec).string();
+    Pipeline p(c);
+    SnapshotPtr failed = runToFailure(p);
+    EXPECT_EQ(failed->stage, "metadata") << spec;
+    EXPECT_NE(failed->error->message.find(expected), std::string::npos) << failed->error->format();
+    EXPECT_NE(failed->error->hint.find("input spec"), std::string::npos) << failed->error->hint;
+    ASSERT_FALSE(failed->error->notes.empty());
+    EXPECT_EQ(failed->error->notes[0], "at linear.py:114");  // nn.Linear's forward in Debian's torch 1.13
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Failures, RunningOutOfMemoryFailsTheExecutionStageAndTheEarlierStagesStay) {
+  // A 256 GiB intermediate: capture on fake tensors is fine, running it is not.
+  Config c = configFor("mlp");
+  c.model = asset("out_of_memory.pt");
+  c.iters = 1;
+  Pipeline p(c);
+  SnapshotPtr failed = runToFailure(p);
+  EXPECT_EQ(failed->stage, "execution");
+  EXPECT_TRUE(isOutOfMemory(failed->error->message)) << failed->error->format();
+  EXPECT_NE(failed->error->hint.find("ran out of memory"), std::string::npos) << failed->error->hint;
+  EXPECT_TRUE(p.snapshots()[stageIndex("partition")]->partition);  // still inspectable
+  c.iters = 0;  // skip running it: only the execution stage re-runs
+  p.restart(c);
+  EXPECT_EQ(p.snapshots().size(), stageIndex("execution"));
+  p.runAll();
+  EXPECT_FALSE(p.halted());
 }
 
 TEST(DebugSession, StepContinueBreakpointsRunToAndRestart) {
@@ -249,7 +326,7 @@ class EveryModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryModel, GoesThroughTheWholePipeline) {
   Config c = configFor(GetParam());
-  if (GetParam().find(".pt") != std::string::npos) c.model = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/" + GetParam();
+  if (GetParam().find(".pt") != std::string::npos) c.model = asset(GetParam());
   c.iters = 1;
   Pipeline p(c);
   p.runAll();
@@ -268,7 +345,7 @@ INSTANTIATE_TEST_SUITE_P(Zoo, EveryModel,
 INSTANTIATE_TEST_SUITE_P(TorchScript, EveryModel,
                          ::testing::Values("scoped_mlp.pt", "aliased_mutation.pt", "buffer_mutation.pt",
                                            "duplicate_inputs.pt", "duplicate_mutation.pt", "output_aliasing.pt",
-                                           "metadata_mutation.pt"),
+                                           "metadata_mutation.pt", "forward_raises.pt"),
                          [](const auto& info) { return info.param.substr(0, info.param.size() - 3); });
 
 }  // namespace

@@ -185,6 +185,33 @@ TEST(GuiScripted, EveryTeachingScenarioOpensAtItsStageWithoutErrors) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(GuiScripted, AFailingStageIsShownAndTheEarlierStagesStayUsable) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_failure_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string assets = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/";
+  std::ofstream(dir / "3d.json") << R"({"inputs": [{"name": "x", "shape": [2, 4, 8]}]})";
+  // The model's forward raises (metadata fails); the model runs out of memory (execution fails, with the graphs
+  // of the earlier stages on the canvas).
+  struct Case {
+    std::string args, failed, message;
+  };
+  for (const Case& c : {Case{assets + "forward_raises.pt --inputs " + (dir / "3d.json").string(), "metadata",
+                             "ForwardRaises expects a 2-d input"},
+                        Case{assets + "out_of_memory.pt --iters 1", "execution", "ran out of memory"}}) {
+    const auto png = dir / (c.failed + ".png"), state = dir / (c.failed + ".json");
+    ASSERT_EQ(std::system(runUnderXvfb(c.args + " --stage execution --screenshot " + png.string() + " --state-out " +
+                                       state.string() + " --frames 2").c_str()), 0) << c.args;
+    auto j = readJson(state);
+    EXPECT_EQ(j["stages"]["inputs"], "done");
+    EXPECT_EQ(j["stages"][c.failed], "failed") << j["stages"].dump();
+    EXPECT_EQ(j["stage"], c.failed);
+    ASSERT_EQ(j["errors"].size(), 1u) << j["errors"].dump();
+    EXPECT_NE(j["errors"][0].get<std::string>().find(c.message), std::string::npos) << j["errors"][0];
+  }
+  EXPECT_GT(pixelsOfColour(dir / "execution.png", kForward), 500u);  // the joint graph is still drawn
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GuiScreenshot, UnknownModelIsAClearErrorNotACrash) {
   const int rc = std::system(runUnderXvfb("no_such_model --screenshot /dev/null 2>/dev/null").c_str());
   EXPECT_NE(rc, 0);

@@ -49,6 +49,14 @@ void drawExecutionPanel(AppState& state) {
   const pipeline::Snapshot* ex = nullptr;
   for (const auto& s : state.visibleSnapshots())
     if (s->stage == "execution") ex = s.get();
+  if (ex && ex->error) {  // e.g. out of memory: say so here too, and leave the controls above usable
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
+    ImGui::TextWrapped("The run failed: %s", ex->error->message.c_str());
+    ImGui::PopStyleColor();
+    if (!ex->error->hint.empty()) ImGui::TextWrapped("What to do: %s", ex->error->hint.c_str());
+    ImGui::End();
+    return;
+  }
   if (!ex || !ex->summary.contains("report")) {
     emptyState(ex && !ex->notes.empty() ? ex->notes.front().c_str()
                                         : "Nothing has run yet. Run eager and compiled side by side here.");

@@ -21,7 +21,9 @@ void drawLogPanel(AppState& state) {
                     : l.level == LogLevel::Warning ? ImVec4(1.0f, 0.8f, 0.35f, 1.0f)
                                                    : ImGui::GetStyleColorVec4(ImGuiCol_Text);
     ImGui::PushID(static_cast<int>(i));
-    ImGui::TextColored(colour, "[%s] %s", l.stage.c_str(), l.text.c_str());
+    ImGui::PushStyleColor(ImGuiCol_Text, colour);
+    ImGui::TextWrapped("[%s] %s", l.stage.c_str(), l.text.c_str());  // long diagnostics wrap, hints stay visible
+    ImGui::PopStyleColor();
     ImGui::PopID();
   }
   if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY()) ImGui::SetScrollHereY(1.0f);
