@@ -12,6 +12,7 @@
 #endif
 
 #include "core/ir/serialize.h"
+#include "core/ir/verify.h"
 #include "core/util/atomic_file.h"
 #include "core/util/diagnostic.h"
 #include "viz/palette.h"
@@ -140,7 +141,7 @@ void renderDot(const std::string&, const std::string&, const std::filesystem::pa
 }
 #endif
 
-size_t renderGraphFile(const std::filesystem::path& graph_json, const std::filesystem::path& out) {
+RenderResult renderGraphFile(const std::filesystem::path& graph_json, const std::filesystem::path& out) {
   ir::Graph g;
   try {
     g = ir::graphFromJsonString(util::readFile(graph_json, size_t(1) << 30));
@@ -159,7 +160,7 @@ size_t renderGraphFile(const std::filesystem::path& graph_json, const std::files
   if (ext == ".dot") util::writeFileAtomic(out, dot);
   else if (ext == ".svg" || ext == ".png") renderDot(dot, ext.substr(1), out);
   else fail("render", out.string(), "unknown output format '" + ext + "'", "use a .dot, .svg or .png file name");
-  return g.nodes.size();
+  return {g.nodes.size(), ir::schemaWarnings(g)};
 }
 
 }  // namespace aotviz::viz

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/ir/graph.h"
 #include "core/partition/partition.h"
@@ -28,8 +29,13 @@ bool canRenderWithGraphviz();
 /// "Rendering graphs"). Throws AotError (stage "render") when Graphviz is missing or fails.
 void renderDot(const std::string& dot, const std::string& format, const std::filesystem::path& out);
 
-/// `aotviz render`: reads a graph JSON (validated) and writes `out`; the format is its extension (.dot, .svg,
-/// .png). Returns the number of nodes drawn.
-size_t renderGraphFile(const std::filesystem::path& graph_json, const std::filesystem::path& out);
+struct RenderResult {
+  size_t nodes = 0;
+  std::vector<std::string> warnings;  // operators this LibTorch does not have (drawn all the same)
+};
+
+/// `aotviz render`: reads a graph JSON (validated: a graph that fails the IR verifier is refused) and writes
+/// `out`; the format is its extension (.dot, .svg, .png).
+RenderResult renderGraphFile(const std::filesystem::path& graph_json, const std::filesystem::path& out);
 
 }  // namespace aotviz::viz

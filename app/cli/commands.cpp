@@ -184,7 +184,7 @@ std::vector<std::string> writeArtifacts(const pipeline::Pipeline& p, const fs::p
     write("trace.json", ex->summary["chrome_trace"].dump() + "\n");
   }
   write("stages.json", stageTable(p).dump(1) + "\n");
-  pipeline::saveSession(pipeline::SessionRecord{p.config(), p.snapshots()}, dir / "session.json");
+  pipeline::saveSession(pipeline::SessionRecord{p.config(), p.snapshots(), {}}, dir / "session.json");
   files.push_back("session.json");
   return files;
 }
@@ -397,9 +397,11 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   render_cmd->add_flag("--json", s->render_json, "Print a JSON summary on stdout");
   render_cmd->callback([s] {
     *s->exit_code = guarded([s] {
-      size_t n = viz::renderGraphFile(s->render_in, s->render_out);
-      if (s->render_json) std::cout << nlohmann::json{{"graph", s->render_in}, {"out", s->render_out}, {"nodes", n}}.dump(1) << "\n";
-      else std::cout << "wrote " << s->render_out << " (" << n << " nodes)\n";
+      const viz::RenderResult r = viz::renderGraphFile(s->render_in, s->render_out);
+      for (const auto& w : r.warnings) std::cerr << "warning: [render] " << s->render_in << ": " << w << "\n";
+      if (s->render_json)
+        std::cout << nlohmann::json{{"graph", s->render_in}, {"out", s->render_out}, {"nodes", r.nodes}, {"warnings", r.warnings}}.dump(1) << "\n";
+      else std::cout << "wrote " << s->render_out << " (" << r.nodes << " nodes)\n";
       return 0;
     });
   });

@@ -54,11 +54,13 @@ void openModel(AppState& s, const std::string& model, const std::string& inputs_
   s.current_stage = -1;
   if (isSessionFile(model)) {
     pipeline::SessionRecord rec = pipeline::loadSession(model);
+    const std::vector<std::string> rec_warnings = rec.warnings;
     s.model = rec.config.model;
     s.device = rec.config.device;
     s.session = std::make_unique<pipeline::DebugSession>(std::move(rec));
     s.addLog(LogLevel::Info, "inputs", "opened the saved session " + model +
                                            " (nothing runs until Restart, which runs its config again)");
+    for (const auto& w : rec_warnings) s.addLog(LogLevel::Warning, "load", model + ": " + w);
     return;
   }
   pipeline::Config c;
@@ -163,8 +165,10 @@ std::filesystem::path settingsPath() {
   return "aotviz-settings.json";
 }
 
-/// Recent files and panel visibility, kept between runs (a damaged file is ignored, not fatal).
+/// Recent files and panel visibility, kept between runs (a damaged file is reported in the Log and replaced by
+/// the defaults, not fatal).
 void loadSettings(AppState& s) {
+  if (!std::filesystem::exists(settingsPath())) return;
   try {
     auto j = nlohmann::json::parse(util::readFile(settingsPath(), 1 << 20));
     for (const auto& r : j.value("recent", nlohmann::json::array()))
@@ -177,7 +181,11 @@ void loadSettings(AppState& s) {
     s.show.partition = v.value("partition", true);
     s.show.execution = v.value("execution", true);
     s.show.log = v.value("log", true);
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
+    s.recent.clear();  // nothing half-read
+    s.show = decltype(s.show){};
+    s.addLog(LogLevel::Warning, "settings", settingsPath().string() + " is damaged (" + e.what() +
+                                                "); using the defaults, it is rewritten on exit");
   }
 }
 

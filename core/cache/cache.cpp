@@ -1,11 +1,9 @@
 // core/cache/cache.cpp — cache keys (SHA-1 of canonical JSON key material) and entries (validated JSON files).
 #include "core/cache/cache.h"
 
-#include <boost/uuid/detail/sha1.hpp>
 
 #include <chrono>
 #include <cstdlib>
-#include <cstdio>
 
 #include "core/compat/torch_compat.h"
 #include "core/ir/serialize.h"
@@ -13,6 +11,7 @@
 #include "core/metadata/view_and_mutation_meta.h"
 #include "core/util/atomic_file.h"
 #include "core/util/diagnostic.h"
+#include "core/util/digest.h"
 #include "core/util/json_read.h"
 
 namespace aotviz::cache {
@@ -22,20 +21,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string sha1Hex(const std::string& bytes) {
-  boost::uuids::detail::sha1 h;
-  h.process_bytes(bytes.data(), bytes.size());
-  boost::uuids::detail::sha1::digest_type d;
-  h.get_digest(d);
-  // digest_type is unsigned int[5] in Boost ≤ 1.85 and unsigned char[20] later; print its elements either way.
-  std::string out;
-  char buf[16];
-  for (auto word : d) {
-    std::snprintf(buf, sizeof buf, sizeof(word) == 1 ? "%02x" : "%08x", static_cast<unsigned>(word));
-    out += buf;
-  }
-  return out;
-}
+using util::sha1Hex;
 
 json inputsJson(const std::vector<capture::InputDesc>& inputs) {
   json a = json::array();
@@ -116,7 +102,10 @@ std::optional<partition::PartitionResult> Cache::load(const std::string& key, st
     R.expectFormat(j, "aotviz.cache_entry", kCacheEntrySchemaVersion);
     std::string stored = R.stringAt(j, "key", "");
     if (stored != key) R.bad("key", "is " + stored + ", but the file name says " + key);
-    partition::PartitionResult r = partition::partitionFromJson(R.field(j, "partition", ""));
+    const json& record = R.field(j, "partition", "");
+    if (R.stringAt(j, "digest", "") != sha1Hex(record.dump()))
+      R.bad("digest", "does not match the partition record: the file was changed or damaged after it was written");
+    partition::PartitionResult r = partition::partitionFromJson(record);
     // The graphs will be executed: they must pass the verifier, schemas of this LibTorch included.
     for (const auto& [what, g] : {std::pair<const char*, const ir::Graph*>{"forward", &r.forward}, {"backward", &r.backward}}) {
       auto problems = ir::verify(*g);
@@ -141,13 +130,16 @@ std::optional<std::string> Cache::store(const std::string& key, const partition:
     fs::create_directories(dir_, ec);
     if (ec) fail("cache", "", "cannot create the cache directory " + dir_.string() + ": " + ec.message(), "use --cache-dir or --no-cache");
     const auto now = std::chrono::system_clock::now().time_since_epoch();
+    json record = partition::partitionToJson(r, true);
+    const std::string digest = sha1Hex(record.dump());
     json j = {{"format", "aotviz.cache_entry"},
               {"schema_version", kCacheEntrySchemaVersion},
               {"key", key},
               {"created_unix", std::chrono::duration_cast<std::chrono::seconds>(now).count()},
               {"versions", key_material.at("versions")},
               {"config", key_material.at("config")},
-              {"partition", partition::partitionToJson(r, true)}};
+              {"digest", digest},
+              {"partition", std::move(record)}};
     util::writeFileAtomic(entryPath(key), j.dump() + "\n");
     ++stats_.writes;
     return std::nullopt;

@@ -2,8 +2,9 @@
 // ../shared/reference/aot_autograd_spec.md §6). An entry is keyed by a hash of everything the result depends on:
 // the captured joint graph, the graph inputs' metadata and aliasing pattern, the partition options and the
 // versions of aotviz, LibTorch and the file formats. It stores the forward and backward graphs and the partition
-// record as JSON. Writes are atomic (temp file + rename), so concurrent writers of one key are safe: each rename
-// installs a complete entry. A corrupt or truncated entry is reported, treated as a miss and replaced.
+// record as JSON, with the SHA-1 of that record. Writes are atomic (temp file + rename), so concurrent writers of
+// one key are safe: each rename installs a complete entry. A corrupt, truncated or bit-flipped entry (the digest
+// does not match) is reported, treated as a miss and replaced.
 #pragma once
 
 #include <filesystem>
@@ -17,7 +18,8 @@
 
 namespace aotviz::cache {
 
-inline constexpr int kCacheEntrySchemaVersion = 1;
+/// 2: entries carry a digest of their partition record, so a bit flip that still parses is caught too.
+inline constexpr int kCacheEntrySchemaVersion = 2;
 
 struct Stats {
   size_t hits = 0, misses = 0, corrupt = 0, writes = 0;

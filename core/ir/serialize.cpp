@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/ir/verify.h"
 #include "core/util/diagnostic.h"
 #include "core/util/json_read.h"
 
@@ -312,6 +313,17 @@ Graph graphFromJson(const json& j) {
     }
     n.prov = provFromJson(field(x, "prov", p), p + ".prov");
     g.nodes.push_back(std::move(n));
+  }
+  // Well-formed field by field is not enough: a graph whose values are used before they are defined, defined
+  // twice, or that has no output node is refused here, so no later stage or view ever sees one. Operators are
+  // not checked against this LibTorch: a graph from another version can be displayed; what runs checks them.
+  VerifyOptions structure;
+  structure.check_schemas = false;
+  auto problems = verify(g, structure);
+  if (!problems.empty()) {
+    const Diagnostic& d = problems.front();
+    bad(d.node_id >= 0 ? "$.nodes[" + std::to_string(d.node_id) + "]" : "$",
+        (d.node.empty() ? "" : d.node + ": ") + d.message + " (the graph fails the IR verifier)");
   }
   return g;
 }

@@ -89,4 +89,13 @@ std::vector<Diagnostic> verify(const Graph& g, const VerifyOptions& opts) {
   return out;
 }
 
+std::vector<std::string> schemaWarnings(const Graph& g, size_t limit) {
+  std::vector<std::string> lines;
+  const auto problems = verify(g);
+  for (size_t i = 0; i < problems.size() && i < limit; ++i)
+    lines.push_back("node '" + problems[i].node + "': " + problems[i].message + "; shown, not run");
+  if (problems.size() > limit) lines.push_back("and " + std::to_string(problems.size() - limit) + " more such nodes");
+  return lines;
+}
+
 }  // namespace aotviz::ir

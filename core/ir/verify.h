@@ -19,4 +19,9 @@ struct VerifyOptions {
 /// sizes/strides of equal rank; and (optionally) schemas. An empty result means the graph is well formed.
 std::vector<Diagnostic> verify(const Graph& g, const VerifyOptions& opts = {});
 
+/// For graphs that are displayed, not run (a session or a graph file from another LibTorch version): the schema
+/// problems of a well-formed `g`, one line each ("node 'x': operator aten::foo does not exist in this LibTorch
+/// (1.13.1); shown, not run"), at most `limit` lines and then a count of the rest.
+std::vector<std::string> schemaWarnings(const Graph& g, size_t limit = 5);
+
 }  // namespace aotviz::ir

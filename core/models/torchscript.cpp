@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "core/capture/trace_tensor.h"
+#include "core/models/pt_archive.h"
 #include "core/util/diagnostic.h"
 
 namespace aotviz::models {
@@ -306,20 +307,11 @@ bool looksLikeTorchScript(const std::string& name_or_path) {
   return ends(".pt") || ends(".pth") || ends(".zip") || name_or_path.find('/') != std::string::npos;
 }
 
-Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_t seed) {
-  if (!std::filesystem::exists(pt_path))
-    fail(kStage, pt_path, "no such file", "pass a built-in model name (aotviz models) or a TorchScript .pt file");
-  auto sm = std::make_shared<ScriptModel>();
-  try {
-    sm->module = jit::load(pt_path, c10::Device(c10::kCPU));
-  } catch (const c10::Error& e) {  // LibTorch's message without its C++ backtrace
-    fail(kStage, pt_path, std::string("cannot load it as a TorchScript module: ") + e.what_without_backtrace(),
-         "save it with torch.jit.save(torch.jit.script(model), path) (or torch.jit.trace) from PyTorch 1.13");
-  } catch (const std::exception& e) {
-    fail(kStage, pt_path, std::string("cannot load it as a TorchScript module: ") + e.what(),
-         "save it with torch.jit.save(torch.jit.script(model), path) (or torch.jit.trace) from PyTorch 1.13");
-  }
-  auto forward = sm->module.find_method("forward");
+namespace {
+
+/// Checks forward()'s arguments against the spec and compiles the marked, inlined forward into `sm.code`.
+void prepareForward(ScriptModel& sm, const std::string& pt_path, const InputSpec& spec) {
+  auto forward = sm.module.find_method("forward");
   if (!forward) fail(kStage, pt_path, "the module has no forward() method", "script a module that defines forward");
   jit::GraphFunction* gf = jit::tryToGraphFunction(forward->function());
   if (!gf) fail(kStage, pt_path, "forward() is not a TorchScript graph", "script the module with torch.jit.script");
@@ -337,7 +329,23 @@ Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_
   ScopedInliner inliner(graph);
   inliner.run();
   insertMarkers(*graph, graph->block(), inliner);
-  sm->code = std::make_unique<jit::Code>(graph, "forward");
+  sm.code = std::make_unique<jit::Code>(graph, "forward");
+}
+
+}  // namespace
+
+Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_t seed) {
+  if (!std::filesystem::exists(pt_path))
+    fail(kStage, pt_path, "no such file", "pass a built-in model name (aotviz models) or a TorchScript .pt file");
+  verifyArchive(pt_path);  // LibTorch does not check the archive's CRC-32s
+  auto sm = std::make_shared<ScriptModel>();
+  asLoadError(pt_path, "save it with torch.jit.save(torch.jit.script(model), path) (or torch.jit.trace) from PyTorch 1.13",
+              [&] { sm->module = jit::load(pt_path, c10::Device(c10::kCPU)); });
+  // LibTorch reads parts of the archive (debug info, source ranges) lazily, so a damaged archive can also fail
+  // while forward() is prepared: the same error as a failed load.
+  asLoadError(pt_path, "the archive is damaged; save it again with torch.jit.save from PyTorch 1.13",
+              [&] { prepareForward(*sm, pt_path, spec); });
+
 
   Model m;
   m.name = std::filesystem::path(pt_path).stem().string();

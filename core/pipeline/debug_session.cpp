@@ -185,7 +185,7 @@ void DebugSession::addObserver(std::shared_ptr<Observer> o) {
 
 SessionRecord DebugSession::record() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return SessionRecord{config_, snapshots_};
+  return SessionRecord{config_, snapshots_, {}};
 }
 
 void DebugSession::save(const std::filesystem::path& path) const { saveSession(record(), path); }

@@ -1,9 +1,13 @@
 // core/pipeline/snapshot.cpp — snapshot and session JSON.
 #include "core/pipeline/snapshot.h"
 
+#include <algorithm>
+
 #include "core/ir/serialize.h"
+#include "core/ir/verify.h"
 #include "core/pipeline/stages.h"
 #include "core/util/atomic_file.h"
+#include "core/util/digest.h"
 #include "core/util/json_read.h"
 
 namespace aotviz::pipeline {
@@ -85,23 +89,50 @@ Snapshot snapshotFromJson(const json& j, const std::string& p) {
   if (j.contains("partition"))
     s.partition = std::make_shared<const partition::PartitionResult>(
         nested(p + ".partition", [&] { return partition::partitionFromJson(j["partition"]); }));
+  // A session saved with another LibTorch (e.g. torch 2.x on a GPU machine) may name operators this one does not
+  // have: it is shown as saved and never run (a restart captures again); the stage's notes say so.
+  auto warn = [&s](const char* what, const ir::Graph& g) {
+    for (const auto& w : ir::schemaWarnings(g)) {
+      std::string note = std::string(what) + ": " + w;
+      if (std::find(s.notes.begin(), s.notes.end(), note) == s.notes.end()) s.notes.push_back(std::move(note));
+    }
+  };
+  if (s.graph) warn("graph", *s.graph);
+  if (s.partition) {
+    warn("forward graph", s.partition->forward);
+    warn("backward graph", s.partition->backward);
+  }
   return s;
 }
+
+namespace {
+/// The digest saved with a session: SHA-1 of its config and snapshots (a dump of parsed JSON is canonical).
+std::string sessionDigest(const json& config, const json& snapshots) {
+  return util::sha1Hex(json{{"config", config}, {"snapshots", snapshots}}.dump());
+}
+}  // namespace
 
 json sessionToJson(const SessionRecord& s) {
   json snaps = json::array();
   for (const auto& sn : s.snapshots) snaps.push_back(snapshotToJson(*sn));
+  json config = s.config.toJson();
+  const std::string digest = sessionDigest(config, snaps);
   return {{"format", "aotviz.session"},
           {"schema_version", kSessionSchemaVersion},
           {"aotviz_version", AOTVIZ_VERSION},
-          {"config", s.config.toJson()},
-          {"snapshots", snaps}};
+          {"digest", digest},
+          {"config", std::move(config)},
+          {"snapshots", std::move(snaps)}};
 }
 
 SessionRecord sessionFromJson(const json& j) {
   const auto& R = kReader;
   R.expectFormat(j, "aotviz.session", kSessionSchemaVersion);
   SessionRecord s;
+  // Sessions from before digests (aotviz 0.1 files of the same schema) have none and are not checked.
+  if (j.contains("digest") && R.stringAt(j, "digest", "") != sessionDigest(R.field(j, "config", ""), R.field(j, "snapshots", "")))
+    s.warnings.push_back("the file's content does not match the digest it was saved with: it was edited or damaged "
+                         "after saving, so values shown may not be what aotviz computed; restart to compute them again");
   s.config = Config::fromJson(R.field(j, "config", ""));
   const json& snaps = R.array(R.field(j, "snapshots", ""), "snapshots");
   if (snaps.size() > stageList().size())

@@ -46,6 +46,9 @@ inline constexpr int kSessionSchemaVersion = 1;
 struct SessionRecord {
   Config config;
   std::vector<SnapshotPtr> snapshots;
+  /// Set by loading, not saved: e.g. the file's content does not match the digest it was saved with (edited by
+  /// hand, or damaged in a way that still parses). The session is loaded all the same; the app shows these.
+  std::vector<std::string> warnings;
 };
 
 nlohmann::json sessionToJson(const SessionRecord& s);

@@ -303,6 +303,24 @@ TEST(Cli, RenderWritesDotSvgAndPng) {
   Result ext = run("render " + (dir / "joint.json").string() + " --out " + (dir / "j.bmp").string());
   EXPECT_EQ(ext.code, 1);
   EXPECT_NE(ext.out.find(".dot, .svg or .png"), std::string::npos) << ext.out;
+  // An operator this LibTorch lacks is drawn with a warning; a graph that fails the verifier is refused.
+  nlohmann::json j = nlohmann::json::parse(slurp(dir / "forward.json"));
+  for (auto& n : j["nodes"])
+    if (n["kind"] == "call") {
+      n["op"] = "aten::addmm_v2";
+      break;
+    }
+  std::ofstream(dir / "future.json") << j.dump();
+  Result future = run("render " + (dir / "future.json").string() + " --out " + (dir / "future.dot").string() + " --json");
+  ASSERT_EQ(future.code, 0) << future.out;
+  EXPECT_NE(future.out.find("warning: [render]"), std::string::npos) << future.out;
+  EXPECT_NE(future.out.find("operator aten::addmm_v2 does not exist in this LibTorch"), std::string::npos) << future.out;
+  j["nodes"].erase(j["nodes"].size() - 1);
+  std::ofstream(dir / "broken.json") << j.dump();
+  Result broken = run("render " + (dir / "broken.json").string() + " --out " + (dir / "broken.dot").string());
+  EXPECT_EQ(broken.code, 1);
+  EXPECT_NE(broken.out.find("fails the IR verifier"), std::string::npos) << broken.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "broken.dot"));
   std::filesystem::remove_all(dir);
 }
 

@@ -191,5 +191,32 @@ TEST(IrJson, LoaderErrorsNameThePath) {
   expectLoadError(j.dump(), "$.nodes[3].op: missing field");
 }
 
+TEST(IrJson, AGraphThatFailsTheVerifierIsRefusedAtLoad) {
+  const std::string good = graphToJsonString(sampleGraph());
+  auto j = nlohmann::json::parse(good);
+  // mm (node 2) uses mul's value (defined by node 3): well-formed field by field, but used before defined.
+  j["nodes"][2]["args"][0] = {{"v", 3}};
+  expectLoadError(j.dump(), "$.nodes[2]: mm: argument 0 uses 'mul' before it is defined");
+  j = nlohmann::json::parse(good);
+  j["nodes"].erase(j["nodes"].size() - 1);  // no output node
+  expectLoadError(j.dump(), "exactly one output node");
+  j = nlohmann::json::parse(good);
+  j["nodes"][3]["name"] = "mm";
+  expectLoadError(j.dump(), "$.nodes[3]: mm: duplicate node name 'mm'");
+}
+
+TEST(IrVerify, SchemaWarningsNameOperatorsThisLibTorchDoesNotHave) {
+  Graph g = sampleGraph();
+  EXPECT_TRUE(schemaWarnings(g).empty());
+  for (Node& n : g.nodes)
+    if (n.op == "aten::mm" || n.op == "aten::sum") n.op += "_from_the_future";
+  Graph back = graphFromJsonString(graphToJsonString(g));  // loads: well formed
+  auto w = schemaWarnings(back);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_NE(w[0].find("node 'mm': operator aten::mm_from_the_future does not exist in this LibTorch"), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("shown, not run"), std::string::npos) << w[0];
+  EXPECT_EQ(schemaWarnings(back, 1).back(), "and 1 more such nodes");
+}
+
 }  // namespace
 }  // namespace aotviz::ir
