@@ -42,6 +42,13 @@ void writeFileAtomic(const std::filesystem::path& path, const std::string& conte
     ::unlink(tmp.c_str());
     fail("write", path.string(), std::string("could not replace the file: ") + std::strerror(err), "check permissions");
   }
+  // The rename itself is durable once the directory is flushed (best effort: not every file system allows it).
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
 }
 
 std::string readFile(const std::filesystem::path& path, size_t max_bytes) {

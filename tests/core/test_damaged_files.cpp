@@ -9,6 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <functional>
 #include <random>
@@ -186,6 +190,35 @@ TEST(DamagedFiles, TorchScriptArchiveThatLoadsComputesWhatTheGoodOneDoes) {
   } catch (const AotError& e) {
     EXPECT_NE(std::string(e.what()).find("the record 'scoped_mlp/data/0' does not match its CRC-32"), std::string::npos) << e.what();
   }
+  fs::remove_all(dir);
+}
+
+TEST(AtomicWrites, AWriterKilledMidWriteNeverLeavesATornFile) {
+  // A child process rewrites a 4 MiB file in a loop, alternating two contents, and is killed at a random moment:
+  // the file must always be one whole version. Left-over temp files (the kill landed mid-write) are never read.
+  fs::path dir = tempDir("killed");
+  const fs::path path = dir / "session.json";
+  const size_t size = size_t(4) << 20;
+  const std::string a(size, 'a'), b(size, 'b');
+  util::writeFileAtomic(path, a);
+  std::mt19937 rng(7);
+  size_t switched = 0;
+  for (int round = 0; round < 8; ++round) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      for (int k = 1;; ++k) util::writeFileAtomic(path, k % 2 ? b : a);
+    }
+    ::usleep(5000 + rng() % 40000);
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    const std::string now = util::readFile(path);
+    ASSERT_TRUE(now == a || now == b) << "torn file of " << now.size() << " bytes after round " << round;
+    switched += now == b;
+  }
+  size_t temps = 0;
+  for (const auto& e : fs::directory_iterator(dir)) temps += e.path() != path;
+  EXPECT_GT(switched + temps, 0u) << "the child never got to write: the test tested nothing";
   fs::remove_all(dir);
 }
 
