@@ -40,9 +40,9 @@ CompiledGraph::CompiledGraph(ir::Graph g, std::string label, const CompileOption
   interp_ = std::make_unique<Interpreter>(*graph_, opts.device);
 }
 
-std::vector<at::Tensor> CompiledGraph::run(const std::vector<at::Tensor>& inputs, Profile* profile) const {
+std::vector<at::Tensor> CompiledGraph::run(std::vector<at::Tensor> inputs, Profile* profile) const {
   if (profile) profile->graph = label_;
-  return interp_->run(inputs, profile);
+  return interp_->run(std::move(inputs), profile);
 }
 
 std::shared_ptr<const CompiledGraph> compileGraph(ir::Graph g, const std::string& label, const CompileOptions& opts) {

@@ -33,7 +33,8 @@ struct CompileOptions {
 class CompiledGraph {
  public:
   CompiledGraph(ir::Graph g, std::string label, const CompileOptions& opts);
-  std::vector<at::Tensor> run(const std::vector<at::Tensor>& inputs, Profile* profile = nullptr) const;
+  /// See Interpreter::run: inputs moved in are freed after their last use.
+  std::vector<at::Tensor> run(std::vector<at::Tensor> inputs, Profile* profile = nullptr) const;
   const ir::Graph& graph() const { return *graph_; }
   const std::string& label() const { return label_; }  // "forward", "backward", "inference"
 

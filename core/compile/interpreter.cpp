@@ -75,12 +75,11 @@ double microsSince(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-std::vector<at::Tensor> Interpreter::run(const std::vector<at::Tensor>& inputs, Profile* profile) const {
+std::vector<at::Tensor> Interpreter::run(std::vector<at::Tensor> inputs, Profile* profile) const {
   if (inputs.size() != inputs_.size())
     fail("run", "", "the graph takes " + std::to_string(inputs_.size()) + " inputs, got " + std::to_string(inputs.size()),
          "pass one tensor per placeholder");
   std::vector<at::Tensor> slots(graph_.values.size());
-  for (size_t i = 0; i < inputs.size(); ++i) slots[static_cast<size_t>(inputs_[i].v)] = inputs[i];
   LiveBytes live;
   const auto t0 = std::chrono::steady_clock::now();
   if (profile) {
@@ -88,6 +87,8 @@ std::vector<at::Tensor> Interpreter::run(const std::vector<at::Tensor>& inputs, 
     profile->nodes.reserve(steps_.size());
     for (const at::Tensor& t : inputs) live.add(t);
   }
+  for (size_t i = 0; i < inputs.size(); ++i) slots[static_cast<size_t>(inputs_[i].v)] = std::move(inputs[i]);
+  inputs.clear();
   torch::jit::Stack stack;
   for (const Step& st : steps_) {
     const ir::Node& n = *st.node;

@@ -41,7 +41,9 @@ class Interpreter {
   /// Runs the graph on `inputs` (one per placeholder, in order). Returns one tensor per graph output (undefined
   /// for None). Throws AotError (stage "run") naming the node when a kernel fails.
   /// With `profile`, every node is timed and the run's live bytes are tracked.
-  std::vector<at::Tensor> run(const std::vector<at::Tensor>& inputs, Profile* profile = nullptr) const;
+  /// Inputs are released after their last use like every other value: a caller that moves its vector in (the
+  /// boxed calling convention, PyTorch's steal_args) lets the run free them early.
+  std::vector<at::Tensor> run(std::vector<at::Tensor> inputs, Profile* profile = nullptr) const;
 
   size_t numNodes() const { return steps_.size(); }
 

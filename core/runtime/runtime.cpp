@@ -9,6 +9,7 @@
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/functions/basic_ops.h>
 #include <torch/csrc/autograd/functions/utils.h>
+#include <torch/csrc/autograd/graph_task.h>
 #include <torch/csrc/autograd/saved_variable.h>
 #include <torch/csrc/autograd/variable.h>
 
@@ -60,11 +61,11 @@ struct RuntimeState {
   mutable std::mutex mu;
   mutable std::vector<exec::Profile> profiles;
 
-  std::vector<at::Tensor> runGraph(const exec::CompiledGraph& g, const std::vector<at::Tensor>& in) const {
+  std::vector<at::Tensor> runGraph(const exec::CompiledGraph& g, std::vector<at::Tensor> in) const {
     at::NoGradGuard no_grad;
-    if (!opts.profile) return g.run(in);
+    if (!opts.profile) return g.run(std::move(in));
     exec::Profile p;
-    std::vector<at::Tensor> out = g.run(in, &p);
+    std::vector<at::Tensor> out = g.run(std::move(in), &p);
     std::lock_guard<std::mutex> lock(mu);
     profiles.push_back(std::move(p));
     return out;
@@ -110,6 +111,12 @@ struct CompiledBackward : ag::Node {
     std::vector<at::Tensor> args;
     args.reserve(saved.size() + st->tangent_meta.size());
     for (const ag::SavedVariable& s : saved) args.push_back(s.unpack());
+    // Note [Saved tensors die during the backward]: unless the graph is kept (retain_graph), the node lets go of
+    // its saved tensors before the compiled backward runs and hands them over with the boxed calling convention,
+    // so each is freed after its last use there, as eager autograd frees each node's saved tensors after that
+    // node. This is what PyTorch's CompiledFunction does since 2.0 (ctx.maybe_clear_saved_tensors() and
+    // steal_args); 1.13 held every saved tensor until the backward finished.
+    if (!ag::get_current_graph_task_keep_graph()) release_variables();
     size_t t = 0;
     for (size_t r = 0; r < st->num_fwd_returns; ++r) {
       if (!st->tangent_mask[r]) continue;
@@ -124,7 +131,7 @@ struct CompiledBackward : ag::Node {
       }
       args.push_back(g);
     }
-    std::vector<at::Tensor> out = st->runGraph(*st->bw, args);
+    std::vector<at::Tensor> out = st->runGraph(*st->bw, std::move(args));
     if (c10::GradMode::is_enabled()) {
       // create_graph=True: the gradients exist, but differentiating them again is refused as PyTorch does.
       auto err = std::shared_ptr<ag::Error>(

@@ -105,6 +105,23 @@ TEST(Runtime, BackwardTwiceAndDoubleBackwardAreRefusedAsInPyTorch) {
   EXPECT_NE(dbl.find("does not currently support double backward"), std::string::npos) << dbl;
 }
 
+TEST(Runtime, RetainGraphKeepsTheSavedTensorsForASecondBackward) {
+  // Without retain_graph the saved tensors are handed to the compiled backward and freed there (Note [Saved
+  // tensors die during the backward]); with it they stay, and a second backward gives the same gradient again.
+  auto f = [](const Tensors& a) { return Tensors{(a[0] * a[0]).sin()}; };
+  auto cap = capture::captureGraph(f, {in(at::randn({3}), true)});
+  auto compiled = testing::compileForCpu(cap);
+  at::Tensor x = at::randn({3}).requires_grad_();
+  at::Tensor y = compiled({x})[0].sum();
+  torch::autograd::backward({y}, {}, /*retain_graph=*/true);
+  const at::Tensor once = x.grad().clone();
+  EXPECT_TRUE(at::allclose(once, (x * x).cos() * 2 * x));
+  torch::autograd::backward({y}, {}, /*retain_graph=*/false);
+  EXPECT_TRUE(at::allclose(x.grad(), once * 2));
+  EXPECT_NE(errorOf([&] { torch::autograd::backward({y}); }).find("backward through the graph a second time"),
+            std::string::npos);
+}
+
 TEST(Runtime, ProfilesEveryNodeAndExportsAChromeTrace) {
   models::Model m = models::buildModel("mlp");
   auto cap = capture::captureGraph(m.fn, m.inputs);
