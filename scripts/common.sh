@@ -6,7 +6,7 @@ JOBS="${AOTVIZ_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
 # Packages for building and testing everything (GUI included).
 AOTVIZ_PACKAGES=(build-essential cmake pkg-config ccache libtorch-dev nlohmann-json3-dev libboost-graph-dev
-  libcli11-dev libgtest-dev libimgui-dev libglfw3-dev libgl-dev libgraphviz-dev graphviz libstb-dev)
+  libcli11-dev libgtest-dev libimgui-dev libglfw3-dev libgl-dev libgraphviz-dev graphviz libstb-dev zlib1g-dev)
 AOTVIZ_TEST_PACKAGES=(xvfb xauth libgl1-mesa-dri python3 python3-torch python3-networkx clang)
 
 # install_packages PKG...: installs the ones that are missing (idempotent, quiet when nothing to do).

@@ -2,10 +2,16 @@
 // directory header), 4.3.14-4.3.16 (zip64 end of central directory record and locator, end of central directory).
 #include "core/models/pt_archive.h"
 
-#include <boost/crc.hpp>
 #include <caffe2/serialize/inline_container.h>
+#if AOTVIZ_WITH_ZLIB
+#include <zlib.h>
+#else
+#include <boost/crc.hpp>
+#endif
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <vector>
@@ -34,10 +40,56 @@ std::string readAt(std::istream& in, uint64_t at, uint64_t n) {
   return b;
 }
 
+/// CRC-32 (zip's) computed piece by piece.
+class Crc32 {
+ public:
+  void add(const void* data, size_t n) {
+#if AOTVIZ_WITH_ZLIB
+    crc_ = ::crc32(crc_, static_cast<const Bytef*>(data), static_cast<uInt>(n));  // n ≤ kChunk
+#else
+    crc_.process_bytes(data, n);
+#endif
+  }
+  uint32_t value() const {
+#if AOTVIZ_WITH_ZLIB
+    return static_cast<uint32_t>(crc_);
+#else
+    return crc_.checksum();
+#endif
+  }
+
+ private:
+#if AOTVIZ_WITH_ZLIB
+  uLong crc_ = ::crc32(0L, Z_NULL, 0);
+#else
+  boost::crc_32_type crc_;
+#endif
+};
+
+constexpr size_t kChunk = size_t(1) << 20;
+
+/// The CRC-32 of `n` bytes of `in` from `at`, read in chunks (a stored record is read in place, not copied whole).
+/// nullopt when the file ends first.
+std::optional<uint32_t> crcOfRange(std::istream& in, uint64_t at, uint64_t n) {
+  Crc32 crc;
+  std::vector<char> buf(std::min<uint64_t>(n, kChunk));
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(at));
+  for (uint64_t done = 0; done < n;) {
+    const size_t len = static_cast<size_t>(std::min<uint64_t>(n - done, kChunk));
+    in.read(buf.data(), static_cast<std::streamsize>(len));
+    if (static_cast<size_t>(in.gcount()) != len) return std::nullopt;
+    crc.add(buf.data(), len);
+    done += len;
+  }
+  return crc.value();
+}
+
 struct Entry {
   std::string name;
   uint32_t crc;
   uint64_t size;  // uncompressed
+  uint64_t method = 0;  // 0 stored, 8 deflate
 };
 
 /// The central directory's entries (name, CRC-32), or an error message.
@@ -82,8 +134,8 @@ std::vector<Entry> centralDirectory(std::istream& in, uint64_t size, std::string
       error = "its central directory is damaged at entry " + std::to_string(k);
       return {};
     }
-    Entry e{cd.substr(at + 46, name_len), static_cast<uint32_t>(le(cd, at + 16, 4)), le(cd, at + 24, 4)};
-    const uint64_t method = le(cd, at + 10, 2);
+    Entry e{cd.substr(at + 46, name_len), static_cast<uint32_t>(le(cd, at + 16, 4)), le(cd, at + 24, 4), le(cd, at + 10, 2)};
+    const uint64_t method = e.method;
     uint64_t packed = le(cd, at + 20, 4);
     // Sizes of 0xFFFFFFFF are in the zip64 extra field (id 1): the uncompressed size first, then the compressed.
     if (e.size == 0xFFFFFFFF || packed == 0xFFFFFFFF) {
@@ -135,8 +187,7 @@ void asLoadError(const std::string& pt_path, const std::string& hint, const std:
   }
 }
 
-void verifyArchive(std::istream& in, uint64_t size, const std::string& origin) {
-  const std::string& pt_path = origin;
+void verifyArchive(std::istream& in, uint64_t size, const std::string& pt_path) {
   std::string error;
   const std::vector<Entry> entries = centralDirectory(in, size, error);
   if (!error.empty()) fail(kStage, pt_path, "cannot load it as a TorchScript module: " + error, kHint);
@@ -150,10 +201,16 @@ void verifyArchive(std::istream& in, uint64_t size, const std::string& origin) {
       if (slash == std::string::npos || e.name.back() == '/') continue;
       const std::string record = e.name.substr(slash + 1);
       if (!reader.hasRecord(record)) continue;  // e.g. a second archive directory that LibTorch ignores
-      auto [data, n] = reader.getRecord(record);
-      boost::crc_32_type crc;
-      crc.process_bytes(data.get(), n);
-      if (n != e.size || crc.checksum() != e.crc)
+      std::optional<uint32_t> crc;
+      if (e.method == 0) {  // stored: read in place
+        crc = crcOfRange(in, reader.getRecordOffset(record), e.size);
+      } else {  // deflated (small: code and pickles): the reader inflates it
+        auto [data, n] = reader.getRecord(record);
+        Crc32 c;
+        for (size_t done = 0; done < n; done += kChunk) c.add(static_cast<const char*>(data.get()) + done, std::min(kChunk, n - done));
+        if (n == e.size) crc = c.value();
+      }
+      if (crc != e.crc)
         fail(kStage, pt_path, "cannot load it as a TorchScript module: the record '" + e.name + "' does not match its CRC-32", kHint);
     }
   });
