@@ -1,10 +1,11 @@
 // app/main.cpp — the `aotviz` entry point: subcommands for headless work, no subcommand = the desktop debugger.
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "core/compat/torch_compat.h"
+#include "core/util/build_info.h"
 #include "core/models/zoo.h"
 #ifdef AOTVIZ_WITH_GUI
 #include "app/gui/gui_app.h"
@@ -14,8 +15,8 @@ int main(int argc, char** argv) {
   CLI::App app{"aotviz: step through PyTorch's AOTAutograd pipeline (capture, functionalization, joint graph, "
                "partitioning, compilation) on your model, in C++ on LibTorch.\n"
                "Without a subcommand, opens the desktop debugger on MODEL (default: attn_block)."};
-  app.set_version_flag("--version", std::string("aotviz ") + AOTVIZ_VERSION + " (LibTorch " +
-                                        aotviz::compat::torchVersionString() + ")");
+  // A callback, not a string: whether a GPU is visible is asked when --version is given, not on every start.
+  app.set_version_flag("--version", std::function<std::string()>([] { return aotviz::versionLine(); }));
   int exit_code = 0;
   auto commands = aotviz::cli::addCommands(app, exit_code);
   app.require_subcommand(0, 1);

@@ -1,13 +1,23 @@
-# scripts/common.sh — shared by the set-up scripts: Debian packages, configure, build. Sourced, not run.
+# scripts/common.sh — shared by the set-up scripts: Debian packages, the project venv with PyTorch, configure,
+# build. Sourced, not run.
 set -euo pipefail
 AOTVIZ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${AOTVIZ_BUILD_DIR:-$AOTVIZ_ROOT/build}"
 JOBS="${AOTVIZ_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
-# Packages for building and testing everything (GUI included).
-AOTVIZ_PACKAGES=(build-essential cmake pkg-config ccache libtorch-dev nlohmann-json3-dev libboost-graph-dev
+# Packages for building and testing everything (GUI included). LibTorch is not among them: it comes from the
+# pinned PyPI wheel in the venv below.
+AOTVIZ_PACKAGES=(build-essential cmake pkg-config ccache python3 python3-venv nlohmann-json3-dev libboost-graph-dev
   libcli11-dev libgtest-dev libimgui-dev libglfw3-dev libgl-dev libgraphviz-dev graphviz libstb-dev zlib1g-dev)
-AOTVIZ_TEST_PACKAGES=(xvfb xauth libgl1-mesa-dri python3 python3-torch python3-networkx clang)
+AOTVIZ_TEST_PACKAGES=(xvfb xauth libgl1-mesa-dri clang)
+
+# The one PyTorch aotviz builds against and checks itself with (LibTorch for the build, Python PyTorch as the
+# fidelity reference and the benchmark peer). Pinned: change it here only.
+AOTVIZ_TORCH_VERSION=2.11.0
+# What the venv needs besides torch: networkx for PyTorch's min-cut partitioner (fidelity tests, benchmarks).
+AOTVIZ_VENV_PACKAGES=(networkx==3.6.1)
+VENV_DIR="${AOTVIZ_VENV:-$AOTVIZ_ROOT/.venv}"
+VENV_PYTHON="$VENV_DIR/bin/python"
 
 # install_packages PKG...: installs the ones that are missing (idempotent, quiet when nothing to do).
 install_packages() {
@@ -24,8 +34,64 @@ install_packages() {
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# configure_and_build [extra cmake args...]
+# venv_problem: prints why the venv cannot be used as it is (nothing when it is right).
+venv_problem() {
+  [ -x "$VENV_PYTHON" ] || { echo "there is no venv at $VENV_DIR"; return; }
+  local probe
+  probe="$("$VENV_PYTHON" - "$AOTVIZ_TORCH_VERSION" "${AOTVIZ_VENV_PACKAGES[@]}" 2>&1 <<'EOF'
+import sys
+from importlib import metadata
+want, extra = sys.argv[1], sys.argv[2:]
+try:
+    import torch
+except Exception as e:
+    print(f"torch does not import ({type(e).__name__}: {e})"); sys.exit()
+if torch.__version__.split("+")[0] != want:
+    print(f"it holds torch {torch.__version__}, not {want}"); sys.exit()
+for req in extra:
+    name, version = req.split("==")
+    try:
+        have = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        have = None
+    if have != version:
+        print(f"{name} is {have or 'missing'}, not {version}"); sys.exit()
+EOF
+)" || probe="its python does not run ($probe)"
+  echo "$probe"
+}
+
+# ensure_venv: the project venv with the pinned torch and the test packages. Reused when it is already right;
+# otherwise (re)created, with a line saying why. Only PyPI is used.
+ensure_venv() {
+  local why
+  why="$(venv_problem)"
+  [ -z "$why" ] && return 0
+  if [ -d "$VENV_DIR" ] && [ "$why" != "there is no venv at $VENV_DIR" ]; then
+    echo "aotviz: replacing the venv at $VENV_DIR: $why"
+    rm -rf "$VENV_DIR"
+  else
+    echo "aotviz: creating the venv at $VENV_DIR (torch==$AOTVIZ_TORCH_VERSION from PyPI, about 3 GB)"
+  fi
+  /usr/bin/python3 -m venv "$VENV_DIR"
+  "$VENV_PYTHON" -m pip install -q --disable-pip-version-check --progress-bar off \
+    "torch==$AOTVIZ_TORCH_VERSION" "${AOTVIZ_VENV_PACKAGES[@]}"
+  why="$(venv_problem)"
+  [ -z "$why" ] || { echo "aotviz: the venv at $VENV_DIR is still not right: $why" >&2; exit 1; }
+}
+
+# configure_and_build [extra cmake args...]: configures against the venv's LibTorch and builds.
 configure_and_build() {
-  cmake -S "$AOTVIZ_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  ensure_venv
+  local prefix
+  prefix="$("$VENV_PYTHON" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')"
+  local log
+  log="$(mktemp)"
+  if ! cmake -S "$AOTVIZ_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH="$prefix" \
+      -DAOTVIZ_PYTHON="$VENV_PYTHON" "$@" >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; exit 1
+  fi
+  grep '^-- aotviz' "$log" || true
+  rm -f "$log"
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }

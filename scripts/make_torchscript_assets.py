@@ -1,7 +1,7 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Writes the TorchScript scenario modules in assets/torchscript/ and their input specs.
 
-Run with Debian's python3-torch (1.13): /usr/bin/python3 scripts/make_torchscript_assets.py
+Run with the project venv's torch (2.11): .venv/bin/python scripts/make_torchscript_assets.py
 The modules are scripted (not traced) so control flow, module hierarchy and source lines survive.
 """
 import json

@@ -1,10 +1,12 @@
 // app/cli/bench.cpp — `aotviz bench`. Per model, in one run on one machine, pair by pair:
-//   pipeline time: aotviz's metadata → dedupe → synthetic_base → joint → passes → partition on fake tensors (the
-//     pipeline's own stage times, cache off) vs PyTorch 1.13's aot_module/aot_function in fake mode from the first
-//     call until the backward compiler gets its graph (tests/bench/torch113_pipeline.py); medians of `reps` after a
-//     warm-up on both sides;
+//   pipeline time, warm: aotviz's metadata → dedupe → synthetic_base → joint → passes → partition on fake tensors
+//     (the pipeline's own stage times, cache off), `reps` runs after a warm-up in this process, vs PyTorch 2.11's
+//     aot_module/aot_function in fake mode, `reps` fresh compilations after a warm-up in one Python process, from the
+//     first call until the backward compiler gets its graph (tests/bench/torch211_pipeline.py --mode warm);
+//   pipeline time, cold: the same spans for the first compilation in a fresh process, `cold_reps` processes per side
+//     (`aotviz compile MODEL --no-cache --json` and torch211_pipeline.py --mode cold);
 //   compiled / eager forward+backward step time on CPU (the execution stage), median of `step_reps` repetitions;
-//   saved bytes of aotviz's min-cut partition vs PyTorch 1.13's min-cut.
+//   saved bytes of aotviz's min-cut partition vs PyTorch's min-cut (detach aliases counted once).
 #include "app/cli/bench.h"
 
 #include <nlohmann/json.hpp>
@@ -16,10 +18,13 @@
 #include <ctime>
 #include <iostream>
 #include <sstream>
+#include <filesystem>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
-#include "core/compat/torch_compat.h"
+#include "core/util/build_info.h"
+#include "core/models/zoo.h"
 #include "core/pipeline/pipeline.h"
 #include "core/util/atomic_file.h"
 #include "core/util/diagnostic.h"
@@ -43,10 +48,8 @@ std::vector<std::string> split(const std::string& s) {
   return r;
 }
 
-/// PyTorch 1.13's numbers, or null with a reason on stderr when python3-torch is missing.
-json runPython(const BenchOptions& o) {
-  const std::string cmd = "OMP_NUM_THREADS=1 " + o.python + " " AOTVIZ_SOURCE_DIR "/tests/bench/torch113_pipeline.py --reps " +
-                          std::to_string(o.reps) + " --models " + o.models + " 2>/dev/null";
+/// Runs `cmd` and parses its stdout as JSON; null (with `what` on stderr) when it fails.
+json runJson(const std::string& cmd, const std::string& what) {
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf{};
@@ -54,15 +57,56 @@ json runPython(const BenchOptions& o) {
   while (p && (n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
   const int rc = p ? pclose(p) : -1;
   if (rc != 0) {
-    std::cerr << "warning: PyTorch 1.13's pipeline could not run (apt-get install python3-torch python3-networkx); "
-                 "its columns stay empty\n";
+    std::cerr << "warning: " << what << " could not run (exit " << rc << "): " << cmd << "\n";
     return nullptr;
   }
-  return json::parse(out);
+  try {
+    return json::parse(out);
+  } catch (const json::exception&) {
+    std::cerr << "warning: " << what << " printed no JSON: " << cmd << "\n";
+    return nullptr;
+  }
 }
 
-/// aotviz's pipeline time up to the partition (stage times, cache off) and its saved bytes.
-std::pair<double, int64_t> pipelineOnce(const std::string& model) {
+/// PyTorch 2.11's numbers (tests/bench/torch211_pipeline.py), or null when the venv's python cannot run it.
+json runPython(const BenchOptions& o, const std::string& mode, const std::string& models, int reps) {
+  return runJson("OMP_NUM_THREADS=1 " + o.python + " " AOTVIZ_SOURCE_DIR "/tests/bench/torch211_pipeline.py --mode " +
+                     mode + " --reps " + std::to_string(reps) + " --models " + models + " 2>/dev/null",
+                 "PyTorch's Python pipeline (" + o.python + ", torch 2.11 in the project venv)");
+}
+
+/// Milliseconds from metadata to partition in a `compile --json` stage table.
+double pipelineMs(const json& stages) {
+  double ms = 0;
+  bool in = false;
+  for (const auto& st : stages) {
+    in = in || st.at("stage") == "metadata";
+    if (in) ms += st.at("ms").get<double>();
+    if (st.at("stage") == "partition") break;
+  }
+  return ms;
+}
+
+/// aotviz's first pipeline run in a fresh process: `aotviz compile MODEL --no-cache --json` (this binary).
+double coldOnce(const std::string& model) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("aotviz-bench-" + std::to_string(::getpid()));
+  const json r = runJson("OMP_NUM_THREADS=1 /proc/self/exe compile " + model + " --no-cache --json --out " +
+                             dir.string() + " 2>/dev/null",
+                         "aotviz compile " + model);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (r.is_null()) fail("bench", model, "`aotviz compile " + model + " --no-cache` failed in a fresh process",
+                        "run it by hand to see the stage's diagnostic");
+  return pipelineMs(r.at("stages"));
+}
+
+struct PipelineRun {
+  double ms = 0;
+  int64_t saved_bytes = 0, joint_nodes = 0;
+};
+
+/// aotviz's pipeline time up to the partition (stage times, cache off), its saved bytes and joint size.
+PipelineRun pipelineOnce(const std::string& model) {
   pipeline::Config c;
   c.model = model;
   c.use_cache = false;
@@ -75,10 +119,12 @@ std::pair<double, int64_t> pipelineOnce(const std::string& model) {
                                (s && s->error ? s->error->format() : std::string()),
            "run `aotviz compile " + model + "` to see the stage's diagnostic");
   }
-  double ms = 0;
-  for (size_t i = pipeline::stageIndex("metadata"); i <= last; ++i) ms += p.snapshots()[i]->seconds * 1e3;
+  PipelineRun r;
+  for (size_t i = pipeline::stageIndex("metadata"); i <= last; ++i) r.ms += p.snapshots()[i]->seconds * 1e3;
   const auto& part = p.snapshots()[last]->partition;
-  return {ms, part ? part->totals.saved_bytes : 0};
+  if (part) r.saved_bytes = part->totals.saved_bytes;
+  if (const auto& g = p.snapshots()[pipeline::stageIndex("joint")]->graph) r.joint_nodes = static_cast<int64_t>(g->numCalls());
+  return r;
 }
 
 double stepRatioOnce(const std::string& model, int iters) {
@@ -98,27 +144,38 @@ std::string fmt(double v, const char* f = "%.2f") {
   return b;
 }
 
+std::string range(const json& t, const char* f) {
+  return fmt(t["median"], f) + " (" + fmt(t["min"], f) + "–" + fmt(t["max"], f) + ")";
+}
+
 std::string markdown(const json& r) {
   std::ostringstream o;
-  o << "| model | aotviz pipeline ms | PyTorch 1.13 pipeline ms | speed-up | compiled/eager | aotviz saved bytes | "
-       "PyTorch min-cut saved bytes |\n|---|---|---|---|---|---|---|\n";
+  o << "| model | joint nodes | aotviz warm ms | PyTorch 2.11 warm ms | warm speed-up | aotviz cold ms | "
+       "PyTorch 2.11 cold ms | cold speed-up | compiled/eager | aotviz saved bytes | PyTorch min-cut saved bytes |\n"
+       "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& m : r["models"]) {
-    const auto& a = m["aotviz_pipeline_ms"];
-    o << "| " << m["model"].get<std::string>() << " | " << fmt(a["median"]) << " (" << fmt(a["min"]) << "–"
-      << fmt(a["max"]) << ") | ";
-    if (m.contains("torch_pipeline_ms")) {
-      const auto& t = m["torch_pipeline_ms"];
-      o << fmt(t["median"], "%.1f") << " (" << fmt(t["min"], "%.1f") << "–" << fmt(t["max"], "%.1f") << ") | "
-        << fmt(m["speedup"], "%.1f") << "x | ";
-    } else {
-      o << "- | - | ";
-    }
-    const auto& q = m["compiled_over_eager"];
-    o << fmt(q["median"], "%.3f") << " (" << fmt(q["min"], "%.3f") << "–" << fmt(q["max"], "%.3f") << ") | "
-      << m["aotviz_saved_bytes"].get<int64_t>() << " | "
+    o << "| " << m["model"].get<std::string>() << " | " << m["joint_nodes"].get<int64_t>() << " | "
+      << range(m["aotviz_warm_ms"], "%.2f") << " | ";
+    o << (m.contains("torch_warm_ms") ? range(m["torch_warm_ms"], "%.1f") + " | " + fmt(m["warm_speedup"], "%.1f") + "x"
+                                      : std::string("- | -"))
+      << " | " << range(m["aotviz_cold_ms"], "%.2f") << " | ";
+    o << (m.contains("torch_cold_ms") ? range(m["torch_cold_ms"], "%.1f") + " | " + fmt(m["cold_speedup"], "%.1f") + "x"
+                                      : std::string("- | -"))
+      << " | " << range(m["compiled_over_eager"], "%.3f") << " | " << m["aotviz_saved_bytes"].get<int64_t>() << " | "
       << (m.contains("torch_saved_bytes") ? std::to_string(m["torch_saved_bytes"].get<int64_t>()) : "-") << " |\n";
   }
   return o.str();
+}
+
+/// Min and median of the `key` ratios over the models that have one.
+void summarize(json& result, const char* key) {
+  std::vector<double> s;
+  for (const auto& m : result["models"])
+    if (m.contains(key)) s.push_back(m[key].get<double>());
+  if (s.empty()) return;
+  std::sort(s.begin(), s.end());
+  result[std::string(key) + "_min"] = s.front();
+  result[std::string(key) + "_median"] = s[s.size() / 2];
 }
 
 }  // namespace
@@ -126,58 +183,69 @@ std::string markdown(const json& r) {
 int runBench(const BenchOptions& o) {
   const auto models = split(o.models);
   if (models.empty()) fail("bench", "", "no models given", "use --models mlp,cnn (see `aotviz models`)");
-  if (o.reps < 1 || o.iters < 1 || o.step_reps < 1) fail("bench", "", "--reps, --iters and --step-reps must be at least 1");
-  if (!o.json) std::cerr << "[bench] PyTorch 1.13's Python pipeline, " << o.reps << " compilations per model...\n";
-  json py = runPython(o);
-  json result = {{"libtorch", compat::torchVersionString()},
+  if (o.reps < 1 || o.iters < 1 || o.step_reps < 1 || o.cold_reps < 1)
+    fail("bench", "", "--reps, --cold-reps, --iters and --step-reps must be at least 1");
+  for (const auto& name : models)
+    if (!models::hasModel(name))
+      fail("bench", name, "'" + name + "' is not a built-in model", "see `aotviz models` for the names");
+  if (!o.json) std::cerr << "[bench] PyTorch 2.11's Python pipeline, warm: " << o.reps << " compilations per model...\n";
+  const json py = runPython(o, "warm", o.models, o.reps);
+  json result = {{"libtorch", torchVersionString()},
                  {"aotviz", AOTVIZ_VERSION},
                  {"torch_python", py.is_null() ? json(nullptr) : py["torch"]},
                  {"reps", o.reps},
+                 {"cold_reps", o.cold_reps},
                  {"iters", o.iters},
                  {"step_reps", o.step_reps},
                  {"threads", std::thread::hardware_concurrency()},
                  {"date_unix", static_cast<int64_t>(std::time(nullptr))},
                  {"models", json::array()}};
-  std::vector<double> speedups;
   for (const auto& name : models) {
-    if (!o.json) std::cerr << "[bench] " << name << ": aotviz pipeline and compiled vs eager...\n";
+    if (!o.json) std::cerr << "[bench] " << name << ": aotviz warm and cold, PyTorch cold, compiled vs eager...\n";
     pipelineOnce(name);  // warm-up: operator registration, first-use caches
-    std::vector<double> ms;
-    int64_t saved = 0;
+    std::vector<double> warm, cold, torch_cold;
+    int64_t saved = 0, joint_nodes = 0;
     for (int r = 0; r < o.reps; ++r) {
-      auto [t, s] = pipelineOnce(name);
-      ms.push_back(t);
-      saved = s;
+      const PipelineRun run = pipelineOnce(name);
+      warm.push_back(run.ms);
+      saved = run.saved_bytes;
+      joint_nodes = run.joint_nodes;
+    }
+    for (int r = 0; r < o.cold_reps; ++r) {
+      cold.push_back(coldOnce(name));
+      const json t = runPython(o, "cold", name, 1);
+      if (!t.is_null()) torch_cold.push_back(t["models"][name]["pipeline_ms"]["median"].get<double>());
     }
     std::vector<double> ratios;
     for (int r = 0; r < o.step_reps; ++r) ratios.push_back(stepRatioOnce(name, o.iters));
-    json m = {{"model", name}, {"aotviz_pipeline_ms", stats(ms)}, {"compiled_over_eager", stats(ratios)},
-              {"aotviz_saved_bytes", saved}};
+    json m = {{"model", name}, {"joint_nodes", joint_nodes}, {"aotviz_warm_ms", stats(warm)},
+              {"aotviz_cold_ms", stats(cold)}, {"compiled_over_eager", stats(ratios)}, {"aotviz_saved_bytes", saved}};
     if (!py.is_null() && py["models"].contains(name)) {
       const auto& t = py["models"][name];
-      m["torch_pipeline_ms"] = t["pipeline_ms"];
-      m["torch_pipeline_ms"].erase("all");
+      m["torch_warm_ms"] = t["pipeline_ms"];
+      m["torch_warm_ms"].erase("all");
       m["torch_saved_bytes"] = t["saved_bytes"];
-      m["speedup"] = t["pipeline_ms"]["median"].get<double>() / m["aotviz_pipeline_ms"]["median"].get<double>();
-      speedups.push_back(m["speedup"]);
+      m["warm_speedup"] = t["pipeline_ms"]["median"].get<double>() / m["aotviz_warm_ms"]["median"].get<double>();
+    }
+    if (!torch_cold.empty()) {
+      m["torch_cold_ms"] = stats(torch_cold);
+      m["cold_speedup"] = m["torch_cold_ms"]["median"].get<double>() / m["aotviz_cold_ms"]["median"].get<double>();
     }
     result["models"].push_back(m);
   }
-  if (!speedups.empty()) {
-    std::vector<double> s = speedups;
-    std::sort(s.begin(), s.end());
-    result["speedup_min"] = s.front();
-    result["speedup_median"] = s[s.size() / 2];
-  }
+  summarize(result, "warm_speedup");
+  summarize(result, "cold_speedup");
   const std::string table = markdown(result);
   if (!o.out.empty()) util::writeFileAtomic(o.out, table);
   if (o.json) {
     std::cout << result.dump(1) << "\n";
   } else {
     std::cout << table;
-    if (result.contains("speedup_min"))
-      std::cout << "\npipeline speed-up over PyTorch 1.13: min " << fmt(result["speedup_min"], "%.1f") << "x, median "
-                << fmt(result["speedup_median"], "%.1f") << "x (goals: >= 50x on every model, median >= 100x)\n";
+    for (const char* k : {"warm_speedup", "cold_speedup"})
+      if (result.contains(std::string(k) + "_min"))
+        std::cout << "\n" << k << " over PyTorch 2.11: min " << fmt(result[std::string(k) + "_min"], "%.1f")
+                  << "x, median " << fmt(result[std::string(k) + "_median"], "%.1f") << "x";
+    std::cout << "\n(goals: warm >= 50x on every model and >= 100x median; cold >= 30x median)\n";
   }
   return 0;
 }

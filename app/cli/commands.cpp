@@ -17,6 +17,7 @@
 #include "core/partition/partition.h"
 #include "core/pipeline/pipeline.h"
 #include "core/util/atomic_file.h"
+#include "core/util/build_info.h"
 #include "core/util/diagnostic.h"
 #include "viz/dot_export.h"
 
@@ -123,6 +124,7 @@ nlohmann::json metaJson(const pipeline::Pipeline& p) {
   if (!md || !dd || !sb || !in || !passes || !passes->graph) return nullptr;
   nlohmann::json j = md->meta;
   j["schema_version"] = meta::kMetaSchemaVersion;
+  j["torch_version"] = torchVersionString();
   j["model"] = in->summary["model"];
   nlohmann::json names = nlohmann::json::array();
   for (const auto& i : in->summary["inputs"]) names.push_back(i["name"]);
@@ -184,7 +186,7 @@ std::vector<std::string> writeArtifacts(const pipeline::Pipeline& p, const fs::p
     write("trace.json", ex->summary["chrome_trace"].dump() + "\n");
   }
   write("stages.json", stageTable(p).dump(1) + "\n");
-  pipeline::saveSession(pipeline::SessionRecord{p.config(), p.snapshots(), {}}, dir / "session.json");
+  pipeline::saveSession(pipeline::SessionRecord{p.config(), p.snapshots(), {}, {}}, dir / "session.json");
   files.push_back("session.json");
   return files;
 }
@@ -386,7 +388,9 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   bench_cmd->add_option("--step-reps", s->bench.step_reps, "Repetitions of the compiled/eager measurement")
       ->capture_default_str();
   bench_cmd->add_option("--out", s->bench.out, "Also write the table as Markdown to this file");
-  bench_cmd->add_option("--python", s->bench.python, "Python with PyTorch 1.13 (Debian's python3-torch)")
+  bench_cmd->add_option("--cold-reps", s->bench.cold_reps, "Fresh processes per model on each side (cold start)")
+      ->capture_default_str();
+  bench_cmd->add_option("--python", s->bench.python, "Python with PyTorch 2.11 (the project venv's)")
       ->capture_default_str();
   bench_cmd->add_flag("--json", s->bench.json, "Machine-readable output on stdout");
   bench_cmd->callback([s] { *s->exit_code = guarded([s] { return runBench(s->bench); }); });

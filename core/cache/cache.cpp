@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 
-#include "core/compat/torch_compat.h"
+#include "core/util/build_info.h"
 #include "core/ir/serialize.h"
 #include "core/ir/verify.h"
 #include "core/metadata/view_and_mutation_meta.h"
@@ -50,7 +50,7 @@ json partitionKeyMaterial(const capture::CaptureResult& cap, const std::vector<s
   for (const auto& a : cap.synthetic_base.info) sb.push_back({a.inner, a.base, a.sizes, a.strides, a.storage_offset});
   return {{"versions",
            {{"aotviz", AOTVIZ_VERSION},
-            {"libtorch", compat::torchVersionString()},
+            {"libtorch", torchVersionString()},
             {"graph_schema", ir::kGraphSchemaVersion},
             {"partition_schema", partition::kPartitionSchemaVersion},
             {"cache_entry_schema", kCacheEntrySchemaVersion}}},

@@ -3,6 +3,7 @@
 #include "core/capture/capture.h"
 
 #include <ATen/FunctionalTensorWrapper.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_strided.h>
 #include <ATen/ops/ones.h>
@@ -18,7 +19,6 @@
 #include <chrono>
 #include <map>
 
-#include "core/compat/torch_compat.h"
 #include "core/ir/dce.h"
 #include "core/ir/op_registry.h"
 #include "core/ir/verify.h"
@@ -76,11 +76,7 @@ class TangentRoot final : public torch::autograd::Node {
       : Node(std::move(edges)), tangents_(std::move(tangents)) {
     add_input_metadata(tangents_.at(0));
   }
-  torch::autograd::variable_list apply(torch::autograd::variable_list&&) override {
-    // 1.13 does not carry the reapply-views TLS to the engine's threads (libtorch_capture.md, bug 2).
-    if (compat::kNeedsReapplyViewsHook) fz::setFunctionalizationReapplyViewsTLS(true);
-    return tangents_;
-  }
+  torch::autograd::variable_list apply(torch::autograd::variable_list&&) override { return tangents_; }
   std::string name() const override { return "TangentRoot"; }
 
  private:
@@ -175,7 +171,7 @@ CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& input
   std::vector<at::Tensor> args = primals;
   std::vector<at::Tensor> outs;
   try {
-    compat::TlsKeySetGuard functionalize(c10::DispatchKeySet(c10::DispatchKey::Functionalize), {});
+    c10::impl::IncludeDispatchKeyGuard functionalize(c10::DispatchKey::Functionalize);
     if (is_joint)
       for (size_t i : runtime_mutated) {
         const meta::InputAliasInfo& info = m.input_info[i];
@@ -261,7 +257,7 @@ CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& input
     std::vector<at::Tensor> grads(grad_inputs.size());
     if (!diff_outs.empty() && !grad_inputs.empty()) {
       try {
-        compat::TlsKeySetGuard functionalize(c10::DispatchKeySet(c10::DispatchKey::Functionalize), {});
+        c10::impl::IncludeDispatchKeyGuard functionalize(c10::DispatchKey::Functionalize);
         BackwardObserver observer;
         grads = runBackward(diff_outs, tangents, grad_inputs);
       } catch (const AotError&) {
@@ -298,8 +294,7 @@ CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& input
     if (traceValueOf(primals[i], "input " + std::to_string(i), kStage) == ph[i].value) continue;
     at::Tensor updated = fz::from_functional_tensor(primals[i]);
     c10::NoGradGuard no_grad;
-    compat::TlsKeySetGuard plain({}, c10::DispatchKeySet(c10::DispatchKey::Functionalize),
-                                 c10::DispatchKeySet(c10::DispatchKey::Functionalize));
+    c10::impl::ExcludeDispatchKeyGuard plain(c10::DispatchKey::Functionalize);
     ph[i].trace.copy_(updated);
     copied[i] = asTrace(ph[i].trace)->value();
   }

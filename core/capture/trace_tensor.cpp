@@ -3,7 +3,7 @@
 // [SECTION] TraceTensorImpl
 // [SECTION] Active trace (ThreadLocalDebugInfo)
 // [SECTION] Argument conversion
-// [SECTION] Inner execution (meta, CPU stand-ins, 1.13 copy)
+// [SECTION] Inner execution (meta, CPU stand-ins)
 // [SECTION] The fallback
 // [SECTION] Registration
 #include "core/capture/trace_tensor.h"
@@ -25,9 +25,9 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "core/capture/functionalize_batch_norm.h"
-#include "core/capture/view_regeneration.h"
-#include "core/compat/torch_compat.h"
+#include "core/capture/batch_norm_decomposition.h"
+#include "core/capture/key_set_guard.h"
+#include "core/capture/trace_accelerator.h"
 #include "core/ir/op_registry.h"
 #include "core/util/diagnostic.h"
 
@@ -128,8 +128,7 @@ constexpr auto kTraceInfoKind = c10::DebugInfoKind::TEST_INFO_2;
 }  // namespace
 
 ActiveTraceGuard::ActiveTraceGuard(TraceContext* ctx)
-    : guard_(std::make_shared<c10::DebugInfoGuard>(kTraceInfoKind, std::make_shared<TraceDebugInfo>(ctx))),
-      regenerate_views_(std::make_shared<ViewRegenerationGuard>()) {}
+    : guard_(std::make_shared<c10::DebugInfoGuard>(kTraceInfoKind, std::make_shared<TraceDebugInfo>(ctx))) {}
 
 ActiveTraceGuard::~ActiveTraceGuard() = default;
 
@@ -298,19 +297,6 @@ std::unordered_set<std::string> g_no_meta;  // ops whose Meta kernel is missing 
 
 /// Runs `op` on inner tensors. Called with the fallback's clean key set (see traceFallback).
 void callInner(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
-  const auto& n = op.operator_name();
-  if (compat::kCopyNeedsMaterialize && n.name == "aten::copy" && n.overload_name.empty()) {
-    // Note [1.13 aten::copy]: the composite op returns an unmaterialized expand of src, which later as_strided
-    // calls (autograd's CopySlices) reject; materialize it as 2.x's real op does.
-    bool non_blocking = (*stack)[stack->size() - 1].toBool();
-    at::Tensor src = (*stack)[stack->size() - 2].toTensor();
-    at::Tensor self = (*stack)[stack->size() - 3].toTensor();
-    torch::jit::drop(*stack, 3);
-    at::Tensor r = at::empty_strided(self.sizes(), self.strides(), self.options());
-    r.copy_(src, non_blocking);
-    stack->emplace_back(r);
-    return;
-  }
   op.callBoxed(stack);
 }
 
@@ -438,7 +424,7 @@ void traceFallbackImpl(const c10::OperatorHandle& op, torch::jit::Stack* stack) 
          "privateuseone is reserved for aotviz's tracer while a capture runs");
   // Below the tracer nothing may dispatch to autograd, functionalization or back to us, whatever the caller's
   // thread-local key set is (functionalization kernels call us with their own exclusions in place).
-  compat::TlsKeySetGuard below_tracer(
+  KeySetGuard below_tracer(
       /*include_add=*/{},
       /*exclude_add=*/c10::autograd_dispatch_keyset_with_ADInplaceOrView |
           c10::DispatchKeySet(c10::DispatchKey::Functionalize),
@@ -579,8 +565,7 @@ void traceFallback(const c10::OperatorHandle& op, c10::DispatchKeySet, torch::ji
 void installTraceBackend() {
   static std::once_flag once;
   std::call_once(once, [] {
-    static c10::impl::DeviceGuardImplRegistrar guard_registrar(
-        c10::DeviceType::PrivateUse1, new c10::impl::NoOpDeviceGuardImpl<c10::DeviceType::PrivateUse1>());
+    registerTraceDevice();
     static torch::Library fallback_lib(torch::Library::IMPL, "_", c10::DispatchKey::PrivateUse1, __FILE__, __LINE__);
     fallback_lib.fallback(torch::CppFunction::makeFromBoxedFunction<&traceFallback>());
     // Without per-op kernels, CompositeExplicitAutograd ops would decompose before the fallback sees them
@@ -593,13 +578,12 @@ void installTraceBackend() {
       if (!h) continue;
       bool composite_explicit = h->hasKernelForDispatchKey(c10::DispatchKey::CompositeExplicitAutograd) ||
                                 h->hasKernelForDispatchKey(c10::DispatchKey::CompositeExplicitAutogradNonFunctional);
-      bool copy_113 = compat::kCopyNeedsMaterialize && name.name == "aten::copy";
-      if (!(composite_explicit || copy_113) || h->hasKernelForDispatchKey(c10::DispatchKey::PrivateUse1)) continue;
+      if (!composite_explicit || h->hasKernelForDispatchKey(c10::DispatchKey::PrivateUse1)) continue;
       std::string short_name = name.name.substr(6);
       if (!name.overload_name.empty()) short_name += "." + name.overload_name;
       aten_lib.impl(short_name.c_str(), torch::CppFunction::makeFromBoxedFunction<&traceFallback>());
     }
-    registerBatchNormFunctionalization();
+    registerBatchNormDecomposition();
   });
 }
 

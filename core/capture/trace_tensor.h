@@ -46,14 +46,6 @@ struct TraceContext {
   size_t ops_recorded = 0;
   size_t cpu_fallbacks = 0;
   std::vector<std::string> warnings;
-  /// Buffer writes made by aotviz's own functionalization kernels (Note [BatchNorm running statistics]), which the
-  /// metadata stage's schema-based observer cannot see.
-  struct KernelWrite {
-    const c10::StorageImpl* storage;
-    std::string op;
-    bool grad_enabled, inference_mode;
-  };
-  std::vector<KernelWrite> kernel_writes;
   /// The last error raised by the tracer, kept for callers that lose the AotError's type on the way out.
   std::optional<Diagnostic> last_error;
 
@@ -117,8 +109,7 @@ inline c10::Device traceDevice() { return c10::Device(c10::DeviceType::PrivateUs
 void installTraceBackend();
 
 /// Makes `ctx` reachable from factory ops on this thread and the autograd threads it starts (through
-/// c10::ThreadLocalDebugInfo, which the engine propagates), and regenerates views written in place while it lives
-/// (Note [Regenerating views after an in-place op]). RAII.
+/// c10::ThreadLocalDebugInfo, which the engine propagates). RAII.
 class ActiveTraceGuard {
  public:
   explicit ActiveTraceGuard(TraceContext* ctx);
@@ -128,7 +119,6 @@ class ActiveTraceGuard {
 
  private:
   std::shared_ptr<void> guard_;
-  std::shared_ptr<void> regenerate_views_;
 };
 
 /// The context of the capture running on this thread, or nullptr.

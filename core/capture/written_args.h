@@ -1,5 +1,5 @@
 // core/capture/written_args.h — which arguments an operator call writes, for the RecordFunction observers of the
-// capture (view regeneration) and the metadata stage (mutation log).
+// metadata stage (its mutation log).
 #pragma once
 
 #include <ATen/core/Tensor.h>

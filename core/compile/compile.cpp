@@ -1,9 +1,7 @@
 // core/compile/compile.cpp — the compile stage.
 #include "core/compile/compile.h"
 
-#include <ATen/Context.h>
-
-#include "core/compat/torch_compat.h"
+#include "core/util/build_info.h"
 #include "core/util/diagnostic.h"
 
 namespace aotviz::exec {
@@ -15,10 +13,13 @@ constexpr const char* kStage = "compile";
 c10::Device parseDevice(const std::string& d) {
   if (d == "cpu") return c10::Device(c10::DeviceType::CPU);
   if (d == "cuda") {
-    if (!at::hasCUDA())
-      fail("inputs", "", "--device cuda: this LibTorch (" + std::string(compat::torchVersionString()) +
-                             ") has no CUDA or no GPU is visible",
-           "use --device cpu, or build against a CUDA LibTorch (README, \"Building against a CUDA LibTorch\")");
+    if (!kCudaCompiledIn)
+      fail("inputs", "", "--device cuda: this build has no CUDA support (no CUDA toolkit was found when it was built)",
+           "use --device cpu, or install the CUDA toolkit (nvcc on PATH) and build again");
+    if (visibleCudaDevices() == 0)
+      fail("inputs", "", std::string("--device cuda: no CUDA device visible; this build has CUDA support (CUDA ") +
+                             cudaVersionString() + ", LibTorch " + torchVersionString() + ")",
+           "run on a machine with an NVIDIA GPU and driver, or use --device cpu");
     return c10::Device(c10::DeviceType::CUDA, 0);
   }
   fail("inputs", "", "unknown device '" + d + "'", "use --device cpu or --device cuda");

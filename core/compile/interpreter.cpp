@@ -6,7 +6,7 @@
 #include <chrono>
 #include <unordered_map>
 
-#include "core/compat/torch_compat.h"
+#include "core/util/build_info.h"
 #include "core/ir/op_registry.h"
 #include "core/util/diagnostic.h"
 
@@ -26,9 +26,9 @@ Interpreter::Interpreter(const ir::Graph& g, c10::Device device) : graph_(g), de
     const ir::SchemaInfo* s = ir::lookupSchema(n.op, n.overload);
     if (!s)
       fail("compile", n.name,
-           "operator " + n.qualifiedOp() + " does not exist in this LibTorch (" + compat::torchVersionString() + ")",
+           "operator " + n.qualifiedOp() + " does not exist in this LibTorch (" + torchVersionString() + ")",
            "graphs captured with another LibTorch version can be inspected but not executed here");
-    Step st{s->handle, &n, {}, compat::kCopyNeedsMaterialize && n.op == "aten::copy" && n.overload.empty()};
+    Step st{s->handle, &n, {}};
     steps_.push_back(std::move(st));
     // A value nobody reads (an unused output of a multi-output op) is released right after it is made.
     for (ir::ValueId v : n.outputs)
@@ -126,16 +126,7 @@ std::vector<at::Tensor> Interpreter::run(std::vector<at::Tensor> inputs, Profile
       }
     }
     try {
-      if (st.copy_113) {
-        // See Note [1.13 aten::copy] in capture/trace_tensor.cpp.
-        at::Tensor self = stack[0].toTensor();
-        at::Tensor r = at::empty_strided(self.sizes(), self.strides(), self.options());
-        r.copy_(stack[1].toTensor(), stack[2].toBool());
-        stack.clear();
-        stack.emplace_back(r);
-      } else {
-        st.op.callBoxed(&stack);
-      }
+      st.op.callBoxed(&stack);
     } catch (const c10::Error& e) {
       fail("run", n.name, n.qualifiedOp() + " failed: " + e.what_without_backtrace(),
            "check the input shapes and dtypes against the ones the graph was captured with");

@@ -52,7 +52,6 @@ class Interpreter {
     c10::OperatorHandle op;
     const ir::Node* node;
     std::vector<ir::ValueId> release_after;  // values whose last use is this step
-    bool copy_113 = false;
   };
   const ir::Graph& graph_;
   c10::Device device_;

@@ -24,7 +24,7 @@ constexpr const char* kStage = "execution";
 class CountingAllocator final : public c10::Allocator {
  public:
   explicit CountingAllocator(c10::Allocator* base) : base_(base) {}
-  c10::DataPtr allocate(size_t n) const override {
+  c10::DataPtr allocate(size_t n) override {
     c10::DataPtr inner = base_->allocate(n);
     void* data = inner.get();
     c10::Device device = inner.device();
@@ -38,6 +38,9 @@ class CountingAllocator final : public c10::Allocator {
     return {data, data, &release, device};
   }
   c10::DeleterFnPtr raw_deleter() const override { return &release; }
+  void copy_data(void* dest, const void* src, std::size_t count) const override {
+    default_copy_data(dest, src, count);
+  }
   /// Starts a new peak measurement; returns the live bytes now.
   int64_t resetPeak() const {
     std::lock_guard<std::mutex> lock(mu_);

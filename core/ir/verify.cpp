@@ -4,7 +4,7 @@
 #include <set>
 #include <string>
 
-#include "core/compat/torch_compat.h"
+#include "core/util/build_info.h"
 #include "core/ir/op_registry.h"
 
 namespace aotviz::ir {
@@ -73,7 +73,7 @@ std::vector<Diagnostic> verify(const Graph& g, const VerifyOptions& opts) {
       if (opts.check_schemas) {
         const SchemaInfo* s = lookupSchema(n.op, n.overload);
         if (!s) {
-          report(&n, "operator " + n.qualifiedOp() + " does not exist in this LibTorch (" + std::string(compat::torchVersionString()) + ")");
+          report(&n, "operator " + n.qualifiedOp() + " does not exist in this LibTorch (" + std::string(torchVersionString()) + ")");
         } else {
           if (s->arg_names.size() != n.args.size())
             report(&n, n.qualifiedOp() + " takes " + std::to_string(s->arg_names.size()) + " arguments, the node has " + std::to_string(n.args.size()));

@@ -2,8 +2,8 @@
 // (inputs), §2.4 (outputs), §3.0 (training or inference).
 #include "core/metadata/collect_metadata.h"
 
-#include <ATen/FunctionalStorageImpl.h>
 #include <ATen/FunctionalTensorWrapper.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <ATen/record_function.h>
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
@@ -15,7 +15,6 @@
 
 #include "core/capture/capture.h"
 #include "core/capture/written_args.h"
-#include "core/compat/torch_compat.h"
 #include "core/ir/op_registry.h"
 #include "core/util/diagnostic.h"
 
@@ -33,7 +32,8 @@ struct LoggedMutation {
   MutationRecord record;
 };
 
-/// Note [Mutation queries on 1.13] (collect_metadata.h): logs every operator call that writes a functional tensor.
+/// Logs every operator call that writes a functional tensor: the `mutations` of an input, shown by the app and
+/// meta.json (which op mutated it, under which grad mode). The mutation fields themselves come from the wrapper.
 class MutationObserver {
  public:
   MutationObserver() {
@@ -138,7 +138,7 @@ ViewAndMutationMeta collectMetadata(const capture::TracedFn& fn, const std::vect
   MutationObserver observer;
   std::vector<at::Tensor> outs;
   try {
-    compat::TlsKeySetGuard functionalize(c10::DispatchKeySet(c10::DispatchKey::Functionalize), {});
+    c10::impl::IncludeDispatchKeyGuard functionalize(c10::DispatchKey::Functionalize);
     outs = fn(args);
   } catch (const AotError& e) {
     if (!e.diagnostic().stage.empty()) throw;
@@ -168,31 +168,20 @@ ViewAndMutationMeta collectMetadata(const capture::TracedFn& fn, const std::vect
     const c10::StorageImpl* storage = storageOf(a);
     for (const LoggedMutation& lm : observer.log)
       if (lm.storage == storage) info.mutations.push_back(lm.record);
-    for (const capture::TraceContext::KernelWrite& w : ctx.kernel_writes)
-      if (w.storage == storage) info.mutations.push_back(MutationRecord{w.op, w.grad_enabled, w.inference_mode, false});
-    auto* fs = static_cast<const at::functionalization::FunctionalStorageImpl*>(storage);
-    const bool data = fs && fs->generation() > 0;
-    // §2.3: an in-place view op ran *and* the net size/stride/offset changed. A data mutation alone may change the
-    // layout too (the out-of-place result of `mul_` on a non-dense input is contiguous); that is not one.
-    bool inplace_view_ran = false;
-    for (const MutationRecord& r : info.mutations) inplace_view_ran = inplace_view_ran || r.metadata_only;
-    info.mutates_metadata = inplace_view_ran && (a.sizes().vec() != sizes_before[i] ||
-                                                 a.strides().vec() != strides_before[i] ||
-                                                 a.storage_offset() != offsets_before[i]);
-    info.mutates_storage_metadata = false;  // set_ on trace tensors is refused by the tracer (no storage)
-    info.mutates_data = data && !info.mutates_storage_metadata;
-    info.mutations_hidden_from_autograd = false;  // only user kernels that bypass autograd hide mutations
-    bool all_no_grad = !info.mutations.empty();
-    for (const MutationRecord& r : info.mutations)
-      if (!r.metadata_only) all_no_grad = all_no_grad && (!r.grad_enabled || r.inference_mode);
-    info.mutations_under_no_grad_or_inference_mode = info.mutates_data && all_no_grad;
-#if AOTVIZ_HAS_FUNCTIONAL_MUTATION_QUERIES
-    // 2.x answers from the wrapper itself (Note [Mutation queries on 1.13]); its answer is the reference there.
-    info.mutates_data = fz::unsafeGetFunctionalWrapper(a)->has_data_mutation() && !info.mutates_storage_metadata;
+    // PyTorch's own queries on the functional wrapper (functional_utils.py has_data_mutation,
+    // has_metadata_mutation, are_all_mutations_*): the wrapper flags a metadata mutation when an in-place view op
+    // ran, and as there only a net change of size, stride or offset counts (`t_()` twice is none).
+    at::FunctionalTensorWrapper* w = fz::unsafeGetFunctionalWrapper(a);
+    info.mutates_storage_metadata = w->was_storage_changed();  // never true: the tracer refuses set_ (no storage)
+    info.mutates_metadata = info.mutates_storage_metadata ||
+                            (w->has_metadata_mutation() && (a.sizes().vec() != sizes_before[i] ||
+                                                            a.strides().vec() != strides_before[i] ||
+                                                            a.storage_offset() != offsets_before[i]));
+    info.mutates_data = w->has_data_mutation() && !info.mutates_storage_metadata;
     info.mutations_hidden_from_autograd = fz::are_all_mutations_hidden_from_autograd(a);
     info.mutations_under_no_grad_or_inference_mode =
         info.mutates_data && fz::are_all_mutations_under_no_grad_or_inference_mode(a);
-#endif
+    info.mutation_inductor_storage_resize = w->was_inductor_storage_resized();
     info.requires_grad = a.requires_grad();
     info.keep_input_mutations = opts.keep_input_mutations;
     assignMutationType(info, i);

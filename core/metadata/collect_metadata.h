@@ -22,12 +22,8 @@ struct MetadataOptions {
 /// distinct tensors are distinct functional tensors even when their examples share memory, as in PyTorch) and
 /// derives every field of ViewAndMutationMeta.
 ///
-/// Note [Mutation queries on 1.13]: LibTorch 1.13's FunctionalTensorWrapper cannot say which mutations happened
-/// under no_grad, so a RecordFunction observer logs every operator call that writes an argument (schema alias
-/// annotation `a!`) with the grad mode at that moment; data mutation is the functional storage's generation
-/// counter, metadata mutation a net change of sizes/strides/offset. 2.x answers the same questions from its
-/// wrapper: on 2.1+ aotviz takes the wrapper's answers for data mutation, no_grad and hidden mutations and keeps the
-/// observer for the list of mutating ops.
+/// The mutation fields are FunctionalTensorWrapper's own answers, read as PyTorch's functional_utils.py reads them;
+/// a RecordFunction observer lists the operator calls that wrote each input (`mutations`, for display).
 ///
 /// Throws AotError (stage "metadata") for errors raised by the model (e.g. an in-place op on a leaf that requires
 /// grad), with PyTorch's wording where PyTorch refuses.

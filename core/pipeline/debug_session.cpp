@@ -8,7 +8,10 @@ DebugSession::DebugSession(Config config) : config_(std::move(config)) {
   thread_ = std::thread([this] { worker(); });
 }
 
-DebugSession::DebugSession(SessionRecord loaded) : config_(std::move(loaded.config)), snapshots_(std::move(loaded.snapshots)) {
+DebugSession::DebugSession(SessionRecord loaded)
+    : config_(std::move(loaded.config)),
+      snapshots_(std::move(loaded.snapshots)),
+      loaded_torch_version_(std::move(loaded.torch_version)) {
   halted_ = !snapshots_.empty() && snapshots_.back()->status == StageStatus::Failed;
   thread_ = std::thread([this] { worker(); });
 }
@@ -185,7 +188,8 @@ void DebugSession::addObserver(std::shared_ptr<Observer> o) {
 
 SessionRecord DebugSession::record() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return SessionRecord{config_, snapshots_, {}};
+  // A loaded session keeps the LibTorch it was computed with until a restart computes it here.
+  return SessionRecord{config_, snapshots_, pipeline_ ? std::string() : loaded_torch_version_, {}};
 }
 
 void DebugSession::save(const std::filesystem::path& path) const { saveSession(record(), path); }

@@ -78,6 +78,7 @@ class DebugSession {
 
   Config config_;
   std::vector<SnapshotPtr> snapshots_;
+  std::string loaded_torch_version_;
   bool halted_ = false;
   cache::Stats cache_stats_;
   std::string last_error_;

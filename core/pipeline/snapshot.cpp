@@ -7,6 +7,7 @@
 #include "core/ir/verify.h"
 #include "core/pipeline/stages.h"
 #include "core/util/atomic_file.h"
+#include "core/util/build_info.h"
 #include "core/util/digest.h"
 #include "core/util/json_read.h"
 
@@ -120,6 +121,7 @@ json sessionToJson(const SessionRecord& s) {
   return {{"format", "aotviz.session"},
           {"schema_version", kSessionSchemaVersion},
           {"aotviz_version", AOTVIZ_VERSION},
+          {"torch_version", s.torch_version.empty() ? std::string(torchVersionString()) : s.torch_version},
           {"digest", digest},
           {"config", std::move(config)},
           {"snapshots", std::move(snaps)}};
@@ -133,6 +135,7 @@ SessionRecord sessionFromJson(const json& j) {
   if (j.contains("digest") && R.stringAt(j, "digest", "") != sessionDigest(R.field(j, "config", ""), R.field(j, "snapshots", "")))
     s.warnings.push_back("the file's content does not match the digest it was saved with: it was edited or damaged "
                          "after saving, so values shown may not be what aotviz computed; restart to compute them again");
+  if (j.contains("torch_version")) s.torch_version = R.stringAt(j, "torch_version", "");
   s.config = Config::fromJson(R.field(j, "config", ""));
   const json& snaps = R.array(R.field(j, "snapshots", ""), "snapshots");
   if (snaps.size() > stageList().size())

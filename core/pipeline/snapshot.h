@@ -46,6 +46,9 @@ inline constexpr int kSessionSchemaVersion = 1;
 struct SessionRecord {
   Config config;
   std::vector<SnapshotPtr> snapshots;
+  /// The LibTorch the snapshots were computed with: this binary's when saved from a run; a loaded file's own value
+  /// ("" for files from before aotviz 0.2, which were made with LibTorch 1.13). Saved as `torch_version`.
+  std::string torch_version;
   /// Set by loading, not saved: e.g. the file's content does not match the digest it was saved with (edited by
   /// hand, or damaged in a way that still parses). The session is loaded all the same; the app shows these.
   std::vector<std::string> warnings;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/capture/capture.h"
-#include "core/compat/torch_compat.h"
+#include "core/util/build_info.h"
 #include "core/models/zoo.h"
 
 using namespace aotviz;
@@ -57,7 +57,7 @@ void bench(const models::Model& m, capture::TraceMode mode, int reps) {
 int main(int argc, char** argv) {
   int reps = argc > 1 ? std::max(3, std::atoi(argv[1])) : 15;
   std::printf("capture cost, median over %d captures (min-max), LibTorch %s, OMP_NUM_THREADS=%s\n\n", reps,
-              aotviz::compat::torchVersionString(), std::getenv("OMP_NUM_THREADS") ? std::getenv("OMP_NUM_THREADS") : "unset");
+              aotviz::torchVersionString(), std::getenv("OMP_NUM_THREADS") ? std::getenv("OMP_NUM_THREADS") : "unset");
   std::printf("| model          | mode | ops   | us/op median (min-max) | ms/capture |\n");
   std::printf("|---|---|---|---|---|\n");
   for (auto mode : {capture::TraceMode::Fake, capture::TraceMode::Real}) {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/capture/capture.h"
-#include "core/compat/torch_compat.h"
+#include "core/util/build_info.h"
 #include "core/compile/compile.h"
 #include "core/execution/execution.h"
 #include "core/models/zoo.h"
@@ -90,7 +90,7 @@ void stepRatio(const std::string& name, int iters, int reps) {
 int main(int argc, char** argv) {
   const int reps = argc > 1 ? std::max(3, std::atoi(argv[1])) : 7;
   std::printf("compiled vs eager on CPU, LibTorch %s, OMP_NUM_THREADS=%s, %d repetitions (median, min-max)\n\n",
-              compat::torchVersionString(), std::getenv("OMP_NUM_THREADS") ? std::getenv("OMP_NUM_THREADS") : "unset",
+              torchVersionString(), std::getenv("OMP_NUM_THREADS") ? std::getenv("OMP_NUM_THREADS") : "unset",
               reps);
   std::printf("interpreter overhead per node: a chain of N adds on 1-element tensors\n\n");
   std::printf("| N | interpreter us | direct ATen us | overhead us/node |\n|---|---|---|---|\n");

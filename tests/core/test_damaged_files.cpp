@@ -102,7 +102,7 @@ TEST(DamagedFiles, GraphJson) {
 
 TEST(DamagedFiles, SessionChangedContentIsRefusedOrSaysSo) {
   fs::path dir = tempDir("session");
-  pipeline::saveSession({mlpRun().config(), mlpRun().snapshots(), {}}, dir / "good.json");
+  pipeline::saveSession({mlpRun().config(), mlpRun().snapshots(), {}, {}}, dir / "good.json");
   const std::string good = util::readFile(dir / "good.json");
   const nlohmann::json gj = nlohmann::json::parse(good);
   size_t warned = 0;

@@ -249,7 +249,7 @@ TEST(Session, SaveAndLoadGiveIdenticalSnapshotsWithoutRunningAnything) {
   Pipeline p(c);
   p.runAll();
   ASSERT_FALSE(p.halted());
-  SessionRecord rec{p.config(), p.snapshots(), {}};
+  SessionRecord rec{p.config(), p.snapshots(), {}, {}};
   saveSession(rec, dir / "session.json");
   SessionRecord back = loadSession(dir / "session.json");
   EXPECT_EQ(back.config, rec.config);
@@ -273,7 +273,7 @@ TEST(Session, DamagedFilesAreReportedWithThePathOfTheBadField) {
   fs::path dir = tempDir("damaged");
   Pipeline p(configFor("mlp"));
   p.runAll();
-  saveSession({p.config(), p.snapshots(), {}}, dir / "good.json");
+  saveSession({p.config(), p.snapshots(), {}, {}}, dir / "good.json");
   const std::string text = util::readFile(dir / "good.json");
   util::writeFileAtomic(dir / "truncated.json", text.substr(0, text.size() / 2));
   try {
@@ -307,7 +307,7 @@ TEST(Session, OperatorsThisLibTorchLacksAreNotedNotRun) {
   fs::path dir = tempDir("other_torch");
   Pipeline p(configFor("mlp"));
   p.runAll();
-  saveSession({p.config(), p.snapshots(), {}}, dir / "good.json");
+  saveSession({p.config(), p.snapshots(), {}, {}}, dir / "good.json");
   nlohmann::json j = nlohmann::json::parse(util::readFile(dir / "good.json"));
   const size_t passes = stageIndex("passes");
   for (auto& n : j["snapshots"][passes]["graph"]["nodes"])
