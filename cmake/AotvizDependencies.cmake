@@ -52,6 +52,10 @@ else()
           "found (install it and put nvcc on PATH for CUDA support)")
 endif()
 target_compile_definitions(aotviz_torch INTERFACE AOTVIZ_TORCH_VERSION_STRING="${AOTVIZ_TORCH_VERSION}")
+# Note [libstdc++ before libtorch]: the wheel's libtorch.so exports its own copy of std::filesystem (64 symbols),
+# whose remove_all jumps to a null pointer when called from our code. Symbols bind to the first library that
+# defines them in DT_NEEDED order, so libstdc++ is linked ahead of LibTorch (link options precede the libraries).
+target_link_options(aotviz_torch INTERFACE "SHELL:-Wl,--push-state,--no-as-needed -lstdc++ -Wl,--pop-state")
 
 # The venv's python: PyTorch's own AOTAutograd for the fidelity tests and the benchmark peer.
 set(AOTVIZ_PYTHON "" CACHE FILEPATH "python of the project venv (PyTorch ${AOTVIZ_MIN_TORCH}); scripts set it")

@@ -90,7 +90,8 @@ double pipelineMs(const json& stages) {
 /// aotviz's first pipeline run in a fresh process: `aotviz compile MODEL --no-cache --json` (this binary).
 double coldOnce(const std::string& model) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("aotviz-bench-" + std::to_string(::getpid()));
-  const json r = runJson("OMP_NUM_THREADS=1 /proc/self/exe compile " + model + " --no-cache --json --out " +
+  static const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();  // not the shell's
+  const json r = runJson("OMP_NUM_THREADS=1 '" + self + "' compile " + model + " --no-cache --json --out " +
                              dir.string() + " 2>/dev/null",
                          "aotviz compile " + model);
   std::error_code ec;
@@ -187,7 +188,7 @@ int runBench(const BenchOptions& o) {
     fail("bench", "", "--reps, --cold-reps, --iters and --step-reps must be at least 1");
   for (const auto& name : models)
     if (!models::hasModel(name))
-      fail("bench", name, "'" + name + "' is not a built-in model", "see `aotviz models` for the names");
+      fail("bench", name, "unknown model '" + name + "' (bench runs built-in models)", "see `aotviz models` for the names");
   if (!o.json) std::cerr << "[bench] PyTorch 2.11's Python pipeline, warm: " << o.reps << " compilations per model...\n";
   const json py = runPython(o, "warm", o.models, o.reps);
   json result = {{"libtorch", torchVersionString()},

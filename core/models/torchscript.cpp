@@ -1,6 +1,7 @@
 // core/models/torchscript.cpp — TorchScript import (Note [TorchScript capture] in torchscript.h).
 #include "core/models/torchscript.h"
 
+#include <ATen/ScalarOps.h>
 #include <ATen/core/ivalue.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/api/module.h>
@@ -12,6 +13,7 @@
 #include <cctype>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "core/capture/trace_tensor.h"
@@ -39,10 +41,45 @@ void setProvenance(std::string scope, std::string source) {
   ctx->markScope();
 }
 
+/// A Python number as Python's argument parser passes it to a Tensor parameter: a 0-dim wrapped-number tensor.
+at::Tensor wrapNumber(const c10::Scalar& s) {
+  at::Tensor t = at::scalar_to_tensor(s);
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
+
 TORCH_LIBRARY(aotviz, m) {
   // CONSERVATIVE: the op has side effects, so TorchScript never removes or reorders it.
   m.def(torch::schema("aotviz::set_provenance(str scope, str source) -> ()", c10::AliasAnalysisKind::CONSERVATIVE),
         TORCH_FN(setProvenance));
+  m.def("aotviz::wrap_number(Scalar s) -> Tensor", TORCH_FN(wrapNumber));
+}
+
+// ------------------------------------------------------------------------------------------ Python's overloads
+
+/// Note [Scalar overloads as Python calls them]: TorchScript binds `x * 0.9` to `aten::mul.Scalar`, but the
+/// Python binding never calls the C++-only `.Scalar` overloads of add, sub, mul and div (native_functions.yaml:
+/// "For C++ only, until we have conversion from C++ numbers to Tensor"): eager PyTorch, and so AOTAutograd, call
+/// `.Tensor` with the number as a wrapped 0-dim tensor. The scripted module is the user's Python module, so its
+/// graph is rewritten to the calls Python makes: the number goes through aotviz::wrap_number and the interpreter
+/// then binds the `.Tensor` overload (as for mul_.Scalar → mul_.Tensor). Type promotion is unchanged: wrapped
+/// numbers promote as Python scalars do.
+void useTensorOverloads(jit::Graph& g, jit::Block* b) {
+  static const c10::Symbol wrap = c10::Symbol::fromQualString("aotviz::wrap_number");
+  static const std::set<std::string> ops = {"aten::add", "aten::add_", "aten::sub", "aten::sub_",
+                                            "aten::mul", "aten::mul_", "aten::div", "aten::div_"};
+  for (jit::Node* n : b->nodes()) {
+    for (jit::Block* sub : n->blocks()) useTensorOverloads(g, sub);
+    if (n->inputs().size() < 2 || !ops.count(n->kind().toQualString())) continue;
+    const c10::TypePtr& other = n->input(1)->type();
+    if (other->kind() != c10::TypeKind::FloatType && other->kind() != c10::TypeKind::IntType &&
+        other->kind() != c10::TypeKind::NumberType && other->kind() != c10::TypeKind::BoolType)
+      continue;
+    jit::WithInsertPoint guard(n);
+    jit::Node* w = g.insertNode(g.create(wrap, {n->input(1)}, 1));
+    w->output()->setType(c10::TensorType::get());
+    n->replaceInput(1, w->output());
+  }
 }
 
 // ------------------------------------------------------------------------------------------ inlining with scopes
@@ -329,6 +366,7 @@ void prepareForward(ScriptModel& sm, const std::string& pt_path, const InputSpec
   ScopedInliner inliner(graph);
   inliner.run();
   insertMarkers(*graph, graph->block(), inliner);
+  useTensorOverloads(*graph, graph->block());
   sm.code = std::make_unique<jit::Code>(graph, "forward");
 }
 

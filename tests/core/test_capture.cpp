@@ -57,9 +57,10 @@ std::vector<Case> cases() {
          return Tensors{at::mul(c, in[0])};
        },
        {input("a", at::randn({4, 4}), true)},
+       // PyTorch 2.11's aot_function records exactly these (CopySlices replays the view, not as_strided).
        {"aten::mul.Tensor", "aten::view", "aten::add.Tensor", "aten::view", "aten::mul.Tensor", "aten::mul.Tensor",
-        "aten::mul.Tensor", "aten::new_empty_strided", "aten::copy", "aten::as_strided", "aten::clone", "aten::copy",
-        "aten::as_strided_scatter", "aten::mul.Tensor", "aten::add.Tensor"}},
+        "aten::mul.Tensor", "aten::new_empty_strided", "aten::copy", "aten::view", "aten::clone", "aten::copy",
+        "aten::view", "aten::mul.Tensor", "aten::add.Tensor"}},
       {"split_cat",
        [](const Tensors& in) {
          auto parts = at::split(in[0], 2, 0);
@@ -79,7 +80,7 @@ std::vector<Case> cases() {
       {"index_integer",
        [](const Tensors& in) { return Tensors{at::index(in[0], {in[1]})}; },
        {input("x", at::randn({5, 3}), true), input("i", at::tensor({0, 2, 2, 4}, at::kLong), false)},
-       {"aten::index.Tensor", "aten::new_zeros", "aten::_index_put_impl"}},
+       {"aten::index.Tensor", "aten::new_zeros", "aten::index_put"}},  // PyTorch 2.11's graph
   };
 }
 
@@ -145,7 +146,8 @@ TEST(Capture, DropoutIsRecordedAsSeededRandomAndReplaysWithTheSameSeed) {
   for (const auto& n : cap.graph.nodes) seeded = seeded || n.nondeterministic_seeded;
   EXPECT_TRUE(seeded) << ir::printGraph(cap.graph);
   Ops ops = callOps(cap.graph);
-  EXPECT_NE(std::find(ops.begin(), ops.end(), "aten::bernoulli_.float"), ops.end()) << ir::printGraph(cap.graph);
+  // PyTorch 2.11 records native_dropout (the fused op) for dropout on a non-CPU device, as for the trace device.
+  EXPECT_NE(std::find(ops.begin(), ops.end(), "aten::native_dropout"), ops.end()) << ir::printGraph(cap.graph);
   // Same generator state → the replayed graph draws the same mask as eager.
   at::manual_seed(123);
   at::Tensor eager = fn({inputs[0].example})[0];
