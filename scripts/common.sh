@@ -14,8 +14,9 @@ AOTVIZ_TEST_PACKAGES=(xvfb xauth libgl1-mesa-dri clang)
 # The one PyTorch aotviz builds against and checks itself with (LibTorch for the build, Python PyTorch as the
 # fidelity reference and the benchmark peer). Pinned: change it here only.
 AOTVIZ_TORCH_VERSION=2.11.0
-# What the venv needs besides torch: networkx for PyTorch's min-cut partitioner (fidelity tests, benchmarks).
-AOTVIZ_VENV_PACKAGES=(networkx==3.6.1)
+# What the venv needs besides torch: networkx for PyTorch's min-cut partitioner (fidelity tests, benchmarks) and
+# numpy, without which torch warns at import.
+AOTVIZ_VENV_PACKAGES=(networkx==3.6.1 numpy==2.4.6)
 VENV_DIR="${AOTVIZ_VENV:-$AOTVIZ_ROOT/.venv}"
 VENV_PYTHON="$VENV_DIR/bin/python"
 
@@ -80,18 +81,24 @@ ensure_venv() {
   [ -z "$why" ] || { echo "aotviz: the venv at $VENV_DIR is still not right: $why" >&2; exit 1; }
 }
 
-# configure_and_build [extra cmake args...]: configures against the venv's LibTorch and builds.
-configure_and_build() {
+# configure DIR [extra cmake args...]: configures a build directory against the venv's LibTorch (quiet unless it
+# fails; prints aotviz's own status lines: LibTorch version, CUDA compiled in or not).
+configure() {
+  local dir="$1"; shift
   ensure_venv
-  local prefix
+  local prefix log
   prefix="$("$VENV_PYTHON" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')"
-  local log
   log="$(mktemp)"
-  if ! cmake -S "$AOTVIZ_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH="$prefix" \
+  if ! cmake -S "$AOTVIZ_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH="$prefix" \
       -DAOTVIZ_PYTHON="$VENV_PYTHON" "$@" >"$log" 2>&1; then
     cat "$log" >&2; rm -f "$log"; exit 1
   fi
   grep '^-- aotviz' "$log" || true
   rm -f "$log"
+}
+
+# configure_and_build [extra cmake args...]: the main build directory, configured and built.
+configure_and_build() {
+  configure "$BUILD_DIR" "$@"
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }

@@ -13,8 +13,7 @@ if [ "${AOTVIZ_FUZZ_SECONDS:-10}" != 0 ]; then scripts/run-fuzz.sh "${AOTVIZ_FUZ
 # build in build-asan/. Leak detection is off: LibTorch's static operator registrations are reported at exit.
 # allocator_may_return_null: a test runs a model out of memory on purpose and expects LibTorch's error, not an abort.
 if [ "${AOTVIZ_SANITIZE_TESTS:-0}" = 1 ]; then
-  cmake -S "$AOTVIZ_ROOT" -B "$AOTVIZ_ROOT/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAOTVIZ_GUI=OFF \
-    -DAOTVIZ_BENCH=OFF -DAOTVIZ_SANITIZE=address,undefined >/dev/null
+  configure "$AOTVIZ_ROOT/build-asan" -DAOTVIZ_GUI=OFF -DAOTVIZ_BENCH=OFF -DAOTVIZ_SANITIZE=address,undefined
   cmake --build "$AOTVIZ_ROOT/build-asan" -j "$JOBS"
   (cd "$AOTVIZ_ROOT/build-asan" && ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 ctest --output-on-failure -j "$JOBS")
 fi

@@ -25,8 +25,8 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "core/capture/batch_norm_decomposition.h"
 #include "core/capture/key_set_guard.h"
+#include "core/capture/python_decompositions.h"
 #include "core/capture/trace_accelerator.h"
 #include "core/ir/op_registry.h"
 #include "core/util/diagnostic.h"
@@ -583,7 +583,7 @@ void installTraceBackend() {
       if (!name.overload_name.empty()) short_name += "." + name.overload_name;
       aten_lib.impl(short_name.c_str(), torch::CppFunction::makeFromBoxedFunction<&traceFallback>());
     }
-    registerBatchNormDecomposition();
+    registerPythonDecompositions();
   });
 }
 

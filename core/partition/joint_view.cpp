@@ -6,6 +6,7 @@
 
 #include "core/ir/dce.h"
 #include "core/ir/op_registry.h"
+#include "core/partition/op_lists.h"
 #include "core/util/diagnostic.h"
 
 namespace aotviz::partition::detail {
@@ -146,6 +147,45 @@ JointView::JointView(const ir::Graph& g, size_t num_fwd_outputs, const std::vect
     int64_t d = kFar;
     for (int u : items[i].users) d = std::min(d, dist_from_bw[u] + 1);
     dist_from_bw[i] = d;  // an output user counts as kFar: min(kFar, kFar + 1)
+  }
+
+  // Note [Saved outputs are detached]: when an autograd node saves its op's own output (SavedVariable(result,
+  // is_output=true), e.g. ReluBackward0::result_), SavedVariable keeps variable.tensor_data(), a
+  // shallow_copy_and_detach of the TensorImpl. In PyTorch's trace the tensors are Python subclasses, so that
+  // detach goes through PyInterpreter::detach (c10/core/impl/PyInterpreter.h) to __torch_dispatch__ and is
+  // recorded: the joint has `detach = aten.detach(relu)` in the forward and `detach_k = aten.detach(detach)` read
+  // by threshold_backward. Our capture's TraceTensorImpl::shallow_copy_and_detach records nothing, so the
+  // backward reads relu directly. The partitioner treats the two differently: aten.detach is in none of
+  // get_default_op_list()'s lists, so relu gains a user that is neither fusible nor required in the forward,
+  // which makes solve_min_cut's is_materialized(relu) true (weight 1x, not 2x) and is_materialized_backwards(relu)
+  // true, so should_ban_recomputation bans relu ("materialized in backward"). The detach nodes themselves are
+  // unclaimed (dist_from_bw 0, the same weight as relu), so cutting them is cutting relu (the fidelity script
+  // follows detach chains back to relu). We mark such values and the solver applies both effects.
+  // The detach exists only when the op's output has a grad_fn (an input requires grad) and survives the joint's
+  // dead-code elimination only when the op's backward formula reads it (a user in the tangents' closure).
+  detached_by_autograd.assign(n, 0);
+  if (rules == Rules::Current) {
+    const OpLists& ops = opLists(rules);
+    std::vector<char> grad(n, 0);  // requires grad, structurally
+    for (size_t i = 0; i < n; ++i) {
+      const Item& it = items[i];
+      const bool floating = it.tuple || c10::isFloatingType(graph.value(it.value).meta.dtype) ||
+                            c10::isComplexType(graph.value(it.value).meta.dtype);
+      if (it.placeholder) {
+        grad[i] = it.primal && graph.value(it.value).meta.requires_grad;
+        continue;
+      }
+      bool any = false;
+      for (int in : it.inputs) any = any || (in >= 0 && grad[in]);
+      grad[i] = any && floating;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const Item& it = items[i];
+      if (it.placeholder || it.tuple || it.output >= 0 || tangents_closure[i] || !grad[i]) continue;
+      if (!ops.savesResult(it.packet, graph.node(it.node).overload)) continue;
+      for (int u : it.users)
+        if (tangents_closure[u]) detached_by_autograd[i] = 1;
+    }
   }
 }
 

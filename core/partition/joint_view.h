@@ -46,6 +46,9 @@ class JointView {
   std::vector<char> required_fw, required_bw, tangents_closure;
   std::vector<int> fw_order;           // position among required-fw items, -1 otherwise
   std::vector<int64_t> dist_from_bw;
+  /// Per item (Current rules): PyTorch's joint graph gives this value an aten.detach user that the backward reads
+  /// through, because autograd saved it as its op's output. See Note [Saved outputs are detached].
+  std::vector<char> detached_by_autograd;
 
   int itemOf(const ir::Arg& a) const { return a.kind == ir::Arg::Kind::Value ? item_of_value.at(a.value.v) : -1; }
   int64_t bytes(int item) const;  // tensor bytes; sum of outputs for tuple items

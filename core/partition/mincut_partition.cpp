@@ -225,6 +225,9 @@ class Solver {
   bool materialized(int x) const {
     const Item& it = v_.items[x];
     if (it.placeholder || it.output_user) return true;
+    // solve_min_cut's is_materialized: PyTorch's joint gives a value autograd saved as its op's output an
+    // aten.detach user, which is not fusible (Note [Saved outputs are detached], joint_view.cpp).
+    if (v_.detached_by_autograd[x]) return true;
     for (int u : it.users)
       if (!fusible(x, u)) return true;
     return false;
@@ -237,6 +240,10 @@ class Solver {
       int c = cur.back();
       cur.pop_back();
       if (v_.items[c].output_user) return true;  // the output node is not required-fw and fuses with nothing
+      // solve_min_cut's is_materialized_backwards: the aten.detach PyTorch's joint has after a value autograd saved
+      // as its op's output is a user that is not required in the forward and not fusible, so the value is
+      // "materialized in backward" and should_ban_recomputation bans it (Note [Saved outputs are detached]).
+      if (v_.detached_by_autograd[c]) return true;
       for (int u : v_.items[c].users) {
         if (!v_.required_fw[u] && !fusible(c, u)) return true;
         if (ops_.isView(v_.items[u].packet) && seen.insert(u).second) cur.push_back(u);

@@ -34,6 +34,18 @@ OpLists current() {
       "hardtanh_backward", "leaky_relu", "leaky_relu_backward", "elu", "elu_backward", "softplus_backward",
       "tanh_backward", "sigmoid_backward", "silu_backward", "hardsigmoid", "hardswish", "mish", "erfinv",
       "native_dropout_backward", "square", "exp2", "sgn", "copysign", "nan_to_num", "mul_", "threshold_"};
+  // Single-output differentiable ops whose generated autograd node (torch/csrc/autograd/generated/Functions.h in
+  // the 2.11 wheel) has a `SavedVariable result_;`, i.e. derivatives.yaml formulas that use `result`. Checked
+  // one by one in PyTorch 2.11: `hasattr(op(x).grad_fn, "_saved_result")`; e.g. ReluBackward0, TanhBackward0,
+  // SoftmaxBackward0 do, GeluBackward0, SiluBackward0, PowBackward0 (pow.Tensor_Scalar) do not. Multi-output ops
+  // (max_pool2d_with_indices, native_batch_norm, native_layer_norm…) save only non-differentiable outputs
+  // (indices, mean, rstd), which have no grad_fn and so are saved without a detach; they are left out.
+  l.saves_result = {
+      "relu", "tanh", "sigmoid", "exp", "exp2", "expm1", "sqrt", "rsqrt", "reciprocal", "tan", "_softmax",
+      "_log_softmax", "_safe_softmax", "logsumexp", "amax", "amin", "max.", "min.", "pow.Tensor_Tensor",
+      "pow.Scalar", "cumprod", "prod", "linalg_vector_norm", "norm", "std", "hypot", "sgn", "copysign",
+      "logcumsumexp", "dist", "_cdist_forward", "_pdist_forward", "ldexp", "special_erfcx", "special_log_ndtr",
+      "special_ndtri", "special_i0e", "special_i1", "special_i1e"};
   return l;
 }
 

@@ -12,6 +12,13 @@ namespace aotviz::partition::detail {
 
 struct OpLists {
   std::unordered_set<std::string> recomputable, view, random, compute_intensive;
+  /// Ops whose autograd node saves their own (differentiable) output, as "packet" (every overload) or
+  /// "packet.overload" ("max." is the overload-less aten::max). Current rules only; see Note [Saved outputs are
+  /// detached] in joint_view.cpp.
+  std::unordered_set<std::string> saves_result;
+  bool savesResult(const std::string& p, const std::string& overload) const {
+    return saves_result.count(p) > 0 || saves_result.count(p + "." + overload) > 0;
+  }
   bool isRecomputable(const std::string& p) const { return recomputable.count(p) > 0; }
   bool isView(const std::string& p) const { return view.count(p) > 0; }
   bool isRandom(const std::string& p) const { return random.count(p) > 0; }

@@ -191,6 +191,8 @@ PartitionResult partitionJoint(const ir::Graph& input_joint, size_t num_fwd_outp
     sv.reason = savedReason(sv.rule, op, sv.bytes);
     if (sv.rule == Rule::Input && v.static_input[s] && options.rules == Rules::Current && !as_default)
       sv.reason += "; a parameter, free to save since it lives anyway";
+    if (sv.rule == Rule::BannedMaterializedBackward && v.detached_by_autograd[s])
+      sv.reason += "; autograd saves it as " + op + "'s output, which PyTorch's joint reads through aten.detach";
     r.saved.push_back(std::move(sv));
   }
 

@@ -122,7 +122,9 @@ TEST(Partition, EveryNodeHasADecisionAndSavedValuesHaveReasonsAndBytes) {
 }
 
 TEST(Partition, ComputeIntensiveOpsAreSavedNotRecomputed) {
-  auto fn = [](const Tensors& in) { return Tensors{at::mm(in[0], in[1]).relu().sum()}; };
+  // gelu's backward reads its input (GeluBackward0 saves self), so the backward needs mm, which is never
+  // recomputed. PyTorch 2.11 saves (mm, t, t_1) here.
+  auto fn = [](const Tensors& in) { return Tensors{at::gelu(at::mm(in[0], in[1])).sum()}; };
   auto r = run(capture::captureGraph(fn, {input("x", at::randn({4, 8}), true), input("w", at::randn({8, 8}), true)}),
                mincut());
   bool saw = false;
@@ -131,10 +133,46 @@ TEST(Partition, ComputeIntensiveOpsAreSavedNotRecomputed) {
       saw = true;
       EXPECT_EQ(s.rule, partition::Rule::BannedComputeIntensive) << s.reason;
     }
-  // relu of mm is cheaper to recompute from the saved mm than to save (it fuses with threshold_backward).
   if (!saw) {
     for (const auto& s : r.saved) ADD_FAILURE() << "saved " << s.name << ": " << s.reason;
   }
+}
+
+// Note [Saved outputs are detached] (joint_view.cpp): autograd saves relu's output for threshold_backward, and
+// PyTorch's joint reads it through aten.detach nodes, which make relu "materialized in backward"
+// (solve_min_cut's is_materialized_backwards), so relu is banned from recomputation and saved. PyTorch 2.11
+// saves (relu, t, t_1) for mm(x, w).relu().sum(); until this rule aotviz saved mm and recomputed relu.
+TEST(Partition, MinCutSavesAnOutputAutogradSavedLikePyTorch) {
+  auto fn = [](const Tensors& in) { return Tensors{at::mm(in[0], in[1]).relu().sum()}; };
+  auto cap = capture::captureGraph(fn, {input("x", at::randn({4, 8}), true), input("w", at::randn({8, 8}), true)});
+  auto r = run(cap, mincut());
+  EXPECT_EQ(savedNames(r), (std::set<std::string>{"relu", "t", "t_1"}));
+  for (const auto& s : r.saved) {
+    if (s.name == "relu") {
+      EXPECT_EQ(s.rule, partition::Rule::BannedMaterializedBackward) << s.reason;
+    }
+  }
+  EXPECT_EQ(r.totals.recomputed_nodes, 0u);
+  // functorch 1.13's rules have no such ban: mm is saved and relu recomputed.
+  Options old;
+  old.rules = partition::Rules::Torch113;
+  EXPECT_TRUE(savedNames(run(cap, old)).count("mm"));
+  // No detach without a grad_fn: relu of an input that does not require grad is not saved by autograd.
+  auto fn2 = [](const Tensors& in) { return Tensors{at::mm((in[0] * 2).relu(), in[1]).sum()}; };
+  auto r2 = run(capture::captureGraph(fn2, {input("x", at::randn({4, 8}), false), input("w", at::randn({8, 8}), true)}),
+                mincut());
+  for (const auto& s : r2.saved) EXPECT_NE(s.rule, partition::Rule::BannedMaterializedBackward) << s.name;
+}
+
+// treat_parameters_as_free_to_save (get_node_weight): a static-lifetime input costs 0 to save. PyTorch 2.11 on
+// mm(mm(x, w1.t()).relu(), w2.t()).sum(): with static_lifetime_input_indices [] (aot_function / aot_module
+// outside Dynamo) it saves t_4 = t(t(w2)); with [0, 1] (Dynamo marks parameters static) it saves w2 itself.
+TEST(Partition, ParametersAreFreeToSaveOnlyWhenStatic) {
+  auto fn = [](const Tensors& in) { return Tensors{at::mm(at::mm(in[2], in[0].t()).relu(), in[1].t()).sum()}; };
+  auto cap = capture::captureGraph(fn, {input("w1", at::randn({8, 8}), true), input("w2", at::randn({8, 8}), true),
+                                        input("x", at::randn({4, 8}), false)});
+  EXPECT_EQ(savedNames(run(cap, mincut())), (std::set<std::string>{"primals_3", "relu", "t_4"}));
+  EXPECT_EQ(savedNames(run(cap, mincut(), {0, 1})), (std::set<std::string>{"primals_2", "primals_3", "relu"}));
 }
 
 TEST(Partition, OverridesForceSavingAndRecomputing) {

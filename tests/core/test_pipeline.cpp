@@ -374,8 +374,12 @@ TEST_P(EveryModel, GoesThroughTheWholePipeline) {
   EXPECT_LT(rep["max_abs_diff"]["inputs"].get<double>(), 1e-4);
   // Note [Saved tensors die during the backward]: the compiled step's peak is eager's, not eager's plus the saved
   // tensors held through the whole backward (gpt: +12.1 MB before).
+  // One documented excess, PyTorch's own: dropout with p == 0 is `input.clone()` in AOTAutograd's trace
+  // (torch/_decomp/decompositions.py dropout) but the input itself in eager, and attn_block's backward keeps the clone
+  // of its 4x4x64x64 attention matrix for bmm (256 KiB); PyTorch's compiled graph saves the same clone.
+  const int64_t pytorch_excess = GetParam() == "attn_block" ? 4 * 4 * 64 * 64 * 4 : 0;
   const auto eager_peak = rep["eager"]["peak_bytes"].get<int64_t>(), compiled_peak = rep["compiled"]["peak_bytes"].get<int64_t>();
-  EXPECT_LE(compiled_peak, eager_peak + std::max<int64_t>(4096, eager_peak / 100)) << "eager " << eager_peak;
+  EXPECT_LE(compiled_peak, eager_peak + pytorch_excess + std::max<int64_t>(4096, eager_peak / 100)) << "eager " << eager_peak;
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, EveryModel,
