@@ -20,6 +20,12 @@ if(AOTVIZ_SANITIZE)
   target_compile_options(aotviz_sanitize INTERFACE -fsanitize=${AOTVIZ_SANITIZE} -fno-omit-frame-pointer
                          -fno-sanitize-recover=undefined)
   target_link_options(aotviz_sanitize INTERFACE -fsanitize=${AOTVIZ_SANITIZE})
+  # UBSan's vptr check needs the RTTI of every polymorphic class it sees, and the torch wheel does not export all of
+  # it (e.g. `typeinfo for c10::DynamicType`, reached through TypePtr::cast in TorchScript code): the link fails.
+  if(AOTVIZ_SANITIZE MATCHES "undefined")
+    target_compile_options(aotviz_sanitize INTERFACE -fno-sanitize=vptr)
+    target_link_options(aotviz_sanitize INTERFACE -fno-sanitize=vptr)
+  endif()
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     # GCC 12 reports false maybe-uninitialized warnings inside libstdc++ (std::regex, std::function) once
     # sanitizer instrumentation is on; keep them visible but not fatal in sanitizer builds only.
@@ -36,6 +42,8 @@ function(aotviz_torch_pch target)
                               <ATen/core/dispatch/Dispatcher.h> <nlohmann/json.hpp> <string> <vector>)
     if(AOTVIZ_CCACHE AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
       target_compile_options(${target} PRIVATE -fpch-preprocess)
+    elseif(AOTVIZ_CCACHE AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+      target_compile_options(${target} PRIVATE "SHELL:-Xclang -fno-pch-timestamp")
     endif()
   endif()
 endfunction()

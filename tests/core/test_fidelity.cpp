@@ -9,21 +9,16 @@
 // Every difference fails, unless kKnown lists it with the reason (the README's "Differences from PyTorch 2.11").
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <set>
-#include <unistd.h>
 #include <vector>
 
 #include "core/capture/capture.h"
 #include "core/models/torchscript.h"
 #include "core/models/zoo.h"
 #include "core/partition/partition.h"
+#include "tests/core/pytorch_reference.h"
 
 namespace aotviz {
 namespace {
@@ -31,48 +26,9 @@ namespace {
 using nlohmann::json;
 using Multiset = std::map<std::string, int>;
 
-/// Runs tests/fidelity/torch211_aot.py once (about 15 s) and keeps its output in the build directory, reused while
-/// the script is unchanged; nullptr with the reason when it cannot run.
-const json* pytorchResults(std::string* why) {
-  static std::string reason;
-  static std::optional<json> result = []() -> std::optional<json> {
-    namespace fs = std::filesystem;
-    const fs::path script = AOTVIZ_SOURCE_DIR "/tests/fidelity/torch211_aot.py";
-    const fs::path cache = AOTVIZ_BINARY_DIR "/torch211_aot.json";
-    std::error_code ec;
-    if (fs::exists(cache) && fs::last_write_time(cache, ec) >= fs::last_write_time(script, ec)) {
-      std::ifstream in(cache);
-      try {
-        return json::parse(in);
-      } catch (const std::exception&) {
-        // regenerate below
-      }
-    }
-    const std::string python = AOTVIZ_PYTHON;
-    if (python.empty()) {
-      reason = "no venv python was configured (AOTVIZ_PYTHON); scripts/run-tests.sh sets it";
-      return std::nullopt;
-    }
-    const std::string cmd = "OMP_NUM_THREADS=1 " + python + " " + script.string() + " 2>/dev/null";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf{};
-    size_t n;
-    while (p && (n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    const int rc = p ? pclose(p) : -1;
-    if (rc != 0) {
-      reason = "torch211_aot.py failed (exit " + std::to_string(rc) + "); run it by hand: " + cmd;
-      return std::nullopt;
-    }
-    json j = json::parse(out);
-    const fs::path tmp = cache.string() + "." + std::to_string(::getpid());
-    std::ofstream(tmp) << out;
-    fs::rename(tmp, cache, ec);
-    return j;
-  }();
-  *why = reason;
-  return result ? &*result : nullptr;
-}
+/// tests/fidelity/torch211_aot.py's output (about 15 s to run, then cached); nullptr with the reason when it
+/// cannot run.
+const json* pytorchResults(std::string* why) { return testing::pytorchReference("torch211_aot.py", why); }
 
 bool setAside(const std::string& op) { return op == "aten.detach.default" || op.find("getitem") != std::string::npos; }
 
@@ -88,9 +44,7 @@ Multiset ourOps(const ir::Graph& g) {
   Multiset m;
   for (const auto& n : g.nodes)
     if (n.kind == ir::NodeKind::Call) {
-      std::string op = n.op;
-      op.replace(op.find("::"), 2, ".");
-      op += "." + (n.overload.empty() ? std::string("default") : n.overload);
+      const std::string op = testing::fxTarget(n);
       if (!setAside(op)) ++m[op];
     }
   return m;

@@ -1,0 +1,80 @@
+// tests/core/pytorch_reference.h — PyTorch 2.11 run live as the reference: runs a script of tests/fidelity/ with
+// the venv's python and hands its JSON to the test, cached in the build directory while the script is unchanged.
+#pragma once
+
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/ir/graph.h"
+
+namespace aotviz::testing {
+
+/// Runs tests/fidelity/`script` (which prints one JSON object on stdout) once, as
+/// `OMP_NUM_THREADS=1 AOTVIZ_PYTHON tests/fidelity/<script>`, and keeps its output in the build directory
+/// (<script's stem>.json), reused while it is newer than the script; once per process and script. nullptr with the
+/// reason, and the command to run by hand, when it cannot run.
+inline const nlohmann::json* pytorchReference(const std::string& script, std::string* why) {
+  struct Result {
+    std::optional<nlohmann::json> json;
+    std::string reason;
+  };
+  static std::map<std::string, Result> results;
+  auto it = results.find(script);
+  if (it == results.end()) {
+    namespace fs = std::filesystem;
+    Result r;
+    const fs::path path = fs::path(AOTVIZ_SOURCE_DIR "/tests/fidelity") / script;
+    const fs::path cache = fs::path(AOTVIZ_BINARY_DIR) / (path.stem().string() + ".json");
+    std::error_code ec;
+    if (fs::exists(cache) && fs::last_write_time(cache, ec) >= fs::last_write_time(path, ec)) {
+      std::ifstream in(cache);
+      try {
+        r.json = nlohmann::json::parse(in);
+      } catch (const std::exception&) {
+        // regenerate below
+      }
+    }
+    const std::string python = AOTVIZ_PYTHON;
+    if (r.json) {
+      // cached
+    } else if (python.empty()) {
+      r.reason = "no venv python was configured (AOTVIZ_PYTHON); scripts/run-tests.sh sets it";
+    } else {
+      const std::string cmd = "OMP_NUM_THREADS=1 " + python + " " + path.string() + " 2>/dev/null";
+      FILE* p = popen(cmd.c_str(), "r");
+      std::string out;
+      std::array<char, 4096> buf{};
+      size_t n;
+      while (p && (n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+      const int rc = p ? pclose(p) : -1;
+      if (rc != 0) {
+        r.reason = script + " failed (exit " + std::to_string(rc) + "); run it by hand: " + cmd;
+      } else {
+        r.json = nlohmann::json::parse(out);
+        const fs::path tmp = cache.string() + "." + std::to_string(::getpid());
+        std::ofstream(tmp) << out;
+        fs::rename(tmp, cache, ec);
+      }
+    }
+    it = results.emplace(script, std::move(r)).first;
+  }
+  *why = it->second.reason;
+  return it->second.json ? &*it->second.json : nullptr;
+}
+
+/// A call node's op as torch.fx prints the target: "aten.mm.default", "aten.add.Tensor".
+inline std::string fxTarget(const ir::Node& n) {
+  std::string op = n.op;
+  op.replace(op.find("::"), 2, ".");
+  return op + "." + (n.overload.empty() ? std::string("default") : n.overload);
+}
+
+}  // namespace aotviz::testing
