@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -28,6 +27,7 @@
 #include "core/pipeline/pipeline.h"
 #include "core/util/atomic_file.h"
 #include "core/util/diagnostic.h"
+#include "core/util/run_command.h"
 
 namespace aotviz::cli {
 
@@ -50,18 +50,13 @@ std::vector<std::string> split(const std::string& s) {
 
 /// Runs `cmd` and parses its stdout as JSON; null (with `what` on stderr) when it fails.
 json runJson(const std::string& cmd, const std::string& what) {
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while (p && (n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int rc = p ? pclose(p) : -1;
-  if (rc != 0) {
-    std::cerr << "warning: " << what << " could not run (exit " << rc << "): " << cmd << "\n";
+  const util::CommandResult r = util::runCommand(cmd);
+  if (r.exit_code != 0) {
+    std::cerr << "warning: " << what << " could not run (exit " << r.exit_code << "): " << cmd << "\n";
     return nullptr;
   }
   try {
-    return json::parse(out);
+    return json::parse(r.out);
   } catch (const json::exception&) {
     std::cerr << "warning: " << what << " printed no JSON: " << cmd << "\n";
     return nullptr;

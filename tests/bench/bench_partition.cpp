@@ -3,7 +3,6 @@
 // same run) on the built-in models, both with today's rules (the fidelity test checks they decide alike). Prints
 // medians and the ratio; run by hand (README, Performance).
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -13,6 +12,7 @@
 #include "core/capture/capture.h"
 #include "core/models/zoo.h"
 #include "core/partition/partition.h"
+#include "core/util/run_command.h"
 
 using namespace aotviz;
 
@@ -22,17 +22,13 @@ int main(int argc, char** argv) {
   std::string cmd = "OMP_NUM_THREADS=1 " AOTVIZ_PYTHON " " AOTVIZ_SOURCE_DIR "/tests/fidelity/torch211_aot.py --time " +
                     std::to_string(reps) + " --models " + kModels + " 2>/dev/null";
   std::fprintf(stderr, "running PyTorch 2.11's partitioners (%d timed calls each)...\n", reps);
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while (p && (n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  if (!p || pclose(p) != 0) {
+  const util::CommandResult run = util::runCommand(cmd);
+  if (run.exit_code != 0) {
     std::fprintf(stderr, "cannot run %s (the project venv's python with PyTorch 2.11; scripts/run-tests.sh makes it)\n",
                  cmd.c_str());
     return 1;
   }
-  nlohmann::json py = nlohmann::json::parse(out);
+  nlohmann::json py = nlohmann::json::parse(run.out);
   std::printf("| model | partitioner | joint ops | aotviz ms median (min-max) | PyTorch 2.11 ms median | speed-up |\n");
   std::printf("|---|---|---|---|---|---|\n");
   for (const char* model : {"mlp", "mlp_gelu_ln", "cnn", "attn_block", "mutation_fn", "deep_mlp", "gpt", "resnet18"}) {

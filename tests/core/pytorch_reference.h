@@ -4,8 +4,6 @@
 
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,6 +12,7 @@
 #include <string>
 
 #include "core/ir/graph.h"
+#include "core/util/run_command.h"
 
 namespace aotviz::testing {
 
@@ -49,18 +48,13 @@ inline const nlohmann::json* pytorchReference(const std::string& script, std::st
       r.reason = "no venv python was configured (AOTVIZ_PYTHON); scripts/run-tests.sh sets it";
     } else {
       const std::string cmd = "OMP_NUM_THREADS=1 " + python + " " + path.string() + " 2>/dev/null";
-      FILE* p = popen(cmd.c_str(), "r");
-      std::string out;
-      std::array<char, 4096> buf{};
-      size_t n;
-      while (p && (n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-      const int rc = p ? pclose(p) : -1;
-      if (rc != 0) {
-        r.reason = script + " failed (exit " + std::to_string(rc) + "); run it by hand: " + cmd;
+      const util::CommandResult run = util::runCommand(cmd);
+      if (run.exit_code != 0) {
+        r.reason = script + " failed (exit " + std::to_string(run.exit_code) + "); run it by hand: " + cmd;
       } else {
-        r.json = nlohmann::json::parse(out);
+        r.json = nlohmann::json::parse(run.out);
         const fs::path tmp = cache.string() + "." + std::to_string(::getpid());
-        std::ofstream(tmp) << out;
+        std::ofstream(tmp) << run.out;
         fs::rename(tmp, cache, ec);
       }
     }
