@@ -71,6 +71,7 @@ void useTensorOverloads(jit::Graph& g, jit::Block* b) {
   for (jit::Node* n : b->nodes()) {
     for (jit::Block* sub : n->blocks()) useTensorOverloads(g, sub);
     if (n->inputs().size() < 2 || !ops.count(n->kind().toQualString())) continue;
+    if (!n->input(0)->type()->isSubtypeOf(*c10::TensorType::get())) continue;  // int/float arithmetic stays
     const c10::TypePtr& other = n->input(1)->type();
     if (other->kind() != c10::TypeKind::FloatType && other->kind() != c10::TypeKind::IntType &&
         other->kind() != c10::TypeKind::NumberType && other->kind() != c10::TypeKind::BoolType)
@@ -377,11 +378,11 @@ Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_
     fail(kStage, pt_path, "no such file", "pass a built-in model name (aotviz models) or a TorchScript .pt file");
   verifyArchive(pt_path);  // LibTorch does not check the archive's CRC-32s
   auto sm = std::make_shared<ScriptModel>();
-  asLoadError(pt_path, "save it with torch.jit.save(torch.jit.script(model), path) (or torch.jit.trace) from PyTorch 1.13",
+  asLoadError(pt_path, "save it with torch.jit.save(torch.jit.script(model), path) (or torch.jit.trace) from PyTorch 2.11",
               [&] { sm->module = jit::load(pt_path, c10::Device(c10::kCPU)); });
   // LibTorch reads parts of the archive (debug info, source ranges) lazily, so a damaged archive can also fail
   // while forward() is prepared: the same error as a failed load.
-  asLoadError(pt_path, "the archive is damaged; save it again with torch.jit.save from PyTorch 1.13",
+  asLoadError(pt_path, "the archive is damaged; save it again with torch.jit.save from PyTorch 2.11",
               [&] { prepareForward(*sm, pt_path, spec); });
 
 
