@@ -67,6 +67,7 @@ json partitionKeyMaterial(const capture::CaptureResult& cap, const std::vector<s
             {"rules", o["rules"]},
             {"memory_budget", o["memory_budget"]},
             {"overrides", o["overrides"]},
+            {"functionalize_rng", o["functionalize_rng"]},
             {"static_inputs", static_inputs}}}};
 }
 

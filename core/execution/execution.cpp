@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <unordered_map>
 #include <chrono>
+#include <functional>
+#include <limits>
 #include <mutex>
+#include <sstream>
 
 #include "core/util/diagnostic.h"
 
@@ -93,11 +96,13 @@ using StepFn = std::function<std::vector<at::Tensor>(const std::vector<at::Tenso
 
 struct StepResult {
   std::vector<at::Tensor> inputs, outputs, grads;
+  std::vector<std::string> grad_names;  // the input each gradient is for
 };
 
-StepResult step(const models::Model& m, const StepFn& f, c10::Device device) {
+StepResult step(const models::Model& m, const StepFn& f, const Options& opts) {
   StepResult r;
   std::vector<at::Tensor> leaves;
+  std::vector<std::string> leaf_names;
   for (size_t i = 0; i < m.inputs.size(); ++i) {
     const capture::InputDesc& d = m.inputs[i];
     // Inputs that share memory share it in the fresh copies too: duplicates are the same tensor, and an input that
@@ -119,13 +124,15 @@ StepResult step(const models::Model& m, const StepFn& f, c10::Device device) {
       r.inputs.push_back(r.inputs[anchor].as_strided(d.example.sizes(), d.example.strides(), d.example.storage_offset()));
       continue;
     }
-    at::Tensor leaf = d.example.detach().clone().to(device);
+    at::Tensor leaf = d.example.detach().clone().to(opts.device);
     if (d.requires_grad) leaf.requires_grad_(true);
     leaves.push_back(leaf);
+    leaf_names.push_back(d.name);
     r.inputs.push_back(d.requires_grad && !d.is_leaf ? leaf.clone() : leaf);
   }
   {
     c10::AutoGradMode g(m.grad_enabled);
+    at::manual_seed(opts.rng_seed);  // Note [One RNG state for both sides]
     r.outputs = f(r.inputs);
   }
   std::vector<at::Tensor> diff, tangents, wrt;
@@ -135,24 +142,64 @@ StepResult step(const models::Model& m, const StepFn& f, c10::Device device) {
       diff.push_back(o);
       tangents.push_back(at::randn(o.sizes(), o.options().requires_grad(false)));
     }
-  for (const at::Tensor& l : leaves)
-    if (l.requires_grad()) wrt.push_back(l);
+  for (size_t i = 0; i < leaves.size(); ++i)
+    if (leaves[i].requires_grad()) {
+      wrt.push_back(leaves[i]);
+      r.grad_names.push_back(leaf_names[i]);
+    }
   if (!diff.empty() && !wrt.empty()) r.grads = torch::autograd::grad(diff, wrt, tangents, false, false, true);
   return r;
 }
 
-double maxAbsDiff(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b, const std::string& what) {
+// Note [One RNG state for both sides]: eager and compiled each start the forward from at::manual_seed(rng_seed)
+// (every device's generator). The compiled forward runs the traced ops in the order eager ran them, so each random
+// op (dropout's bernoulli_, stochastic depth, rand_like) draws the same numbers on both sides and the comparison
+// is exact up to rounding. Without it a model with dropout differs by the masks alone, which says nothing.
+
+TensorCheck compareTensor(const at::Tensor& e, const at::Tensor& c, const Options& opts) {
+  TensorCheck t;
+  if (e.defined() != c.defined()) {
+    t.ok = false;
+    t.problem = std::string("defined on the ") + (e.defined() ? "eager" : "compiled") + " side only";
+    return t;
+  }
+  if (!e.defined() || e.numel() == 0) return t;
+  if (e.sizes() != c.sizes() || e.scalar_type() != c.scalar_type()) {
+    t.ok = false;
+    std::ostringstream os;
+    os << "eager gives " << e.scalar_type() << e.sizes() << ", compiled " << c.scalar_type() << c.sizes();
+    t.problem = os.str();
+    return t;
+  }
+  const Tolerance d = defaultTolerance(e.scalar_type());
+  t.tolerance = {opts.rtol >= 0 ? opts.rtol : d.rtol, opts.atol >= 0 ? opts.atol : d.atol};
+  at::Tensor ed = e.detach().to(at::kCPU, at::kDouble), cd = c.detach().to(at::kCPU, at::kDouble);
+  at::Tensor err = (ed - cd).abs();
+  // NaN in the same places on both sides is equal (as torch.testing's equal_nan); anywhere else it fails.
+  at::Tensor both_nan = ed.isnan().logical_and(cd.isnan());
+  err = err.masked_fill(both_nan, 0).nan_to_num(std::numeric_limits<double>::infinity());
+  t.max_abs_diff = err.max().item<double>();
+  at::Tensor bound = ed.abs().nan_to_num(0) * t.tolerance.rtol + t.tolerance.atol;
+  t.tolerance_ratio = bound.min().item<double>() > 0 ? (err / bound).max().item<double>()
+                                                      : (t.max_abs_diff > 0 ? std::numeric_limits<double>::infinity() : 0);
+  t.ok = t.tolerance_ratio <= 1;
+  return t;
+}
+
+/// Compares one kind of tensors, appends their checks to `r` and returns the largest max |diff|.
+double compareAll(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b, const std::string& kind,
+                  const std::function<std::string(size_t)>& name, const Options& opts, Report& r) {
   if (a.size() != b.size())
     fail(kStage, "", "eager and compiled give " + std::to_string(a.size()) + " and " + std::to_string(b.size()) + " " +
-                         what, "this is an aotviz bug; please report it with the model");
+                         kind + "s", "this is an aotviz bug; please report it with the model");
   double m = 0;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].defined() != b[i].defined())
-      fail(kStage, "", what + " " + std::to_string(i) + " is defined on one side only", "this is an aotviz bug");
-    if (!a[i].defined() || a[i].numel() == 0) continue;
-    if (a[i].sizes() != b[i].sizes())
-      fail(kStage, "", what + " " + std::to_string(i) + " has different shapes", "this is an aotviz bug");
-    m = std::max(m, (a[i].detach().to(at::kDouble) - b[i].detach().to(at::kDouble)).abs().max().item<double>());
+    TensorCheck t = compareTensor(a[i], b[i], opts);
+    t.kind = kind;
+    t.index = i;
+    t.name = name(i);
+    m = std::max(m, t.max_abs_diff);
+    r.checks.push_back(std::move(t));
   }
   return m;
 }
@@ -162,13 +209,13 @@ Side measure(const models::Model& m, const StepFn& f, const Options& opts) {
   Side s;
   {
     const int64_t base = alloc.resetPeak();
-    step(m, f, opts.device);  // warm-up, and the memory measurement
+    step(m, f, opts);  // warm-up, and the memory measurement
     s.peak_bytes = alloc.peak() - base;
   }
   std::vector<double> ms;
   for (int i = 0; i < opts.iters; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    step(m, f, opts.device);
+    step(m, f, opts);
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
@@ -187,10 +234,23 @@ Report runAndCompare(const models::Model& m, const runtime::CompiledFunction& co
   r.iters = opts.iters;
   StepFn eager = m.fn;
   StepFn comp = [&compiled](const std::vector<at::Tensor>& in) { return compiled(in); };
-  StepResult e = step(m, eager, opts.device), c = step(m, comp, opts.device);
-  r.max_abs_diff_outputs = maxAbsDiff(e.outputs, c.outputs, "outputs");
-  r.max_abs_diff_grads = maxAbsDiff(e.grads, c.grads, "gradients");
-  r.max_abs_diff_inputs = maxAbsDiff(e.inputs, c.inputs, "inputs after the call");
+  StepResult e = step(m, eager, opts), c = step(m, comp, opts);
+  r.rng = "eager and compiled each start from at::manual_seed(" + std::to_string(opts.rng_seed) +
+          "), so random ops draw the same numbers on both sides";
+  r.max_abs_diff_outputs = compareAll(e.outputs, c.outputs, "output",
+                                      [](size_t i) { return "output " + std::to_string(i); }, opts, r);
+  r.max_abs_diff_grads = compareAll(e.grads, c.grads, "gradient",
+                                    [&](size_t i) { return "gradient of '" + e.grad_names.at(i) + "'"; }, opts, r);
+  r.max_abs_diff_inputs = compareAll(e.inputs, c.inputs, "input", [&](size_t i) {
+    return "input '" + m.inputs.at(i).name + "' after the call";
+  }, opts, r);
+  for (size_t i = 0; i < r.checks.size(); ++i) {
+    const TensorCheck& t = r.checks[i];
+    const TensorCheck& w = r.checks[r.worst];
+    if (!t.ok) r.ok = false;
+    const bool worse = w.problem.empty() && (!t.problem.empty() || t.tolerance_ratio > w.tolerance_ratio);
+    if (worse) r.worst = i;
+  }
   r.outputs = e.outputs.size();
   r.grads = e.grads.size();
   r.inputs = e.inputs.size();
@@ -203,7 +263,9 @@ Report runAndCompare(const models::Model& m, const runtime::CompiledFunction& co
 std::vector<exec::Profile> profileStep(const models::Model& m, const runtime::CompiledFunction& profiled,
                                        c10::Device device) {
   (void)profiled.takeProfiles();
-  (void)step(m, [&](const std::vector<at::Tensor>& a) { return profiled(a); }, device);
+  Options o;
+  o.device = device;
+  (void)step(m, [&](const std::vector<at::Tensor>& a) { return profiled(a); }, o);
   return profiled.takeProfiles();
 }
 
@@ -212,6 +274,16 @@ nlohmann::json reportToJson(const Report& r) {
     return nlohmann::json{{"median_step_ms", s.median_step_ms}, {"min_step_ms", s.min_step_ms},
                           {"peak_bytes", s.peak_bytes}};
   };
+  nlohmann::json checks = nlohmann::json::array();
+  for (const TensorCheck& t : r.checks) {
+    nlohmann::json c = {{"kind", t.kind}, {"index", t.index}, {"name", t.name}, {"max_abs_diff", t.max_abs_diff},
+                        {"tolerance_ratio", t.tolerance_ratio}, {"rtol", t.tolerance.rtol}, {"atol", t.tolerance.atol},
+                        {"ok", t.ok}};
+    if (!t.problem.empty()) c["problem"] = t.problem;
+    checks.push_back(std::move(c));
+  }
+  nlohmann::json check = {{"ok", r.ok}, {"rng", r.rng}, {"tensors", checks}};
+  if (!r.checks.empty()) check["worst"] = describeCheck(r.checks[r.worst]);
   return {{"model", r.model},
           {"training", r.training},
           {"iters", r.iters},
@@ -219,7 +291,28 @@ nlohmann::json reportToJson(const Report& r) {
           {"compiled", side(r.compiled)},
           {"ratio", r.ratio},
           {"max_abs_diff", {{"outputs", r.max_abs_diff_outputs}, {"gradients", r.max_abs_diff_grads},
-                            {"inputs", r.max_abs_diff_inputs}}}};
+                            {"inputs", r.max_abs_diff_inputs}}},
+          {"check", check}};
+}
+
+Tolerance defaultTolerance(c10::ScalarType t) {
+  switch (t) {
+    case at::kDouble: return {1e-7, 1e-7};
+    case at::kFloat: return {1e-4, 1e-5};
+    case at::kHalf: case at::kBFloat16: return {1e-2, 1e-3};
+    default: return {0, 0};
+  }
+}
+
+std::string describeCheck(const TensorCheck& c) {
+  if (!c.problem.empty()) return c.name + ": " + c.problem;
+  std::ostringstream os;
+  os.precision(3);
+  os << c.name << ": max |compiled - eager| " << c.max_abs_diff;
+  if (c.ok) os << ", within tolerance (" << c.tolerance_ratio << "x of it)";
+  else os << " is " << c.tolerance_ratio << "x the tolerance";
+  os << " (rtol " << c.tolerance.rtol << ", atol " << c.tolerance.atol << ")";
+  return os.str();
 }
 
 }  // namespace aotviz::execution

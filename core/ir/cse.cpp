@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/ir/dce.h"
+#include "core/ir/op_registry.h"
 
 namespace aotviz::ir {
 
@@ -35,10 +36,43 @@ std::string nodeKey(const Node& n, const std::vector<ValueId>& replace, int part
   return os.str();
 }
 
+/// Per value, the value whose storage it uses: itself, or for an output of a view op (a schema return that
+/// aliases without writing) the storage root of the op's first tensor argument.
+std::vector<ValueId> storageRoots(const Graph& g) {
+  std::vector<ValueId> root(g.values.size());
+  for (size_t i = 0; i < g.values.size(); ++i) root[i] = ValueId{static_cast<int32_t>(i)};
+  for (const Node& n : g.nodes) {
+    if (n.kind != NodeKind::Call) continue;
+    const SchemaInfo* s = lookupSchema(n.op, n.overload);
+    if (!s) continue;
+    const auto& rets = s->handle.schema().returns();
+    ValueId self;
+    for (const Arg& a : n.args)
+      if (a.kind == Arg::Kind::Value && a.value.valid()) {
+        self = a.value;
+        break;
+      }
+    if (!self.valid()) continue;
+    for (size_t k = 0; k < n.outputs.size() && k < rets.size(); ++k)
+      if (rets[k].alias_info() && !rets[k].alias_info()->isWrite()) root[n.outputs[k].v] = root[self.v];
+  }
+  return root;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> eliminateCommonSubexpressions(Graph& g,
-                                                                               const std::vector<int>& partition_key) {
+                                                                               const std::vector<int>& partition_key,
+                                                                               bool torch2) {
+  std::vector<bool> aliases_output(g.values.size(), false);
+  if (torch2) {
+    const std::vector<ValueId> root = storageRoots(g);
+    std::vector<bool> output_root(g.values.size(), false);
+    if (const Node* out = g.outputNode())
+      for (const Arg& a : out->args)
+        if (a.kind == Arg::Kind::Value && a.value.valid()) output_root[root[a.value.v].v] = true;
+    for (size_t i = 0; i < g.values.size(); ++i) aliases_output[i] = output_root[root[i].v];
+  }
   std::vector<ValueId> replace(g.values.size());
   for (size_t i = 0; i < g.values.size(); ++i) replace[i] = ValueId{static_cast<int32_t>(i)};
   std::unordered_map<std::string, NodeId> seen;
@@ -52,6 +86,8 @@ std::vector<std::pair<std::string, std::string>> eliminateCommonSubexpressions(G
           if (v.valid()) v = replace[v.v];
     }
     if (n.kind != NodeKind::Call || n.nondeterministic_seeded || mutatesArgument(n)) continue;
+    // A multi-output node is a tuple in FX, which has no storage, so PyTorch does not keep those apart.
+    if (torch2 && (n.op == "aten::empty" || (n.outputs.size() == 1 && aliases_output[n.outputs[0].v]))) continue;
     int key = partition_key.empty() ? 0 : partition_key.at(static_cast<size_t>(n.id.v));
     auto [it, fresh] = seen.emplace(nodeKey(n, replace, key), n.id);
     if (fresh) continue;

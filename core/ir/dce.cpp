@@ -32,7 +32,9 @@ size_t eliminateDeadCode(Graph& g) {
     if (n.kind != NodeKind::Call) continue;
     bool used = false;
     for (ValueId v : n.outputs) used = used || uses[static_cast<size_t>(v.v)] > 0;
-    if (used || mutatesArgument(n)) continue;
+    // aotviz's RNG-state ops (Note [Replaying random ops]) act on the generator: never dead.
+    const bool rng = n.op == "aotviz::set_rng_state" || n.op == "aotviz::get_rng_state";
+    if (used || rng || mutatesArgument(n)) continue;
     dead[i] = 1;
     ++removed;
     addUses(n, -1);

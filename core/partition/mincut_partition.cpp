@@ -259,9 +259,17 @@ class Solver {
     return materialized(x) ? mem : 2 * mem;
   }
 
-  std::optional<Rule> categoryBan(const std::string& p) const {
+  /// A random op: in PyTorch's random list, or any op tagged nondeterministic_seeded (bernoulli, normal…), which
+  /// PyTorch bans too since none is in its recomputable list; the rule names the real reason.
+  bool random(int x) const {
+    const Item& it = v_.items[x];
+    return ops_.isRandom(it.packet) || (!it.placeholder && v_.graph.node(it.node).nondeterministic_seeded);
+  }
+
+  std::optional<Rule> categoryBan(int x) const {
+    const std::string& p = v_.items[x].packet;
     if (ops_.isComputeIntensive(p)) return Rule::BannedComputeIntensive;
-    if (ops_.isRandom(p)) return Rule::BannedRandom;
+    if (random(x)) return Rule::BannedRandom;
     return Rule::BannedNotRecomputable;
   }
 
@@ -270,17 +278,20 @@ class Solver {
     if (it.placeholder) return std::nullopt;
     const std::string& p = it.packet;
     if (v_.rules == Rules::Torch113) {
-      if (!ops_.isRecomputable(p)) return categoryBan(p);
+      if (!ops_.isRecomputable(p)) return categoryBan(x);
       if (p == "getitem" || it.tuple) return std::nullopt;
       return reduction(x) ? std::optional<Rule>(Rule::BannedReduction) : std::nullopt;
     }
     if (p == "getitem") return std::nullopt;
     if (hasOverride(v_, o_, x, Override::MustSave)) return Rule::OverrideMustSave;
     if (p == "lift_fresh" || p == "lift_fresh_copy") return std::nullopt;
+    // Note [Replaying random ops]: with functionalize_rng a random op may be recomputed like a recomputable one;
+    // the backward then replays the forward's RNG state (functionalize_rng.h).
+    const bool replayable = o_.functionalize_rng && random(x);
     if (mo.ban_if_not_in_allowlist) {
-      if (!ops_.isRecomputable(p)) return categoryBan(p);
-    } else if (ops_.isRandom(p) || ops_.isComputeIntensive(p)) {
-      return categoryBan(p);
+      if (!ops_.isRecomputable(p) && !replayable) return categoryBan(x);
+    } else if ((random(x) && !replayable) || ops_.isComputeIntensive(p)) {
+      return categoryBan(x);
     }
     if (mo.ban_if_materialized_backward && materializedBackwards(x)) return Rule::BannedMaterializedBackward;
     if (mo.ban_if_reduction && reduction(x)) return Rule::BannedReduction;

@@ -25,6 +25,7 @@ const char* ruleName(Rule r) {
     case Rule::Budget: return "memory_budget";
     case Rule::OverrideMustSave: return "override_must_save";
     case Rule::OverrideMustRecompute: return "override_must_recompute";
+    case Rule::RngState: return "rng_state";
     case Rule::MergedByCse: return "merged_by_cse";
     case Rule::Unused: return "unused";
   }

@@ -9,6 +9,7 @@
 
 #include "core/ir/cse.h"
 #include "core/ir/op_registry.h"
+#include "core/partition/functionalize_rng.h"
 #include "core/partition/joint_view.h"
 #include "core/partition/partitioners.h"
 #include "core/util/diagnostic.h"
@@ -157,11 +158,13 @@ PartitionResult partitionJoint(const ir::Graph& input_joint, size_t num_fwd_outp
   std::vector<std::pair<std::string, std::string>> merged;
   if (options.partitioner == Partitioner::MinCut)
     merged = ir::eliminateCommonSubexpressions(
-        joint, options.rules == Rules::Current ? ancestorOfBackwardOutput(joint, num_fwd_outputs) : std::vector<int>{});
+        joint, options.rules == Rules::Current ? ancestorOfBackwardOutput(joint, num_fwd_outputs) : std::vector<int>{},
+        options.rules == Rules::Current);
   JointView v(joint, num_fwd_outputs, static_inputs, options.rules);
   detail::Choice choice = options.partitioner == Partitioner::Default ? detail::defaultPartition(v, options)
                                                                       : detail::minCutPartition(v, options);
   detail::Extracted e = detail::extractForwardBackward(v, choice.saved);
+  const std::vector<detail::ReplayedRandomOp> replayed = detail::replayRandomOps(e.forward, e.backward, e.saved.size());
 
   PartitionResult r;
   r.options = options;
@@ -195,6 +198,18 @@ PartitionResult partitionJoint(const ir::Graph& input_joint, size_t num_fwd_outp
       sv.reason += "; autograd saves it as " + op + "'s output, which PyTorch's joint reads through aten.detach";
     r.saved.push_back(std::move(sv));
   }
+  std::unordered_map<std::string, std::string> replayed_state;  // random node -> its state value
+  for (const detail::ReplayedRandomOp& rep : replayed) {
+    replayed_state[rep.node] = rep.state;
+    SavedValue sv;
+    sv.name = rep.state;
+    sv.bytes = rep.state_bytes;
+    sv.kind = "rng_state";
+    sv.rule = Rule::RngState;
+    sv.reason = "the RNG state just before " + rep.node + " (" + humanBytes(rep.state_bytes) +
+                "): the backward recomputes " + rep.node + " from it, so it draws what the forward drew";
+    r.saved.push_back(std::move(sv));
+  }
 
   // Node decisions.
   std::unordered_set<std::string> in_fw, in_bw;
@@ -226,6 +241,9 @@ PartitionResult partitionJoint(const ir::Graph& input_joint, size_t num_fwd_outp
       if (item >= 0 && detail::hasOverride(v, options, item, Override::MustRecompute)) {
         d.rule = Rule::OverrideMustRecompute;
         d.reason = "must-recompute override: computed in the forward and again in the backward";
+      } else if (replayed_state.count(n.name) && options.functionalize_rng) {
+        d.rule = Rule::CheaperToRecompute;
+        d.reason = "random op recomputed in the backward (--functionalize-rng): cheaper than saving its output";
       } else if (item >= 0 && choice.budget_recompute[item]) {
         d.rule = Rule::Budget;
         d.reason = "recomputed in the backward to keep saved activations within the memory budget";
@@ -233,10 +251,19 @@ PartitionResult partitionJoint(const ir::Graph& input_joint, size_t num_fwd_outp
         d.rule = Rule::CheaperToRecompute;
         d.reason = "computed in the forward and recomputed in the backward: cheaper than saving its output";
       }
+      if (replayed_state.count(n.name))
+        d.reason += "; it is random, so the backward replays the forward's RNG state (" + replayed_state.at(n.name) +
+                    ", PyTorch's run_and_save_rng_state / run_with_rng_state) and draws the same numbers";
     } else if (f) {
       d.placement = Placement::Forward;
       d.rule = Rule::ForwardOutput;
       d.reason = "computed in the forward: the forward outputs or saved values need it";
+      if (n.nondeterministic_seeded && item >= 0 && choice.banned.count(item)) {
+        d.rule = Rule::BannedRandom;
+        d.reason = "random op, computed in the forward only: recomputing it in the backward would draw new numbers, "
+                   "so what the backward needs from it is saved (PyTorch never recomputes random ops; "
+                   "--functionalize-rng lets aotviz recompute it with its RNG state replayed)";
+      }
     } else if (b) {
       d.placement = Placement::Backward;
       bool closure = item >= 0 && v.tangents_closure[item];

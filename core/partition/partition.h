@@ -29,6 +29,10 @@ struct Options {
   /// Activation memory budget in [0, 1] (min-cut, current rules): 1 = runtime-optimal cut, 0 = save only inputs.
   double memory_budget = 1.0;
   std::map<std::string, Override> overrides;
+  /// Random ops may be recomputed: the forward saves the RNG state before each one it shares with the backward
+  /// (run_and_save_rng_state) and the backward replays it (run_with_rng_state). Off: random ops are always saved,
+  /// as in PyTorch, unless a must-recompute override names one (then the state is replayed, as PyTorch does).
+  bool functionalize_rng = false;
 };
 
 /// Why a node ended up where it is, or why a value was saved. One rule fires per decision.
@@ -51,6 +55,7 @@ enum class Rule {
   Budget,                 // recomputed to meet the activation memory budget (knapsack)
   OverrideMustSave,
   OverrideMustRecompute,
+  RngState,               // saved: the RNG state a recomputed random op replays (Note [Replaying random ops])
   MergedByCse,            // identical to an earlier node; the min-cut partitioner's CSE merged it into that one
   Unused,                 // in neither graph
 };
@@ -70,7 +75,8 @@ struct NodeDecision {
 struct SavedValue {
   std::string name;  // joint value name, also the backward placeholder's name
   int64_t bytes = 0;
-  /// "graph_input" (a primal), "view_of_graph_input" (aliases a primal's storage) or "activation".
+  /// "graph_input" (a primal), "view_of_graph_input" (aliases a primal's storage), "activation", or "rng_state"
+  /// (the generator state before a random op the backward recomputes).
   std::string kind;
   Rule rule = Rule::CheaperToSave;
   std::string reason;

@@ -39,6 +39,7 @@ nlohmann::json partitionToJson(const PartitionResult& r, bool with_graphs) {
             {"rules", rulesName(r.options.rules)},
             {"memory_budget", r.options.memory_budget},
             {"overrides", overrides},
+            {"functionalize_rng", r.options.functionalize_rng},
             {"num_fwd_outputs", r.num_fwd_outputs},
             {"totals",
              {{"saved_bytes", r.totals.saved_bytes},
@@ -74,6 +75,7 @@ PartitionResult partitionFromJson(const nlohmann::json& j) {
     if (!o) R.bad("overrides." + name, "expected must_save or must_recompute");
     r.options.overrides[name] = *o;
   }
+  if (j.contains("functionalize_rng")) r.options.functionalize_rng = R.boolAt(j, "functionalize_rng", "");
   r.num_fwd_outputs = static_cast<size_t>(R.intAt(j, "num_fwd_outputs", ""));
   const auto& t = R.field(j, "totals", "");
   r.totals.saved_bytes = R.intAt(t, "saved_bytes", "totals");

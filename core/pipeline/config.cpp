@@ -22,10 +22,13 @@ json Config::toJson() const {
           {"rules", rules},
           {"memory_budget", memory_budget},
           {"overrides", ov},
+          {"functionalize_rng", functionalize_rng},
           {"use_cache", use_cache},
           {"cache_dir", cache_dir},
           {"backend", backend},
-          {"iters", iters}};
+          {"iters", iters},
+          {"rtol", rtol},
+          {"atol", atol}};
 }
 
 Config Config::fromJson(const json& j) {
@@ -48,10 +51,14 @@ Config Config::fromJson(const json& j) {
     if (!o) R.bad(p + ".overrides." + k, "expected must_save or must_recompute");
     c.overrides[k] = *o;
   }
+  // Added in aotviz 0.2 (sessions written before have none: the defaults).
+  if (j.contains("functionalize_rng")) c.functionalize_rng = R.boolAt(j, "functionalize_rng", p);
   c.use_cache = R.boolAt(j, "use_cache", p);
   c.cache_dir = R.stringAt(j, "cache_dir", p);
   c.backend = R.stringAt(j, "backend", p);
   c.iters = static_cast<int>(R.intAt(j, "iters", p));
+  if (j.contains("rtol")) c.rtol = R.doubleAt(j, "rtol", p);
+  if (j.contains("atol")) c.atol = R.doubleAt(j, "atol", p);
   return c;
 }
 
@@ -70,10 +77,10 @@ size_t firstAffectedStage(const Config& a, const Config& b) {
   if (a.trace != b.trace || a.device != b.device || a.keep_input_mutations != b.keep_input_mutations)
     return stageIndex("metadata");
   if (a.partitioner != b.partitioner || a.rules != b.rules || a.memory_budget != b.memory_budget ||
-      a.overrides != b.overrides || a.use_cache != b.use_cache || a.cache_dir != b.cache_dir)
+      a.overrides != b.overrides || a.functionalize_rng != b.functionalize_rng || a.use_cache != b.use_cache || a.cache_dir != b.cache_dir)
     return stageIndex("cache");
   if (a.backend != b.backend) return stageIndex("compile");
-  if (a.iters != b.iters) return stageIndex("execution");
+  if (a.iters != b.iters || a.rtol != b.rtol || a.atol != b.atol) return stageIndex("execution");
   return stageList().size();
 }
 

@@ -25,11 +25,15 @@ struct Config {
   std::string rules = "current";       // current | 1.13
   double memory_budget = 1.0;
   std::map<std::string, partition::Override> overrides;
+  /// Random ops may be recomputed in the backward, replaying the forward's RNG state (--functionalize-rng).
+  bool functionalize_rng = false;
   bool use_cache = true;
   std::string cache_dir;  // "" = cache::Cache::defaultDir()
   // compile and execution
   std::string backend = "interpreter";
   int iters = 0;  // execution steps per side; 0 skips the execution stage
+  /// Tolerance of the compiled-vs-eager check (execution::Options); negative: the dtype's default.
+  double rtol = -1, atol = -1;
 
   nlohmann::json toJson() const;
   /// Validating reader (AotError, stage "load", naming the field).

@@ -179,6 +179,7 @@ void runCache(const Config& c, LiveState& l, Snapshot& s) {
   l.popts.rules = partition::parseRules(c.rules);
   l.popts.memory_budget = c.memory_budget;
   l.popts.overrides = c.overrides;
+  l.popts.functionalize_rng = c.functionalize_rng;
   if (!c.use_cache) {
     skip(s, "the cache is off (--no-cache)");
     return;
@@ -266,12 +267,25 @@ void runExecution(const Config& c, LiveState& l, Snapshot& s) {
   execution::Options eo;
   eo.iters = c.iters;
   eo.device = l.co.device;
+  eo.rtol = c.rtol;
+  eo.atol = c.atol;
   execution::Report rep = execution::runAndCompare(model(l), *l.compiled, eo);
   runtime::RuntimeOptions ro;
   ro.profile = true;
   runtime::CompiledFunction profiled(*l.cap, l.part.get(), l.co, ro);
   s.summary = {{"report", execution::reportToJson(rep)},
                {"chrome_trace", exec::chromeTrace(execution::profileStep(model(l), profiled, l.co.device))}};
+  s.notes.push_back(rep.rng);
+  if (!rep.ok) {
+    // The report stays in the snapshot: the failed stage still shows every tensor's numbers.
+    const execution::TensorCheck& w = rep.checks[rep.worst];
+    size_t bad = 0;
+    for (const auto& t : rep.checks) bad += t.ok ? 0 : 1;
+    fail("execution", "",
+         "compiled and eager disagree on " + std::to_string(bad) + " of " + std::to_string(rep.checks.size()) +
+             " tensors; worst: " + execution::describeCheck(w),
+         "inspect the graphs around the nodes that produce it; --rtol/--atol set the tolerance");
+  }
 }
 
 using StageFn = std::function<void(const Config&, LiveState&, Snapshot&)>;

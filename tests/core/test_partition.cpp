@@ -3,12 +3,14 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/capture/capture.h"
 #include "core/compile/interpreter.h"
 #include "core/models/zoo.h"
 #include "core/partition/partition.h"
+#include "core/runtime/runtime.h"
 #include "core/util/diagnostic.h"
 #include "tests/core/capture_testing.h"
 
@@ -241,6 +243,111 @@ TEST(Partition, ForwardOnlyGraphsAreRefusedClearly) {
     FAIL();
   } catch (const AotError& e) {
     EXPECT_NE(std::string(e.what()).find("forward-only"), std::string::npos);
+  }
+}
+
+// Random ops (issue 21): PyTorch's fx_graph_cse never merges random ops or aten.empty, and its min-cut never
+// recomputes them (they are not in the recomputable list), so what the backward needs from a dropout is saved.
+TEST(Partition, RandomOpsAreNeverMergedNorRecomputedAndSayWhy) {
+  auto fn = [](const Tensors& in) {
+    const at::Tensor& x = in[0];
+    // Two identical dropouts and two stochastic-depth masks (torchvision's empty(...).bernoulli_(p)).
+    at::Tensor a = at::dropout(x, 0.3, true), b = at::dropout(x, 0.3, true);
+    at::Tensor m1 = at::empty({4, 1}, x.options()).bernoulli_(0.8), m2 = at::empty({4, 1}, x.options()).bernoulli_(0.8);
+    return Tensors{((a + b) * m1 * m2).cos().sum()};
+  };
+  auto cap = capture::captureGraph(fn, {input("x", at::randn({4, 8}), true)});
+  auto r = run(cap, mincut());
+  size_t dropouts = 0, bernoullis = 0, empties = 0;
+  for (const auto& n : r.forward.nodes) {
+    dropouts += n.op == "aten::native_dropout";
+    bernoullis += n.op == "aten::bernoulli";
+    empties += n.op == "aten::empty";
+  }
+  EXPECT_EQ(dropouts, 2u);
+  EXPECT_EQ(bernoullis, 2u) << "bernoulli_ is functionalized to bernoulli.p";
+  EXPECT_EQ(empties, 2u) << "aten.empty is never merged by CSE";
+  for (const auto& n : r.backward.nodes) EXPECT_FALSE(n.nondeterministic_seeded) << n.name << " recomputed";
+  for (const auto& note : r.notes) EXPECT_EQ(note.find("CSE merged"), std::string::npos) << note;
+  size_t said = 0;
+  for (const auto& d : r.nodes)
+    if (d.op == "aten::native_dropout" || d.op == "aten::bernoulli.p") {
+      EXPECT_EQ(d.rule, partition::Rule::BannedRandom) << d.name << ": " << d.reason;
+      EXPECT_NE(d.reason.find("random op"), std::string::npos) << d.reason;
+      ++said;
+    }
+  EXPECT_EQ(said, 4u);
+  bool saved_random = false;
+  for (const auto& s : r.saved)
+    if (s.rule == partition::Rule::BannedRandom) {
+      saved_random = true;
+      EXPECT_NE(s.reason.find("is random and never recomputed"), std::string::npos) << s.reason;
+    }
+  EXPECT_TRUE(saved_random);
+}
+
+/// Eager and the compiled `part` from the same RNG state: outputs and gradients must be equal.
+void expectCompiledRandomMatchesEager(const capture::TracedFn& fn, const at::Tensor& x,
+                                      const capture::CaptureResult& cap, const partition::PartitionResult& part) {
+  runtime::CompiledFunction compiled(cap, &part, exec::CompileOptions{}, {});
+  auto once = [&](const capture::TracedFn& f) {
+    at::Tensor leaf = x.clone().requires_grad_(true);
+    at::manual_seed(42);
+    at::Tensor out = f({leaf})[0];
+    // A random op between the forward and the backward: the replay must not disturb the RNG stream either.
+    at::Tensor after = at::rand({3});
+    out.backward();
+    return Tensors{out.detach(), leaf.grad(), after};
+  };
+  Tensors e = once(fn), c = once([&](const Tensors& in) { return compiled(in); });
+  for (size_t k = 0; k < e.size(); ++k)
+    EXPECT_TRUE(at::allclose(e[k], c[k], 1e-5, 1e-6)) << "tensor " << k << ": max |diff| "
+                                                       << (e[k] - c[k]).abs().max().item<double>();
+}
+
+// Note [Replaying random ops]: a random op the backward recomputes draws what the forward drew. PyTorch does this
+// for a must-recompute random op (functionalize_rng_ops); aotviz also when --functionalize-rng lets the min-cut
+// recompute random ops.
+TEST(Partition, RecomputedRandomOpsReplayTheForwardsRngState) {
+  auto fn = [](const Tensors& in) { return Tensors{at::dropout(in[0].sin(), 0.3, true).cos().sum()}; };
+  const at::Tensor x = at::randn({16, 32});
+  auto cap = capture::captureGraph(fn, {input("x", x, true)});
+
+  for (bool functionalize : {false, true}) {
+    SCOPED_TRACE(functionalize ? "functionalize_rng" : "must-recompute override");
+    Options o;
+    if (functionalize) o.functionalize_rng = true;
+    else o.overrides["native_dropout"] = partition::Override::MustRecompute;
+    auto r = run(cap, o);
+    bool recomputed = false;
+    for (const auto& n : r.backward.nodes) recomputed = recomputed || n.name == "native_dropout";
+    ASSERT_TRUE(recomputed) << "the backward should recompute native_dropout";
+    EXPECT_EQ(testing::callOps(r.forward).front(), "aten::sin");
+    const auto fw_ops = testing::callOps(r.forward);
+    const auto at = std::find(fw_ops.begin(), fw_ops.end(), "aten::native_dropout");
+    ASSERT_NE(at, fw_ops.begin());
+    EXPECT_EQ(*(at - 1), "aotviz::get_rng_state") << "the state is read just before the op";
+    const auto bw_ops = testing::callOps(r.backward);
+    const auto bt = std::find(bw_ops.begin(), bw_ops.end(), "aten::native_dropout");
+    ASSERT_TRUE(bt != bw_ops.begin() && bt + 1 != bw_ops.end());
+    EXPECT_EQ(*(bt - 1), "aotviz::set_rng_state");
+    EXPECT_EQ(*(bt + 1), "aotviz::set_rng_state");
+    ASSERT_FALSE(r.saved.empty());
+    EXPECT_EQ(r.saved.back().name, "native_dropout_rng_state");
+    EXPECT_EQ(r.saved.back().kind, "rng_state");
+    EXPECT_EQ(r.saved.back().rule, partition::Rule::RngState);
+    EXPECT_EQ(r.saved.back().bytes, at::globalContext().defaultGenerator(at::kCPU).get_state().numel());
+    for (const auto& d : r.nodes)
+      if (d.name == "native_dropout") {
+        EXPECT_EQ(d.placement, partition::Placement::Recomputed);
+        EXPECT_NE(d.reason.find("replays the forward's RNG state"), std::string::npos) << d.reason;
+      }
+    expectCompiledRandomMatchesEager(fn, x, cap, r);
+    // The record survives a JSON round trip (sessions, the cache), and the graphs still verify.
+    auto back = partition::partitionFromJson(partition::partitionToJson(r, true));
+    EXPECT_EQ(back.saved.back().rule, partition::Rule::RngState);
+    EXPECT_TRUE(back.forward == r.forward);
+    EXPECT_TRUE(back.backward == r.backward);
   }
 }
 

@@ -1,15 +1,23 @@
 // tests/core/test_pipeline.cpp — the pipeline and the stepping session: observer order and snapshots, step /
 // continue / breakpoints / run-to-stage / restart (which stages re-run), failures, session save → load, and
 // every built-in model and shipped TorchScript module through the whole pipeline.
+#include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include <torch/csrc/jit/api/module.h>
+
+#include "core/capture/capture.h"
+#include "core/execution/execution.h"
 #include "core/ir/serialize.h"
 #include "core/models/input_spec.h"
+#include "core/models/zoo.h"
+#include "core/partition/partition.h"
 #include "core/pipeline/debug_session.h"
 #include "core/pipeline/pipeline.h"
+#include "core/runtime/runtime.h"
 #include "core/util/atomic_file.h"
 
 namespace aotviz::pipeline {
@@ -359,6 +367,130 @@ TEST(Loaders, AnInputSpecTooLargeToAllocateIsRefused) {
 
 class EveryModel : public ::testing::TestWithParam<std::string> {};
 
+/// A one-parameter model: out = f(x, w) with w a parameter that requires grad.
+models::Model tinyModel(capture::TracedFn fn) {
+  models::Model m;
+  m.name = "tiny";
+  capture::InputDesc w;
+  w.name = "w";
+  w.kind = capture::InputKind::Param;
+  w.example = at::randn({8, 8});
+  w.requires_grad = true;
+  capture::InputDesc x;
+  x.name = "x";
+  x.example = at::randn({4, 8});
+  m.inputs = {w, x};
+  m.fn = std::move(fn);
+  return m;
+}
+
+runtime::CompiledFunction compileModel(const models::Model& m, std::unique_ptr<partition::PartitionResult>& part) {
+  capture::CaptureResult cap = capture::captureGraph(m.fn, m.inputs);
+  part = std::make_unique<partition::PartitionResult>(
+      partition::partitionJoint(cap.graph, cap.numForwardOutputs(), models::parameterIndices(m), {}));
+  return runtime::CompiledFunction(cap, part.get(), exec::CompileOptions{}, {});
+}
+
+// Issue 21: a difference beyond tolerance is a failed check naming the worst tensor, never just a number.
+TEST(Execution, ADifferenceBeyondToleranceFailsTheCheckAndNamesTheTensor) {
+  models::Model m = tinyModel([](const std::vector<at::Tensor>& in) {
+    return std::vector<at::Tensor>{at::mm(in[1], in[0]).tanh()};
+  });
+  std::unique_ptr<partition::PartitionResult> part;
+  // Compiled from a function that differs from the model's: 1.001 x in place of x.
+  models::Model other = m;
+  other.fn = [](const std::vector<at::Tensor>& in) {
+    return std::vector<at::Tensor>{at::mm(in[1] * 1.001, in[0]).tanh()};
+  };
+  runtime::CompiledFunction wrong = compileModel(other, part);
+  execution::Options o;
+  o.iters = 1;
+  execution::Report r = execution::runAndCompare(m, wrong, o);
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.checks.size(), 4u);  // output 0, gradient of 'w', inputs 'w' and 'x' after the call
+  EXPECT_EQ(r.checks[0].name, "output 0");
+  EXPECT_FALSE(r.checks[0].ok);
+  EXPECT_EQ(r.checks[1].name, "gradient of 'w'");
+  EXPECT_FALSE(r.checks[1].ok);
+  EXPECT_TRUE(r.checks[2].ok && r.checks[3].ok) << "the inputs are not mutated";
+  EXPECT_EQ(r.checks[2].name, "input 'w' after the call");
+  EXPECT_FALSE(r.checks[r.worst].ok);
+  EXPECT_GT(r.checks[r.worst].tolerance_ratio, 1);
+  EXPECT_NE(execution::describeCheck(r.checks[r.worst]).find("x the tolerance (rtol 0.0001, atol 1e-05)"),
+            std::string::npos)
+      << execution::describeCheck(r.checks[r.worst]);
+  // A tolerance wide enough for the 0.1% change passes.
+  o.rtol = 0.05;
+  o.atol = 0.05;
+  EXPECT_TRUE(execution::runAndCompare(m, wrong, o).ok);
+
+  runtime::CompiledFunction right = compileModel(m, part);
+  o.rtol = o.atol = -1;
+  execution::Report ok = execution::runAndCompare(m, right, o);
+  EXPECT_TRUE(ok.ok) << execution::describeCheck(ok.checks[ok.worst]);
+}
+
+// Note [One RNG state for both sides]: a model with dropout and a stochastic-depth mask compares equal, because both
+// sides draw from the same seed; drawing from different states would differ by the masks.
+TEST(Execution, RandomOpsDrawTheSameNumbersOnBothSides) {
+  models::Model m = tinyModel([](const std::vector<at::Tensor>& in) {
+    at::Tensor h = at::dropout(at::mm(in[1], in[0]), 0.3, true);
+    at::Tensor keep = at::empty({4, 1}, h.options()).bernoulli_(0.8).div_(0.8);
+    return std::vector<at::Tensor>{(h * keep).sigmoid()};
+  });
+  std::unique_ptr<partition::PartitionResult> part;
+  runtime::CompiledFunction compiled = compileModel(m, part);
+  execution::Options o;
+  o.iters = 1;
+  execution::Report r = execution::runAndCompare(m, compiled, o);
+  EXPECT_TRUE(r.ok) << execution::describeCheck(r.checks[r.worst]);
+  EXPECT_NE(r.rng.find("manual_seed(0)"), std::string::npos) << r.rng;
+  // Control: two eager calls from different RNG states disagree, so the check above is not vacuous.
+  at::manual_seed(1);
+  at::Tensor a = m.fn({m.inputs[0].example, m.inputs[1].example})[0];
+  at::manual_seed(2);
+  at::Tensor b = m.fn({m.inputs[0].example, m.inputs[1].example})[0];
+  EXPECT_FALSE(at::allclose(a, b));
+}
+
+// The execution stage turns a failed check into a failed stage (red in the app; the CLI exits 1) and keeps the
+// report, so every tensor's numbers stay inspectable. The model keeps Python-side state (a call counter), which
+// the traced graph freezes: a genuine way for compiled and eager to disagree.
+TEST(Execution, AFailedCheckFailsTheStageAndKeepsTheReport) {
+  const fs::path dir = tempDir("stateful");
+  torch::jit::Module m("__torch__.Stateful");
+  m.register_parameter("w", at::randn({8}).requires_grad_(), false);
+  m.register_attribute("calls", c10::IntType::get(), 0);
+  m.define(R"(
+def forward(self, x):
+    self.calls += 1
+    return x * self.w * float(self.calls)
+)");
+  m.save((dir / "stateful.pt").string());
+  util::writeFileAtomic(dir / "stateful.json", R"({"inputs": [{"name": "x", "shape": [4, 8]}]})");
+  Config c = configFor((dir / "stateful.pt").string());
+  c.iters = 1;
+  Pipeline p(c);
+  p.runAll();
+  ASSERT_TRUE(p.halted());
+  const auto& ex = p.snapshots().back();
+  ASSERT_EQ(ex->stage, "execution");
+  ASSERT_EQ(ex->status, StageStatus::Failed);
+  EXPECT_NE(ex->error->message.find("compiled and eager disagree on 2 of 4 tensors; worst: "), std::string::npos)
+      << ex->error->format();
+  EXPECT_NE(ex->error->message.find("gradient of 'w'"), std::string::npos) << ex->error->format();
+  ASSERT_TRUE(ex->summary.contains("report"));
+  EXPECT_FALSE(ex->summary["report"]["check"]["ok"].get<bool>());
+  // A tolerance the user chose: the stage is re-run alone, and a wide enough one passes.
+  Config d = c;
+  d.rtol = 10;
+  p.restart(d);
+  EXPECT_EQ(p.snapshots().size(), stageIndex("execution"));
+  p.runAll();
+  ASSERT_FALSE(p.halted()) << p.snapshots().back()->error->format();
+  fs::remove_all(dir);
+}
+
 TEST_P(EveryModel, GoesThroughTheWholePipeline) {
   Config c = configFor(GetParam());
   if (GetParam().find(".pt") != std::string::npos) c.model = asset(GetParam());
@@ -369,6 +501,7 @@ TEST_P(EveryModel, GoesThroughTheWholePipeline) {
   const auto& ex = p.snapshots()[stageIndex("execution")];
   ASSERT_EQ(ex->status, StageStatus::Done);
   const auto& rep = ex->summary["report"];
+  EXPECT_TRUE(rep["check"]["ok"].get<bool>()) << rep["check"].dump(1);
   EXPECT_LT(rep["max_abs_diff"]["outputs"].get<double>(), 1e-4);
   EXPECT_LT(rep["max_abs_diff"]["gradients"].get<double>(), 1e-4);
   EXPECT_LT(rep["max_abs_diff"]["inputs"].get<double>(), 1e-4);

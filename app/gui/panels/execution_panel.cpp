@@ -49,13 +49,16 @@ void drawExecutionPanel(AppState& state) {
   const pipeline::Snapshot* ex = nullptr;
   for (const auto& s : state.visibleSnapshots())
     if (s->stage == "execution") ex = s.get();
+  const ImVec4 red(1.0f, 0.45f, 0.4f, 1.0f), green(0.45f, 0.85f, 0.5f, 1.0f);
   if (ex && ex->error) {  // e.g. out of memory: say so here too, and leave the controls above usable
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_Text, red);
     ImGui::TextWrapped("The run failed: %s", ex->error->message.c_str());
     ImGui::PopStyleColor();
     if (!ex->error->hint.empty()) ImGui::TextWrapped("What to do: %s", ex->error->hint.c_str());
-    ImGui::End();
-    return;
+    if (!ex->summary.contains("report")) {  // a failed numeric check keeps its report: shown below
+      ImGui::End();
+      return;
+    }
   }
   if (!ex || !ex->summary.contains("report")) {
     emptyState(ex && !ex->notes.empty() ? ex->notes.front().c_str()
@@ -84,6 +87,23 @@ void drawExecutionPanel(AppState& state) {
   ImGui::Text("compiled / eager: %.3f (%d steps)", r["ratio"].get<double>(), r["iters"].get<int>());
   ImGui::Text("max |diff|: outputs %.2g, gradients %.2g, inputs %.2g", r["max_abs_diff"]["outputs"].get<double>(),
               r["max_abs_diff"]["gradients"].get<double>(), r["max_abs_diff"]["inputs"].get<double>());
+  if (r.contains("check")) {
+    const auto& check = r["check"];
+    const bool ok = check["ok"].get<bool>();
+    ImGui::PushStyleColor(ImGuiCol_Text, ok ? green : red);
+    ImGui::TextWrapped("%s: %zu tensors compared; worst %s", ok ? "check passed" : "CHECK FAILED",
+                       check["tensors"].size(), check.value("worst", std::string("-")).c_str());
+    ImGui::PopStyleColor();
+    ImGui::TextDisabled("%s", check["rng"].get<std::string>().c_str());
+    if (!ok && ImGui::TreeNode("tensors beyond tolerance")) {
+      for (const auto& t : check["tensors"])
+        if (!t["ok"].get<bool>())
+          ImGui::BulletText("%s: max |diff| %.3g%s", t["name"].get<std::string>().c_str(),
+                            t["max_abs_diff"].get<double>(),
+                            t.contains("problem") ? (" (" + t["problem"].get<std::string>() + ")").c_str() : "");
+      ImGui::TreePop();
+    }
+  }
   if (state.view_partition)
     ImGui::TextDisabled("predicted backward peak (partition estimate): %.2f MiB",
                         static_cast<double>(state.view_partition->totals.backward_peak_bytes) / (1024.0 * 1024.0));

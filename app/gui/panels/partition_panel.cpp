@@ -75,6 +75,16 @@ void drawPartitionPanel(AppState& state) {
     state.whatIf(c);
   }
   ImGui::SameLine();
+  bool rng = c.functionalize_rng;
+  if (ImGui::Checkbox("recompute random ops", &rng)) {
+    c.functionalize_rng = rng;
+    state.whatIf(c);
+  }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("--functionalize-rng: the min-cut may recompute dropout and other random ops in the backward,\n"
+                      "replaying the forward's RNG state so the masks are the same. Off: PyTorch's rule, random ops\n"
+                      "are always saved.");
+  ImGui::SameLine();
   // Undo and Redo: take the config from one stack, remember the current one on the other, re-run.
   auto step = [&](const char* label, std::vector<pipeline::Config>& from, std::vector<pipeline::Config>& to) {
     ImGui::BeginDisabled(from.empty());
