@@ -126,6 +126,20 @@ class OutOfMemory(nn.Module):
         return x.expand(1 << 18, 1 << 18).contiguous().sum()
 
 
+class PythonState(nn.Module):
+    """Keeps Python-side state (a call counter) that the traced graph freezes: compiled and eager disagree, and the
+    execution stage's check must say so (an error scenario)."""
+
+    def __init__(self, d=8):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(d))
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return x * self.w * float(self.calls)
+
+
 SCENARIOS = {
     "scoped_mlp": (ScopedMLP(), {"inputs": [{"name": "x", "shape": [8, 16]}]}),
     "buffer_mutation": (BufferMutation(), {"inputs": [
@@ -140,6 +154,7 @@ SCENARIOS = {
     # forward_raises.json is the good spec; tests give it a 3-d input to make it raise.
     "forward_raises": (ForwardRaises(), {"inputs": [{"name": "x", "shape": [4, 8], "requires_grad": True}]}),
     "out_of_memory": (OutOfMemory(), {"inputs": [{"name": "x", "shape": [1, 1], "requires_grad": True}]}),
+    "python_state": (PythonState(), {"inputs": [{"name": "x", "shape": [4, 8]}]}),
     # The list form of the input spec (README, "Input specs").
     "aliased_mutation": (AliasedMutation(), [
         {"shape": [4, 2], "requires_grad": True, "leaf": False},

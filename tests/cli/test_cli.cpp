@@ -375,6 +375,28 @@ TEST(Cli, RunComparesCompiledWithEagerAndWritesAChromeTrace) {
   std::filesystem::remove_all(dir);
 }
 
+// Issue 21: a compiled result that disagrees with eager is a failure: exit 1, the worst tensor named, the report
+// still printed. python_state.pt keeps a call counter the traced graph freezes.
+TEST(Cli, RunExitsNonZeroAndNamesTheTensorWhenCompiledDisagrees) {
+  const std::string pt = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/python_state.pt";
+  Result r = run("run " + pt + " --iters 1 --no-cache");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("error: [execution] compiled and eager disagree on 2 of 4 tensors; worst: gradient of 'w'"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("check: FAILED"), std::string::npos) << r.out;
+  Result j = run("run " + pt + " --iters 1 --no-cache --json");
+  EXPECT_EQ(j.code, 1) << j.out;
+  auto doc = jsonOut(j);
+  EXPECT_FALSE(doc["ok"].get<bool>());
+  EXPECT_FALSE(doc["check"]["ok"].get<bool>());
+  // A tolerance the user sets wide enough passes; a model without such state passes with the default.
+  EXPECT_EQ(run("run " + pt + " --iters 1 --no-cache --rtol 10").code, 0);
+  Result ok = run("run mlp --iters 1 --json");
+  ASSERT_EQ(ok.code, 0) << ok.out;
+  EXPECT_TRUE(jsonOut(ok)["check"]["ok"].get<bool>());
+}
+
 TEST(Cli, RunRefusesWhatThisBuildCannotDo) {
   Result backend = run("run mlp --backend tvm");
   EXPECT_EQ(backend.code, 1);
