@@ -191,14 +191,16 @@ TEST(GuiScripted, AFailingStageIsShownAndTheEarlierStagesStayUsable) {
   const std::string assets = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/";
   std::ofstream(dir / "3d.json") << R"({"inputs": [{"name": "x", "shape": [2, 4, 8]}]})";
   // The model's forward raises (metadata fails); the model runs out of memory (execution fails, with the graphs
-  // of the earlier stages on the canvas).
+  // of the earlier stages on the canvas); compiled and eager disagree (the execution stage's check fails).
   struct Case {
-    std::string args, failed, message;
+    std::string args, failed, message, file;
   };
   for (const Case& c : {Case{assets + "forward_raises.pt --inputs " + (dir / "3d.json").string(), "metadata",
-                             "ForwardRaises expects a 2-d input"},
-                        Case{assets + "out_of_memory.pt --iters 1", "execution", "ran out of memory"}}) {
-    const auto png = dir / (c.failed + ".png"), state = dir / (c.failed + ".json");
+                             "ForwardRaises expects a 2-d input", "metadata"},
+                        Case{assets + "out_of_memory.pt --iters 1", "execution", "ran out of memory", "execution"},
+                        Case{assets + "python_state.pt --iters 1", "execution",
+                             "compiled and eager disagree on 2 of 4 tensors; worst: gradient of 'w'", "check"}}) {
+    const auto png = dir / (c.file + ".png"), state = dir / (c.file + ".json");
     ASSERT_EQ(std::system(runUnderXvfb(c.args + " --stage execution --screenshot " + png.string() + " --state-out " +
                                        state.string() + " --frames 2").c_str()), 0) << c.args;
     auto j = readJson(state);
