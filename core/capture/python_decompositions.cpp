@@ -1,23 +1,40 @@
 // core/capture/python_decompositions.cpp — see Note [Python decompositions].
 #include "core/capture/python_decompositions.h"
 
+#include <ATen/Context.h>
 #include <ATen/core/Tensor.h>
+#include <ATen/core/grad_mode.h>
 #include <ATen/ops/_native_batch_norm_legit.h>
 #include <ATen/ops/_native_batch_norm_legit_no_training.h>
 #include <ATen/ops/_unsafe_index.h>
 #include <ATen/ops/_unsafe_view.h>
 #include <ATen/ops/abs.h>
 #include <ATen/ops/arange.h>
+#include <ATen/ops/cat.h>
 #include <ATen/ops/dot.h>
+#include <ATen/ops/dropout.h>
+#include <ATen/ops/flip.h>
+#include <ATen/ops/gru.h>
+#include <ATen/ops/linear.h>
+#include <ATen/ops/lstm.h>
+#include <ATen/ops/mkldnn_rnn_layer.h>
 #include <ATen/ops/mm.h>
 #include <ATen/ops/mv.h>
 #include <ATen/ops/native_dropout.h>
+#include <ATen/ops/relu.h>
+#include <ATen/ops/rnn_relu.h>
+#include <ATen/ops/rnn_tanh.h>
+#include <ATen/ops/sigmoid.h>
 #include <ATen/ops/sign.h>
 #include <ATen/ops/squeeze.h>
+#include <ATen/ops/stack.h>
+#include <ATen/ops/tanh.h>
+#include <ATen/ops/unbind.h>
 #include <ATen/ops/unsafe_split.h>
 #include <ATen/ops/unsafe_split_with_sizes.h>
 #include <ATen/ops/unsqueeze.h>
 #include <ATen/ops/where.h>
+#include <ATen/ops/zeros.h>
 #include <c10/util/BFloat16.h>
 #include <c10/util/Exception.h>
 #include <c10/util/Half.h>
@@ -26,12 +43,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <optional>
+#include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "core/capture/capture.h"
+#include "core/util/diagnostic.h"
 
 namespace aotviz::capture {
 
@@ -341,6 +362,284 @@ at::Tensor softshrink(const at::Tensor& a, const at::Scalar& lambd) {
   return at::where(cond, shrunk, a.mul(wrappedNumber(int64_t{0})));
 }
 
+// ---------------------------------------------------------------------------------------------- RNNs
+
+/// The weights of one layer and direction, as decompositions.py gather_params groups them: ih_weight, hh_weight,
+/// then ih_bias and hh_bias (has_biases), then hr_weight (LSTM projections).
+using RnnParams = std::vector<at::Tensor>;
+/// The state of one layer and direction: {h} (RNN, GRU) or {h, c} (LSTM).
+using RnnHidden = std::vector<at::Tensor>;
+/// What _rnn_helper calls per layer and direction: (input, hidden, params, has_biases, reverse) -> (output, hidden).
+using RnnLayerFn =
+    std::function<std::pair<at::Tensor, RnnHidden>(const at::Tensor&, const RnnHidden&, const RnnParams&, bool, bool)>;
+/// The hidden_fn of one_layer_rnn: (i, cur_hidden, ih_weight, ih_bias, hh_weight, hh_bias) -> next hidden.
+using RnnCellFn = std::function<at::Tensor(const at::Tensor&, const at::Tensor&, const at::Tensor&, const OptTensor&,
+                                           const at::Tensor&, const OptTensor&)>;
+
+/// decompositions.py gather_params.
+std::vector<RnnParams> gatherParams(at::TensorList params, bool has_biases, bool has_projections) {
+  const size_t group_size = has_biases && has_projections ? 5 : has_biases ? 4 : has_projections ? 3 : 2;
+  TORCH_CHECK(params.size() % group_size == 0, "len(params)=", params.size(),
+              " is not divisible by group_size=", group_size);
+  std::vector<RnnParams> groups;
+  for (size_t i = 0; i < params.size(); i += group_size)
+    groups.emplace_back(params.begin() + static_cast<std::ptrdiff_t>(i),
+                        params.begin() + static_cast<std::ptrdiff_t>(i + group_size));
+  return groups;
+}
+
+/// `params[i] if has_biases else None` of the layer functions.
+OptTensor biasAt(const RnnParams& params, size_t i, bool has_biases) {
+  return has_biases ? OptTensor(params[i]) : std::nullopt;
+}
+
+/// decompositions.py _rnn_helper (with params_hiddens).
+std::pair<at::Tensor, std::vector<RnnHidden>> rnnHelper(at::Tensor input, const std::vector<RnnHidden>& hidden,
+                                                        const std::vector<RnnParams>& params, bool has_biases,
+                                                        int64_t num_layers, double dropout, bool train,
+                                                        bool bidirectional, bool batch_first,
+                                                        const RnnLayerFn& layer_fn) {
+  input = batch_first ? input.transpose(0, 1) : input;
+  std::vector<RnnHidden> final_hiddens;
+  for (int64_t i = 0; i < num_layers; ++i) {
+    const size_t cur = static_cast<size_t>(bidirectional ? 2 * i : i);
+    const size_t needed = cur + (bidirectional ? 2 : 1);
+    TORCH_CHECK(needed <= params.size(), "list index out of range: ", params.size(),
+                " groups of RNN weights for layer ", i);  // Python: IndexError
+    TORCH_CHECK(needed <= hidden.size(), "list index out of range: ", hidden.size(),
+                " initial hidden states for layer ", i);
+    // Sic: `num_layers < i - 1` never holds, so PyTorch 2.11's decomposition applies no dropout between layers
+    // (and this sets `dropout` to 0 for the layers after). Kept so the graphs stay PyTorch's.
+    dropout = train && num_layers < i - 1 ? dropout : 0.0;
+    auto [fwd_inp, fwd_hidden] = layer_fn(input, hidden[cur], params[cur], has_biases, false);
+    final_hiddens.push_back(fwd_hidden);
+    if (bidirectional) {
+      auto [bwd_inp, bwd_hidden] = layer_fn(input, hidden[cur + 1], params[cur + 1], has_biases, true);
+      final_hiddens.push_back(bwd_hidden);
+      input = at::cat({fwd_inp, bwd_inp}, fwd_inp.dim() - 1);
+    } else {
+      input = fwd_inp;
+    }
+    if (dropout != 0 && train && i < num_layers - 1) input = at::dropout(input, dropout, /*train=*/true);
+  }
+  input = batch_first ? input.transpose(0, 1) : input;
+  return {input, final_hiddens};
+}
+
+/// decompositions.py one_layer_rnn. Iterating a tensor in Python is unbind(0).
+std::pair<at::Tensor, RnnHidden> oneLayerRnn(const at::Tensor& inp, const RnnHidden& hidden, const RnnParams& params,
+                                             bool has_biases, bool reverse, const RnnCellFn& hidden_fn) {
+  const at::Tensor& ih_weight = params[0];
+  const at::Tensor& hh_weight = params[1];
+  const OptTensor ih_bias = biasAt(params, 2, has_biases), hh_bias = biasAt(params, 3, has_biases);
+  at::Tensor precomputed_input = at::linear(inp, ih_weight, ih_bias);
+  precomputed_input = reverse ? precomputed_input.flip(0) : precomputed_input;
+  at::Tensor cur_hidden = hidden[0].unsqueeze(0);
+  std::vector<at::Tensor> step_output;
+  for (const at::Tensor& i : precomputed_input.unbind(0)) {
+    cur_hidden = hidden_fn(i, cur_hidden, ih_weight, ih_bias, hh_weight, hh_bias);
+    step_output.push_back(cur_hidden);
+  }
+  if (reverse) std::reverse(step_output.begin(), step_output.end());
+  at::Tensor out = at::cat(step_output, 0);
+  return {out, {cur_hidden.squeeze(0)}};
+}
+
+/// decompositions.py rnn_cell(torch.tanh) (Relu=false) and rnn_cell(torch.relu) (Relu=true).
+template <bool Relu>
+at::Tensor rnnCell(const at::Tensor& i, const at::Tensor& cur_hidden, const at::Tensor& ih_weight,
+                   const OptTensor& ih_bias, const at::Tensor& hh_weight, const OptTensor& hh_bias) {
+  const at::Tensor pre = at::linear(cur_hidden, hh_weight, hh_bias).add(i);
+  return Relu ? at::relu(pre) : at::tanh(pre);
+}
+
+/// decompositions.py gru_cell.
+at::Tensor gruCell(const at::Tensor& inp, const at::Tensor& cur_hidden, const at::Tensor& ih_weight,
+                   const OptTensor& ih_bias, const at::Tensor& hh_weight, const OptTensor& hh_bias) {
+  const std::vector<at::Tensor> chunked_igates = inp.chunk(3, 1);
+  const std::vector<at::Tensor> chunked_hgates = at::linear(cur_hidden, hh_weight, hh_bias).chunk(3, 2);
+  const at::Tensor reset_gate = chunked_hgates[0].add(chunked_igates[0]).sigmoid();
+  const at::Tensor input_gate = chunked_hgates[1].add(chunked_igates[1]).sigmoid();
+  const at::Tensor new_gate = chunked_igates[2].add(chunked_hgates[2].mul(reset_gate)).tanh();
+  return cur_hidden.sub(new_gate).mul(input_gate).add(new_gate);
+}
+
+/// decompositions.py lstm_cell: (hy, cy).
+std::pair<at::Tensor, at::Tensor> lstmCell(const at::Tensor& inp, const at::Tensor& hx, const at::Tensor& cx,
+                                           const at::Tensor& hh_weight, const OptTensor& hh_bias,
+                                           const OptTensor& hr_weight, int64_t chunk_dim) {
+  const at::Tensor gates = at::linear(hx, hh_weight, hh_bias).add(inp);
+  const std::vector<at::Tensor> chunked_gates = gates.chunk(4, chunk_dim);
+  const at::Tensor in_gate = chunked_gates[0].sigmoid();
+  const at::Tensor forget_gate = chunked_gates[1].sigmoid();
+  const at::Tensor cell_gate = chunked_gates[2].tanh();
+  const at::Tensor out_gate = chunked_gates[3].sigmoid();
+  const at::Tensor forget_cx = forget_gate.mul(cx);  // Python evaluates left to right
+  const at::Tensor cy = forget_cx.add(in_gate.mul(cell_gate));
+  at::Tensor hy = out_gate.mul(cy.tanh());
+  if (present(hr_weight)) hy = at::linear(hy, *hr_weight, std::nullopt);
+  return {hy, cy};
+}
+
+/// decompositions.py one_layer_lstm, with the fix of Note [LSTM final states].
+std::pair<at::Tensor, RnnHidden> oneLayerLstm(const at::Tensor& inp, const RnnHidden& hidden, const RnnParams& params,
+                                              bool has_biases, bool reverse) {
+  const at::Tensor& ih_weight = params[0];
+  const at::Tensor& hh_weight = params[1];
+  const OptTensor ih_bias = biasAt(params, 2, has_biases), hh_bias = biasAt(params, 3, has_biases);
+  const OptTensor hr_weight = params.size() == 5 ? OptTensor(params[4])
+                              : params.size() == 3 ? OptTensor(params[2])
+                                                   : std::nullopt;
+  at::Tensor hx = hidden[0].unsqueeze(0);
+  at::Tensor cx = hidden[1].unsqueeze(0);
+  at::Tensor precomputed_input = at::linear(inp, ih_weight, ih_bias);
+  precomputed_input = reverse ? precomputed_input.flip(0) : precomputed_input;
+  std::vector<at::Tensor> step_output;
+  for (const at::Tensor& step : precomputed_input.unbind(0)) {
+    std::tie(hx, cx) = lstmCell(step, hx, cx, hh_weight, hh_bias, hr_weight, /*chunk_dim=*/2);
+    step_output.push_back(hx);
+  }
+  if (reverse) std::reverse(step_output.begin(), step_output.end());
+  at::Tensor out = at::cat(step_output, 0);
+  // PyTorch 2.11 has squeeze(1) here: Note [LSTM final states].
+  return {out, {hx.squeeze(0), cx.squeeze(0)}};
+}
+
+/// decompositions.py mkldnn_one_layer_lstm.
+std::pair<at::Tensor, RnnHidden> mkldnnOneLayerLstm(const at::Tensor& inp, const RnnHidden& hidden,
+                                                    const RnnParams& params, bool has_biases, bool reverse) {
+  const at::Tensor& w0 = params[0];
+  const at::Tensor& w1 = params[1];
+  // torch.zeros(w0.size()): float32 on the default device, which this path requires to be the CPU the trace
+  // tensors stand for. (Sic: the weights' shapes, not the biases'; mkldnn_rnn_layer ignores them without biases.)
+  const at::TensorOptions zeros = at::TensorOptions().dtype(at::kFloat).device(w0.device());
+  const at::Tensor w2 = has_biases ? params[2] : at::zeros(w0.sizes(), zeros);
+  const at::Tensor w3 = has_biases ? params[3] : at::zeros(w1.sizes(), zeros);
+  at::Tensor hx = hidden[0].unsqueeze(0);
+  at::Tensor cx = hidden[1].unsqueeze(0);
+  const int64_t hidden_size = hx.size(2);
+  // _rnn_helper handles bidirectional and batch_first; the layer runs forward-only (train=False), as in Python.
+  const at::Tensor input = inp.contiguous();
+  hx = hx.contiguous();
+  cx = cx.contiguous();
+  constexpr int64_t kLstmMode = 2;  // ideep::rnn_kind::LSTM
+  const auto outputs =
+      at::mkldnn_rnn_layer(input, w0, w1, w2, w3, hx, cx, reverse, /*batch_sizes=*/{}, kLstmMode, hidden_size,
+                           /*num_layers=*/1, has_biases, /*bidirectional=*/false, /*batch_first=*/false,
+                           /*train=*/false);
+  const at::Tensor& y = std::get<0>(outputs);
+  return {y, {std::get<1>(outputs).squeeze(0), std::get<2>(outputs).squeeze(0)}};
+}
+
+/// The device a tensor of the trace stands for (trace tensors report privateuseone).
+c10::Device traceDeviceOf(const at::Tensor& t) {
+  const TraceContext* ctx = activeTrace();
+  return ctx && t.device().type() == c10::DeviceType::PrivateUse1 ? ctx->target_device : t.device();
+}
+
+/// decompositions.py select_one_layer_lstm_function (use_mkldnn), with one deviation. See Note [LSTM on the CPU].
+bool useMkldnnLstm(const at::Tensor& input, at::TensorList hx, at::TensorList params) {
+  if (!at::globalContext().userEnabledMkldnn()) return false;  // torch._C._get_mkldnn_enabled()
+  std::vector<at::Tensor> tensors{input};
+  tensors.insert(tensors.end(), hx.begin(), hx.end());
+  tensors.insert(tensors.end(), params.begin(), params.end());
+  for (const at::Tensor& t : tensors) {
+    if (!traceDeviceOf(t).is_cpu() || traceDeviceOf(t) != traceDeviceOf(input)) return false;
+    if (t.scalar_type() != at::kFloat && t.scalar_type() != at::kBFloat16) return false;
+  }
+  if (input.requires_grad()) return false;
+  if (hx[0].size(2) != hx[1].size(2)) return false;  // has_projections
+  // The deviation: not when the graph differentiates through the layer.
+  if (at::GradMode::is_enabled())
+    for (const at::Tensor& t : tensors)
+      if (t.requires_grad()) return false;
+  return true;
+}
+
+/// decompositions.py lstm_impl (lstm.input).
+std::tuple<at::Tensor, at::Tensor, at::Tensor> lstmInput(const at::Tensor& input, at::TensorList hx,
+                                                         at::TensorList params, bool has_biases, int64_t num_layers,
+                                                         double dropout, bool train, bool bidirectional,
+                                                         bool batch_first) {
+  TORCH_CHECK(hx.size() == 2, "lstm expects two hidden states, got ", hx.size());
+  const std::vector<RnnParams> groups = gatherParams(params, has_biases, hx[0].size(2) != hx[1].size(2));
+  // hidden = list(zip(hx[0], hx[1])): zip iterates both tensors (unbind(0), in that order) before pairing them.
+  const std::vector<at::Tensor> h = hx[0].unbind(0), c = hx[1].unbind(0);
+  std::vector<RnnHidden> hidden;
+  for (size_t i = 0; i < std::min(h.size(), c.size()); ++i) hidden.push_back({h[i], c[i]});
+  const RnnLayerFn layer_fn = useMkldnnLstm(input, hx, params) ? RnnLayerFn(mkldnnOneLayerLstm) : oneLayerLstm;
+  auto [out, final_hiddens] =
+      rnnHelper(input, hidden, groups, has_biases, num_layers, dropout, train, bidirectional, batch_first, layer_fn);
+  std::vector<at::Tensor> final_h, final_c;  // list(zip(*final_hiddens))
+  for (const RnnHidden& fh : final_hiddens) {
+    final_h.push_back(fh[0]);
+    final_c.push_back(fh[1]);
+  }
+  return {out, at::stack(final_h, 0), at::stack(final_c, 0)};
+}
+
+/// decompositions.py gru_impl (gru.input).
+std::tuple<at::Tensor, at::Tensor> gruInput(const at::Tensor& input, const at::Tensor& hx, at::TensorList params,
+                                            bool has_biases, int64_t num_layers, double dropout, bool train,
+                                            bool bidirectional, bool batch_first) {
+  const std::vector<RnnParams> groups = gatherParams(params, has_biases, false);
+  std::vector<RnnHidden> hidden;
+  for (const at::Tensor& h : hx.unbind(0)) hidden.push_back({h});
+  const RnnLayerFn layer_fn = [](const at::Tensor& inp, const RnnHidden& hid, const RnnParams& p, bool biases,
+                                 bool reverse) { return oneLayerRnn(inp, hid, p, biases, reverse, gruCell); };
+  auto [out, final_hiddens] =
+      rnnHelper(input, hidden, groups, has_biases, num_layers, dropout, train, bidirectional, batch_first, layer_fn);
+  std::vector<at::Tensor> final_h;
+  for (const RnnHidden& fh : final_hiddens) final_h.push_back(fh[0]);
+  return {out, at::stack(final_h, 0)};
+}
+
+/// decompositions.py rnn_tanh_input (Relu=false) and rnn_relu_input (Relu=true).
+template <bool Relu>
+std::tuple<at::Tensor, at::Tensor> rnnInput(const at::Tensor& input, const at::Tensor& hx, at::TensorList params,
+                                            bool has_biases, int64_t num_layers, double dropout, bool train,
+                                            bool bidirectional, bool batch_first) {
+  std::vector<RnnHidden> hidden;
+  for (const at::Tensor& h : hx.unbind(0)) hidden.push_back({h});
+  const std::vector<RnnParams> groups = gatherParams(params, has_biases, false);
+  const RnnLayerFn layer_fn = [](const at::Tensor& inp, const RnnHidden& hid, const RnnParams& p, bool biases,
+                                 bool reverse) { return oneLayerRnn(inp, hid, p, biases, reverse, rnnCell<Relu>); };
+  auto [out, final_hiddens] =
+      rnnHelper(input, hidden, groups, has_biases, num_layers, dropout, train, bidirectional, batch_first, layer_fn);
+  std::vector<at::Tensor> final_h;
+  for (const RnnHidden& fh : final_hiddens) final_h.push_back(fh[0]);
+  return {out, at::stack(final_h, 0)};
+}
+
+/// The packed-sequence overloads (lstm.data, gru.data, rnn_tanh.data, rnn_relu.data) are not ported: their
+/// decompositions split the input by the values of batch_sizes, which fake tracing does not have.
+[[noreturn]] void packedSequenceUnsupported(const std::string& op) {
+  const TraceContext* ctx = activeTrace();
+  const std::string why =
+      "packed sequences (a PackedSequence passed to nn.LSTM / nn.GRU / nn.RNN) are not supported: PyTorch 2.11 "
+      "decomposes " + op + " by splitting the input at the values of batch_sizes (decompositions.py), and aotviz "
+      "does not port that decomposition";
+  fail(ctx ? ctx->stage : "capture", op, why,
+       "pass the padded batch (and a mask or the lengths) to the RNN instead of a PackedSequence");
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> lstmData(const at::Tensor&, const at::Tensor&, at::TensorList,
+                                                        at::TensorList, bool, int64_t, double, bool, bool) {
+  packedSequenceUnsupported("aten::lstm.data");
+}
+std::tuple<at::Tensor, at::Tensor> gruData(const at::Tensor&, const at::Tensor&, const at::Tensor&, at::TensorList,
+                                           bool, int64_t, double, bool, bool) {
+  packedSequenceUnsupported("aten::gru.data");
+}
+std::tuple<at::Tensor, at::Tensor> rnnTanhData(const at::Tensor&, const at::Tensor&, const at::Tensor&, at::TensorList,
+                                               bool, int64_t, double, bool, bool) {
+  packedSequenceUnsupported("aten::rnn_tanh.data");
+}
+std::tuple<at::Tensor, at::Tensor> rnnReluData(const at::Tensor&, const at::Tensor&, const at::Tensor&, at::TensorList,
+                                               bool, int64_t, double, bool, bool) {
+  packedSequenceUnsupported("aten::rnn_relu.data");
+}
+
 }  // namespace
 
 void registerPythonDecompositions() {
@@ -363,6 +662,14 @@ void registerPythonDecompositions() {
   lib.impl("_upsample_nearest_exact3d", TORCH_FN(upsampleNearest3d<true>));
   lib.impl("hardshrink", TORCH_FN(hardshrink));
   lib.impl("softshrink", TORCH_FN(softshrink));
+  lib.impl("lstm.input", TORCH_FN(lstmInput));
+  lib.impl("gru.input", TORCH_FN(gruInput));
+  lib.impl("rnn_tanh.input", TORCH_FN(rnnInput<false>));
+  lib.impl("rnn_relu.input", TORCH_FN(rnnInput<true>));
+  lib.impl("lstm.data", TORCH_FN(lstmData));
+  lib.impl("gru.data", TORCH_FN(gruData));
+  lib.impl("rnn_tanh.data", TORCH_FN(rnnTanhData));
+  lib.impl("rnn_relu.data", TORCH_FN(rnnReluData));
 }
 
 }  // namespace aotviz::capture

@@ -20,14 +20,40 @@ namespace aotviz::capture {
 /// writes; functionalization then emits `_native_batch_norm_legit_functional` and the buffers are data-mutated
 /// inputs.
 ///
+/// Note [LSTM on the CPU]: the RNN decompositions unroll the sequence into per-step linear / sigmoid / tanh ops
+/// (one_layer_lstm, one_layer_rnn), except that lstm_impl picks mkldnn_one_layer_lstm, one mkldnn_rnn_layer op per
+/// layer and direction, when mkldnn is enabled, every tensor is on the CPU and float or bfloat16, there are no
+/// projections and the *input* does not require grad. It does not look at the weights, so for the usual training
+/// step (weights that require grad, a data batch that does not) PyTorch 2.11 traces mkldnn_rnn_layer(train=False)
+/// and its mkldnn_rnn_layer_backward into the joint graph; the compiled forward runs under no_grad, where the op
+/// returns no workspace, and PyTorch's own compiled function fails ("expected all tensors_saved_with_vc_check to be
+/// Tensors"; the backward op given an empty workspace crashes). aotviz deviates there, and only there: when grad
+/// mode is on and any input, hidden state or weight requires grad, it takes one_layer_lstm, the graph PyTorch 2.11
+/// traces with torch.backends.mkldnn.flags(enabled=False). Inference graphs (nothing requires grad) get
+/// mkldnn_rnn_layer as in PyTorch; on a CUDA target the condition never holds.
+/// A PyTorch 2.11 quirk is kept because it shapes its graphs: _rnn_helper's dropout test (`num_layers < i - 1`)
+/// never holds, so nn.LSTM / nn.GRU / nn.RNN(dropout=p) lose their dropout between layers under AOTAutograd (eager
+/// applies it, so compiled and eager then differ in training).
+///
+/// Note [LSTM final states]: PyTorch 2.11's one_layer_lstm returns `hx.squeeze(1), cx.squeeze(1)` of states shaped
+/// (1, batch, hidden), so unless batch is 1 its h_n and c_n come out as (layers * directions, 1, batch, hidden)
+/// where eager's are (layers * directions, batch, hidden) (pytorch/pytorch#151200). aotviz has the upstream fix,
+/// squeeze(0) (pytorch/pytorch#185716, after 2.11). The forward ops are the same (squeeze.dim); the backward then
+/// has an unsqueeze per state that 2.11's no-op squeeze does not need. Graphs that use only the output sequence
+/// are 2.11's exactly; tests/fidelity/torch211_decompositions.py compares the others with 2.11 plus that fix.
+///
 /// Every py_impl(CompositeImplicitAutograd / Autograd) on an aten op that is registered while AOTAutograd traces:
 ///   ported (decompositions.py unless noted):
 ///     native_batch_norm; matmul (with should_fold); dropout; unsafe_chunk;
 ///     upsample_nearest{1,2,3}d.vec and _upsample_nearest_exact{1,2,3}d.vec (_upsample_nearest_vec,
 ///       _upsample_nearest_exact_vec), upsample_nearest{1,2,3}d and _upsample_nearest_exact{1,2,3}d (their
 ///       .default decompositions): all through _upsample_nearest;
-///     hardshrink, softshrink (torch/_refs/nn/functional).
+///     hardshrink, softshrink (torch/_refs/nn/functional);
+///     lstm.input (lstm_impl, with mkldnn_one_layer_lstm: see Note [LSTM on the CPU]), gru.input (gru_impl),
+///       rnn_tanh.input, rnn_relu.input (rnn_tanh_input, rnn_relu_input): all through _rnn_helper.
 ///   not ported:
+///     lstm.data, gru.data, rnn_tanh.data, rnn_relu.data (packed sequences): they split the input at the values of
+///       batch_sizes, which fake tracing does not have; their kernels here fail with a diagnostic saying so;
 ///     matmul.out: out= overloads are not traced;
 ///     empty.out (torch/_refs): out= overload, not traced;
 ///     broadcast_tensors (torch/_refs): same ops as the C++ composite (expand_outplace expands only what differs);
@@ -38,7 +64,6 @@ namespace aotviz::capture {
 ///     upsample_linear1d.vec, upsample_bilinear2d.vec, upsample_trilinear3d.vec, upsample_bilinear2d.default:
 ///       need _upsample_linear (~80 lines of index and lerp math), a later port;
 ///     upsample_bicubic2d.default, upsample_bicubic2d.vec: ~90 lines of cubic-convolution math, a later port;
-///     rnn_tanh, rnn_relu, lstm, gru (.input and .data): need the LSTM/GRU work of a later issue;
 ///     cudnn_batch_norm: never chosen for trace tensors (privateuseone is not CUDA); miopen_batch_norm
 ///       (torch/_inductor/decomposition.py): ROCm only, and only once torch._inductor is imported;
 ///     multi_margin_loss, multilabel_margin_loss_forward: ~40 lines each, rare in models;

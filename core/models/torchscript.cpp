@@ -238,6 +238,98 @@ class SlotSwap {
   std::vector<Saved> saved_;
 };
 
+/// Note [Parameters in containers]: a module can reach its parameters and buffers through attributes that are
+/// not themselves parameters: nn.LSTM / nn.GRU / nn.RNN pass `self._flat_weights` (a list of their weights) to
+/// aten::lstm, and a user module may keep `[self.a.weight, self.b.weight]`, a tuple or a dict of them. Such an
+/// attribute holds the very tensors the module registered (the same TensorImpl; torch.jit.save memoizes them), so
+/// a run swaps it too: for the run, the attribute is a copy of the container (nested lists, tuples and dicts
+/// included) in which each registered tensor is replaced by that parameter's or buffer's traced input, and the
+/// original container is put back afterwards, so no container of the module is changed. Tensors in containers that
+/// are not registered stay what they are (constants of the module). nn.ParameterList and nn.ParameterDict are
+/// submodules whose entries are parameters ("pl.0", "pd.a"), so the plain swap covers them.
+
+/// Which tensors are registered parameters/buffers: TensorImpl -> index into ScriptModel::slots.
+using SlotIndex = std::unordered_map<const c10::TensorImpl*, size_t>;
+
+/// Whether `v` holds a tensor of `index`, at any depth of lists, tuples and dicts (values, not keys).
+bool holdsSlotTensor(const c10::IValue& v, const SlotIndex& index) {
+  if (v.isTensor()) return v.toTensor().defined() && index.count(v.toTensor().unsafeGetTensorImpl()) > 0;
+  if (v.isList()) {
+    for (const c10::IValue& e : v.toListRef())
+      if (holdsSlotTensor(e, index)) return true;
+  } else if (v.isTuple()) {
+    for (const c10::IValue& e : v.toTupleRef().elements())
+      if (holdsSlotTensor(e, index)) return true;
+  } else if (v.isGenericDict()) {
+    for (const auto& e : v.toGenericDict())
+      if (holdsSlotTensor(e.value(), index)) return true;
+  }
+  return false;
+}
+
+/// A copy of `v` with each tensor of `index` replaced by `values[its index]`; parts holding none are kept as they
+/// are (the same objects).
+c10::IValue substituteSlots(const c10::IValue& v, const SlotIndex& index, const std::vector<at::Tensor>& values) {
+  if (!holdsSlotTensor(v, index)) return v;
+  if (v.isTensor()) return values.at(index.at(v.toTensor().unsafeGetTensorImpl()));
+  if (v.isList()) {
+    c10::impl::GenericList out(v.toList().elementType());
+    for (const c10::IValue& e : v.toListRef()) out.push_back(substituteSlots(e, index, values));
+    return out;
+  }
+  if (v.isTuple()) {
+    std::vector<c10::IValue> elems;
+    for (const c10::IValue& e : v.toTupleRef().elements()) elems.push_back(substituteSlots(e, index, values));
+    auto type = v.toTupleRef().type<c10::TupleType>();
+    if (type->schema()) return c10::ivalue::Tuple::createNamed(std::move(elems), c10::TypePtr(type));  // NamedTuple
+    return c10::ivalue::Tuple::create(std::move(elems));
+  }
+  c10::impl::GenericDict in = v.toGenericDict();  // the only other kind holdsSlotTensor looks into
+  c10::impl::GenericDict out(in.keyType(), in.valueType());
+  for (const auto& e : in) out.insert(e.key(), substituteSlots(e.value(), index, values));
+  return out;
+}
+
+/// A module attribute (not a parameter, buffer or submodule) holding registered tensors; see Note [Parameters in
+/// containers].
+struct ContainerSlot {
+  jit::Module owner;
+  std::string attr;
+  c10::IValue original;
+};
+
+/// Every ContainerSlot of `root` and its submodules.
+std::vector<ContainerSlot> findContainerSlots(const jit::Module& root, const SlotIndex& index) {
+  std::vector<ContainerSlot> found;
+  for (const jit::Module& m : root.modules()) {
+    const c10::ClassTypePtr type = m.type();
+    for (size_t i = 0; i < type->numAttributes(); ++i) {
+      if (type->is_parameter(i) || type->is_buffer(i)) continue;
+      c10::IValue v = m._ivalue()->getSlot(i);
+      if (v.isObject()) continue;  // a submodule (visited by modules()) or a scripted class instance
+      if (holdsSlotTensor(v, index)) found.push_back({m, type->getAttributeName(i), v});
+    }
+  }
+  return found;
+}
+
+/// Puts the substituted copies of `slots` in place, and the originals back on destruction.
+class ContainerSwap {
+ public:
+  ContainerSwap(std::vector<ContainerSlot>& slots, const SlotIndex& index, const std::vector<at::Tensor>& values)
+      : slots_(slots) {
+    for (ContainerSlot& s : slots_) s.owner._ivalue()->setAttr(s.attr, substituteSlots(s.original, index, values));
+  }
+  ~ContainerSwap() {
+    for (ContainerSlot& s : slots_) s.owner._ivalue()->setAttr(s.attr, s.original);
+  }
+  ContainerSwap(const ContainerSwap&) = delete;
+  ContainerSwap& operator=(const ContainerSwap&) = delete;
+
+ private:
+  std::vector<ContainerSlot>& slots_;
+};
+
 void flattenOutput(const c10::IValue& v, const std::string& where, std::vector<at::Tensor>& out) {
   if (v.isTensor()) {
     out.push_back(v.toTensor());
@@ -294,6 +386,8 @@ ScriptError splitScriptError(const std::string& what) {
 struct ScriptModel {
   jit::Module module;
   std::vector<std::string> slots;  // parameters then buffers, as the Model's first inputs
+  SlotIndex slot_index;            // their tensors
+  std::vector<ContainerSlot> containers;
   std::unique_ptr<jit::Code> code;
   std::mutex mu;  // a run swaps the module's slots
 
@@ -301,6 +395,7 @@ struct ScriptModel {
     std::lock_guard<std::mutex> lock(mu);
     std::vector<at::Tensor> slot_values(flat.begin(), flat.begin() + static_cast<std::ptrdiff_t>(slots.size()));
     SlotSwap swap(module, slots, slot_values);
+    ContainerSwap container_swap(containers, slot_index, slot_values);
     jit::Stack stack;
     stack.emplace_back(module._ivalue());
     for (size_t i = slots.size(); i < flat.size(); ++i) stack.emplace_back(flat[i]);
@@ -390,13 +485,16 @@ Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_
   m.name = std::filesystem::path(pt_path).stem().string();
   m.description = spec.description.empty() ? "TorchScript module " + pt_path : spec.description;
   for (const auto& p : sm->module.named_parameters(/*recurse=*/true)) {
+    if (p.value.defined()) sm->slot_index.emplace(p.value.unsafeGetTensorImpl(), sm->slots.size());
     sm->slots.push_back(p.name);
     m.inputs.push_back({p.name, capture::InputKind::Param, p.value.detach(), p.value.requires_grad()});
   }
   for (const auto& b : sm->module.named_buffers(/*recurse=*/true)) {
+    if (b.value.defined()) sm->slot_index.emplace(b.value.unsafeGetTensorImpl(), sm->slots.size());
     sm->slots.push_back(b.name);
     m.inputs.push_back({b.name, capture::InputKind::Buffer, b.value.detach(), false});
   }
+  sm->containers = findContainerSlots(sm->module, sm->slot_index);
   std::vector<capture::InputDesc> user = makeInputs(spec, seed ? seed : spec.seed);
   m.inputs.insert(m.inputs.end(), user.begin(), user.end());
   m.fn = [sm](const std::vector<at::Tensor>& flat) { return sm->run(flat); };

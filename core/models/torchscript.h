@@ -15,7 +15,9 @@ namespace aotviz::models {
 /// Note [TorchScript capture]: the forward graph is inlined here (not by TorchScript's executor, whose
 /// optimizing passes would change the ops), each op is preceded by a marker op carrying the module scope
 /// (the attribute path of the submodule, "encoder.layers.0.fc") and source line, and the graph is run by the
-/// plain TorchScript interpreter with the module's parameters and buffers swapped for the traced inputs.
+/// plain TorchScript interpreter with the module's parameters and buffers swapped for the traced inputs, also where
+/// the module reaches them through lists, tuples or dicts (nn.LSTM's _flat_weights; Note [Parameters in
+/// containers] in torchscript.cpp).
 /// Errors: stage "inputs" naming the file.
 Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_t seed = 0);
 

@@ -10,7 +10,9 @@
 #include "core/ir/serialize.h"
 #include "core/models/input_spec.h"
 #include "core/models/torchscript.h"
+#include "core/pipeline/pipeline.h"
 #include "core/util/atomic_file.h"
+#include "core/util/run_command.h"
 #include "tests/core/capture_testing.h"
 
 namespace aotviz {
@@ -106,6 +108,158 @@ TEST(TorchScript, DataDependentBranchIsAClearCaptureError) {
     EXPECT_EQ(e.diagnostic().notes[0].rfind("at make_torchscript_assets.py:", 0), 0u) << e.diagnostic().notes[0];
   }
 }
+
+// ------------------------------------------------------------------------------------------ parameters in containers
+
+/// Modules that reach their parameters through containers (Note [Parameters in containers] in torchscript.cpp),
+/// scripted in training mode by PyTorch 2.11 into the build directory when the test runs (no binaries in the
+/// repository): <name>.pt and <name>.json.
+constexpr const char* kContainerModules = R"PY(
+import json, os, sys
+import torch
+import torch.nn as nn
+
+class Lstm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(8, 16, num_layers=2, batch_first=True)
+
+    def forward(self, x):
+        out, (h, c) = self.rnn(x)
+        return out, h, c
+
+class Gru(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(8, 16, bidirectional=True)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        return out, h
+
+class Containers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pl = nn.ParameterList([nn.Parameter(torch.randn(8, 8) / 4) for _ in range(2)])
+        self.pd = nn.ParameterDict({"scale": nn.Parameter(torch.rand(8) + 0.5), "shift": nn.Parameter(torch.randn(8))})
+        self.fa = nn.Linear(8, 8)
+        self.fb = nn.Linear(8, 8)
+        self.register_buffer("offset", torch.randn(8))
+        self.weights = [self.fa.weight, self.fb.weight]        # a plain list of submodule parameters
+        self.named = {"bias": self.fa.bias, "offset": self.offset}  # a dict, with a buffer
+        self.pair = (self.fb.bias, [self.fa.weight])            # a tuple holding a list
+
+    def forward(self, x):
+        for p in self.pl:
+            x = torch.tanh(x @ p)
+        x = x * self.pd["scale"] + self.pd["shift"]
+        for w in self.weights:
+            x = torch.tanh(x @ w.t())
+        x = x + self.named["bias"] + self.named["offset"] + self.pair[0]
+        return x @ self.pair[1][0]
+
+torch.manual_seed(0)
+out = sys.argv[1]
+for name, module, shape in [("lstm", Lstm(), [2, 5, 8]), ("gru", Gru(), [5, 2, 8]),
+                            ("containers", Containers(), [4, 8])]:
+    module.train()
+    tmp = f"{out}/{name}.{os.getpid()}"  # test processes may run this at the same time
+    torch.jit.save(torch.jit.script(module), tmp + ".pt")
+    json.dump({"inputs": [{"name": "x", "shape": shape}]}, open(tmp + ".json", "w"))
+    os.replace(tmp + ".pt", f"{out}/{name}.pt")
+    os.replace(tmp + ".json", f"{out}/{name}.json")
+)PY";
+
+/// The directory holding the modules of kContainerModules, made when its stamp (the script that made them) is not
+/// this script; empty with `why` set when PyTorch could not run.
+std::string containerModulesDir(std::string* why) {
+  static std::string dir, reason;
+  static bool made = false;
+  if (!made) {
+    made = true;
+    const std::string python = AOTVIZ_PYTHON;
+    const std::filesystem::path d = std::filesystem::path(AOTVIZ_BINARY_DIR) / "torchscript_containers";
+    const std::filesystem::path script = d / ("make." + std::to_string(::getpid()) + ".py"), stamp = d / "stamp";
+    const std::string cmd = "OMP_NUM_THREADS=1 " + python + " " + script.string() + " " + d.string();
+    std::filesystem::create_directories(d);
+    if (std::filesystem::exists(stamp) && util::readFile(stamp) == kContainerModules) {
+      dir = d.string();
+    } else if (python.empty()) {
+      reason = "no venv python was configured (AOTVIZ_PYTHON); scripts/run-tests.sh sets it";
+    } else {
+      util::writeFileAtomic(script, kContainerModules);
+      const util::CommandResult r = util::runCommand(cmd);
+      std::filesystem::remove(script);
+      if (r.exit_code != 0) {
+        reason = "scripting the modules failed (exit " + std::to_string(r.exit_code) + ")";
+      } else {
+        util::writeFileAtomic(stamp, kContainerModules);
+        dir = d.string();
+      }
+    }
+  }
+  *why = reason;
+  return dir;
+}
+
+std::vector<std::string> inputNames(const models::Model& m) {
+  std::vector<std::string> names;
+  for (const auto& in : m.inputs) names.push_back(in.name);
+  return names;
+}
+
+TEST(TorchScriptContainers, ParametersReachedThroughContainersAreTracedInputs) {
+  std::string why;
+  const std::string dir = containerModulesDir(&why);
+  ASSERT_FALSE(dir.empty()) << why;
+  models::Model lstm = models::openModel(dir + "/lstm.pt");
+  EXPECT_EQ(inputNames(lstm),
+            (std::vector<std::string>{"rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                                      "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1",
+                                      "x"}));
+  models::Model containers = models::openModel(dir + "/containers.pt");
+  EXPECT_EQ(inputNames(containers),
+            (std::vector<std::string>{"pl.0", "pl.1", "pd.scale", "pd.shift", "fa.weight", "fa.bias", "fb.weight",
+                                      "fb.bias", "offset", "x"}));
+  for (models::Model* m : {&lstm, &containers}) {
+    SCOPED_TRACE(m->name);
+    auto cap = capture::captureGraph(m->fn, m->inputs);
+    ASSERT_TRUE(cap.is_joint);
+    // Every weight is a graph input (none baked in as a constant), and gets a gradient.
+    EXPECT_TRUE(cap.warnings.empty()) << cap.warnings.front();
+    for (const auto& n : cap.graph.nodes) EXPECT_NE(n.op, "aten::lift_fresh_copy");
+    expectReplayMatchesEager(m->fn, m->inputs, capture::TraceMode::Fake, 1e-4);
+    // The containers are the module's own again: an eager run works on the CPU weights.
+    std::vector<at::Tensor> flat;
+    for (const auto& in : m->inputs) flat.push_back(in.example);
+    for (const at::Tensor& out : m->fn(flat)) EXPECT_TRUE(out.isfinite().all().item<bool>());
+  }
+}
+
+/// The scripted nn.LSTM / nn.GRU and the module with parameter containers through the whole pipeline: the compiled
+/// step equals eager (outputs, gradients, inputs after the step).
+class TorchScriptContainerModules : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TorchScriptContainerModules, CompiledEqualsEager) {
+  std::string why;
+  const std::string dir = containerModulesDir(&why);
+  ASSERT_FALSE(dir.empty()) << why;
+  pipeline::Config c;
+  c.model = dir + "/" + GetParam() + ".pt";
+  c.use_cache = false;
+  c.iters = 1;
+  pipeline::Pipeline p(c);
+  p.runAll();
+  ASSERT_FALSE(p.halted()) << p.snapshots().back()->error->format();
+  const auto& ex = p.snapshots()[pipeline::stageIndex("execution")];
+  ASSERT_EQ(ex->status, pipeline::StageStatus::Done);
+  const auto& rep = ex->summary["report"];
+  EXPECT_LT(rep["max_abs_diff"]["outputs"].get<double>(), 1e-4);
+  EXPECT_LT(rep["max_abs_diff"]["gradients"].get<double>(), 1e-4);
+  EXPECT_LT(rep["max_abs_diff"]["inputs"].get<double>(), 1e-4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Scripted, TorchScriptContainerModules, ::testing::Values("lstm", "gru", "containers"));
 
 void expectInputsError(const std::function<void()>& body, const std::string& fragment) {
   try {
