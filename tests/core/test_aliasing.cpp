@@ -6,6 +6,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "core/capture/capture.h"
 #include "core/partition/partition.h"
 #include "core/util/diagnostic.h"
@@ -365,22 +367,93 @@ TEST(Aliasing, test_input_output_view_simple) {
   EXPECT_EQ(returns(cap.graph), S{"view"});
 }
 
+// PyTorch's inputs here are three separate tensors, torch.ones(2, 2, requires_grad=req_grad).add(1): non-leaves
+// with nothing in common (nothing is aliased, so there is no synthetic base).
 TEST(Aliasing, test_input_output_view_mutate_multiple) {
   auto f = [](const Tensors& a) {
     a[0].mul_(py(int64_t{2}));
     a[2].mul_(py(int64_t{3}));
     return Tensors{a[1].view({2, 2}), a[2].view({2, 2})};
   };
-  std::vector<capture::InputDesc> inputs{in(at::ones({2, 2}), true, false), in(at::ones({2, 2}), true, false),
-                                         in(at::ones({2, 2}), true, false)};
+  std::vector<capture::InputDesc> inputs{in(at::ones({2, 2}) + 1, true, false), in(at::ones({2, 2}) + 1, true, false),
+                                         in(at::ones({2, 2}) + 1, true, false)};
   auto cap = capture::captureGraph(f, inputs, options());
-  EXPECT_EQ(outputTypes(cap.meta), (std::vector<OutputType>{OutputType::AliasOfInput, OutputType::AliasOfInput}));
-  EXPECT_EQ(baseIdx(cap.meta), (std::vector<int>{1, 2}));
-  ir::Graph fw = forwardGraph(cap);
-  EXPECT_EQ(returns(fw).size(), 4u);  // PyTorch: [mul, mul_1, view, view_2]
-  EXPECT_EQ(returns(fw)[0], "mul");
-  EXPECT_EQ(returns(fw)[1], "mul_1");
+  ASSERT_TRUE(cap.is_joint);
+  EXPECT_FALSE(cap.synthetic_base.applied);
+  // PyTorch 2.11's ViewAndMutationMeta: a and c mutated out of the graph, b untouched; both outputs alias inputs.
+  const auto& m = cap.meta;
+  EXPECT_EQ(mutationTypes(m), (std::vector<MutationType>{kOut, kNot, kOut}));
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(m.input_info[i].mutates_data, i != 1) << i;
+    EXPECT_FALSE(m.input_info[i].mutates_metadata) << i;
+    EXPECT_TRUE(m.input_info[i].requires_grad) << i;
+    EXPECT_FALSE(m.input_info[i].is_leaf) << i;
+  }
+  EXPECT_TRUE(m.input_info[1].mutations_hidden_from_autograd);  // vacuously: b has no mutations (PyTorch: True)
+  EXPECT_EQ(outputTypes(m), (std::vector<OutputType>{OutputType::AliasOfInput, OutputType::AliasOfInput}));
+  EXPECT_EQ(baseIdx(m), (std::vector<int>{1, 2}));
+  EXPECT_TRUE(m.output_info[0].requires_grad && m.output_info[1].requires_grad);
+  EXPECT_EQ(m.numTangents(), 2u);  // PyTorch's traced_tangents: the new a and c; aliased outputs get none
+  partition::Options o;
+  o.partitioner = partition::Partitioner::Default;
+  auto part = partition::partitionJoint(cap.graph, cap.numForwardOutputs(), {}, o);
+  // PyTorch: clone = clone(primals_1); clone_1 = clone(primals_3); mul = clone * 2; mul_1 = clone_1 * 3;
+  // view = view(primals_2); view_2 = view(mul_1); return (mul, mul_1, view, view_2).
+  EXPECT_EQ(placeholderNames(part.forward), (S{"primals_1", "primals_2", "primals_3"}));
+  EXPECT_EQ(ops(part.forward), (S{"clone", "clone", "mul.Tensor", "mul.Tensor", "view", "view"}));
+  EXPECT_EQ(returns(part.forward).size(), 4u);
+  EXPECT_EQ(returns(part.forward)[0], "mul");
+  EXPECT_EQ(returns(part.forward)[1], "mul_1");
+  // PyTorch's backward: mul_2 = tangents_2 * 3; mul_3 = tangents_1 * 2; return (mul_3, None, mul_2).
+  EXPECT_EQ(placeholderNames(part.backward), (S{"tangents_1", "tangents_2"}));
+  EXPECT_EQ(ops(part.backward), (S{"mul.Tensor", "mul.Tensor"}));
+  EXPECT_EQ(returns(part.backward), (S{"mul_3", "None", "mul_2"}));
   expectReplayMatchesEager(f, inputs, options());
+
+  // Gradients of the outputs alone (what PyTorch's outs_and_grads and aotviz's execution stage take): eager
+  // autograd never reaches a's leaf (no output depends on a), but the compiled function has one backward node for
+  // all its returns, and its gradient for primals_1 is tangents_1 * 2 with tangents_1 materialized as zeros. The
+  // compiled side therefore gives a defined, all-zero gradient where eager gives none, as PyTorch 2.11's
+  // CompiledFunction does (measured with aot_function and nop compilers: eager [None, 1, 3], compiled [0, 1, 3]
+  // for out.sum() of each output). The other gradients are equal.
+  for (auto p : {partition::Partitioner::MinCut, partition::Partitioner::Default}) {
+    runtime::CompiledFunction compiled = testing::compileForCpu(cap, p);
+    auto grads = [&](bool use_compiled) {
+      Tensors leaves, args;
+      for (int k = 0; k < 3; ++k) {
+        leaves.push_back((at::ones({2, 2}) + 1).requires_grad_(true));
+        args.push_back(leaves.back().clone());
+      }
+      Tensors out = use_compiled ? compiled(args) : f(args);
+      return torch::autograd::grad({out[0].sum(), out[1].sum()}, leaves, {}, false, false, /*allow_unused=*/true);
+    };
+    Tensors ge = grads(false), gc = grads(true);
+    const std::string label = partition::partitionerName(p);
+    EXPECT_FALSE(ge[0].defined()) << label;
+    ASSERT_TRUE(gc[0].defined()) << label;
+    EXPECT_TRUE(at::equal(gc[0], at::zeros({2, 2}))) << label;
+    for (size_t i : {1, 2}) {
+      ASSERT_TRUE(ge[i].defined() && gc[i].defined()) << label << " " << i;
+      EXPECT_TRUE(at::equal(ge[i], gc[i])) << label << " " << i;
+    }
+    EXPECT_TRUE(at::equal(ge[2], at::full({2, 2}, 3.0))) << label;
+  }
+
+  // req_grad=False: PyTorch's inference graph returns the new a and c, then the two views.
+  std::vector<capture::InputDesc> plain{in(at::ones({2, 2}) + 1), in(at::ones({2, 2}) + 1), in(at::ones({2, 2}) + 1)};
+  auto inf = capture::captureGraph(f, plain, options());
+  EXPECT_FALSE(inf.is_joint);
+  EXPECT_EQ(placeholderNames(inf.graph), (S{"arg0_1", "arg1_1", "arg2_1"}));
+  EXPECT_EQ(ops(inf.graph), (S{"mul.Tensor", "mul.Tensor", "view", "view"}));
+  EXPECT_EQ(returns(inf.graph).size(), 4u);  // PyTorch: (mul, mul_1, view, view_2)
+  EXPECT_EQ(returns(inf.graph)[0], "mul");
+  EXPECT_EQ(returns(inf.graph)[1], "mul_1");
+  expectReplayMatchesEager(f, plain, options());
+  // keep_input_mutations: the new a and c are written by copy_ in the graph, which returns the views only.
+  auto kept = capture::captureGraph(f, plain, options(true));
+  EXPECT_EQ(mutationTypes(kept.meta), (std::vector<MutationType>{kIn, kNot, kIn}));
+  EXPECT_EQ(returns(kept.graph).size(), 2u);  // PyTorch: (view, view_2)
+  expectReplayMatchesEager(f, plain, options(true));
 }
 
 TEST(Aliasing, test_input_output_view_metadata_mutate_multiple) {
@@ -846,31 +919,106 @@ TEST(Aliasing, test_input_data_and_metadata_mutation_aliases_other_input) {
 }
 
 TEST(Aliasing, test_input_mutation_false_aliasing) {
+  // PyTorch 2.11's function (it returned a + b before): a.mul_(3); b.mul_(2); a.clone().view(-1) + b.clone().view(-1).
+  // The clones are sequenced, as Python evaluates them left to right.
   auto f = [](const Tensors& a) {
     a[0].mul_(py(int64_t{3}));
     a[1].mul_(py(int64_t{2}));
-    return Tensors{a[0] + a[1]};
+    at::Tensor ca = a[0].clone().view({-1});
+    at::Tensor cb = a[1].clone().view({-1});
+    return Tensors{ca + cb};
   };
-  auto check = [&](at::Tensor a, at::Tensor b, bool overlap) {
-    auto cap = capture::captureGraph(f, {in(a), in(b)}, options());
-    EXPECT_EQ(cap.synthetic_base.applied, overlap);
-    EXPECT_EQ(meta::tensorsDefinitelyDoNotOverlap(a, b), !overlap);
+  // PyTorch's inp_callables: base = torch.ones(shape, requires_grad=req_grad); x = base.add(1); two views of x.
+  struct Variant {
+    const char* what;
+    std::vector<int64_t> base;
+    std::function<Tensors(const at::Tensor&)> views;
+    bool overlap;
+  };
+  auto strided = [](int64_t row, int64_t offset) {
+    return [row, offset](const at::Tensor& x) {
+      return Tensors{x.as_strided({4, 4}, {row, 1}, 0), x.as_strided({4, 4}, {row, 1}, offset)};
+    };
+  };
+  const std::vector<Variant> variants{
+      {"inp_callable1: no overlap, contiguous", {4, 4},
+       [](const at::Tensor& x) { return Tensors{x.slice(0, 0, 2), x.slice(0, 2, 4)}; }, false},
+      {"inp_callable2: the first ends before the second starts", {256}, strided(8, 28), false},
+      {"inp_callable3: perfectly interleaved", {4, 4},
+       [](const at::Tensor& x) { return Tensors{x.slice(1, 0, 2), x.slice(1, 2, 4)}; }, false},
+      {"inp_callable4", {256}, strided(9, 22), false},
+      {"inp_callable5", {256}, strided(9, 23), false},
+      {"inp_callable_overlap1", {256}, strided(9, 24), true},
+      {"inp_callable_overlap2", {256}, strided(9, 25), true},
+  };
+  auto make = [](const Variant& v, bool rg, Tensors& leaves) {
+    at::Tensor base = at::ones(v.base).requires_grad_(rg);
+    leaves = {base};
+    return v.views(base.add(py(int64_t{1})));
+  };
+  for (size_t k = 0; k < variants.size(); ++k) {
+    const Variant& v = variants[k];
+    SCOPED_TRACE(v.what);
+    Tensors leaves;
+    // req_grad=False: an inference graph on the two inputs when they do not overlap (false aliasing is detected),
+    // a synthetic base with as_strided_scatter when they do.
+    Tensors ex = make(v, false, leaves);
+    EXPECT_EQ(meta::tensorsDefinitelyDoNotOverlap(ex[0], ex[1]), !v.overlap);
+    auto cap = capture::captureGraph(f, {in(ex[0]), in(ex[1])}, options());
+    EXPECT_EQ(cap.synthetic_base.applied, v.overlap);
     bool scatter = false;
     for (const auto& op : ops(cap.graph)) scatter = scatter || op == "as_strided_scatter";
-    EXPECT_EQ(scatter, overlap);
-    if (overlap) return;
-    EXPECT_EQ(placeholderNames(cap.graph), (S{"arg0_1", "arg1_1"}));
-    EXPECT_EQ(returns(cap.graph), (S{"mul", "mul_1", "add"}));
-  };
-  at::Tensor x = at::ones({4, 4}) + 1;
-  check(x.slice(0, 0, 2), x.slice(0, 2, 4), false);        // no overlap, contiguous
-  at::Tensor y = at::ones({256}) + 1;
-  check(y.as_strided({4, 4}, {8, 1}, 0), y.as_strided({4, 4}, {8, 1}, 28), false);  // first ends before second
-  check(x.slice(1, 0, 2), x.slice(1, 2, 4), false);        // perfectly interleaved
-  check(y.as_strided({4, 4}, {9, 1}, 0), y.as_strided({4, 4}, {9, 1}, 22), false);
-  check(y.as_strided({4, 4}, {9, 1}, 0), y.as_strided({4, 4}, {9, 1}, 23), false);
-  check(y.as_strided({4, 4}, {9, 1}, 0), y.as_strided({4, 4}, {9, 1}, 24), true);  // overlap
-  check(y.as_strided({4, 4}, {9, 1}, 0), y.as_strided({4, 4}, {9, 1}, 25), true);
+    EXPECT_EQ(scatter, v.overlap);
+    if (!v.overlap) {
+      // PyTorch: mul = arg0_1 * 3; mul_1 = arg1_1 * 2; clone, view, clone_1, view_1; add; return (mul, mul_1, add).
+      EXPECT_EQ(placeholderNames(cap.graph), (S{"arg0_1", "arg1_1"}));
+      EXPECT_EQ(ops(cap.graph), (S{"mul.Tensor", "mul.Tensor", "clone", "view", "clone", "view", "add.Tensor"}));
+      EXPECT_EQ(returns(cap.graph), (S{"mul", "mul_1", "add"}));
+    }
+    for (bool keep : {false, true}) {
+      auto c = keep ? capture::captureGraph(f, {in(ex[0]), in(ex[1])}, options(true)) : cap;
+      runtime::CompiledFunction compiled = testing::compileForCpu(c);
+      Tensors le, lc;
+      Tensors e = make(v, false, le), got = make(v, false, lc);
+      testing::expectSameAsEager(f, compiled, e, got, le, lc, true, 1e-5, keep ? "inference, kept" : "inference");
+    }
+
+    // req_grad=True: the views are non-leaves that require grad. Compiled equals eager in outputs, inputs after the
+    // call and the gradients with respect to base, through the outputs and the mutated inputs (PyTorch 2.11 runs
+    // this for inp_callable1; on the overlapping variants its own joint tracing raises "outs_to_grad length (2) !=
+    // tangents length (3)", so there eager is the only reference).
+    ex = make(v, true, leaves);
+    auto joint = capture::captureGraph(f, {in(ex[0], true, false), in(ex[1], true, false)}, options());
+    ASSERT_TRUE(joint.is_joint);
+    EXPECT_EQ(joint.synthetic_base.applied, v.overlap);
+    if (k == 0) {
+      // PyTorch 2.11's ViewAndMutationMeta and forward graph (default partitioner) for inp_callable1.
+      for (const auto& i : joint.meta.input_info) {
+        EXPECT_TRUE(i.mutates_data);
+        EXPECT_FALSE(i.mutates_metadata);
+        EXPECT_TRUE(i.requires_grad);
+        EXPECT_FALSE(i.is_leaf);
+        EXPECT_EQ(i.mutation_type, kOut);
+      }
+      EXPECT_EQ(outputTypes(joint.meta), std::vector<OutputType>{OutputType::NonAlias});
+      EXPECT_TRUE(joint.meta.output_info[0].requires_grad);
+      EXPECT_EQ(joint.meta.tangentMask(), (std::vector<bool>{true, true, true}));  // traced_tangents: [2,4], [2,4], [8]
+      partition::Options o;
+      o.partitioner = partition::Partitioner::Default;
+      auto part = partition::partitionJoint(joint.graph, joint.numForwardOutputs(), {}, o);
+      EXPECT_EQ(placeholderNames(part.forward), (S{"primals_1", "primals_2"}));
+      EXPECT_EQ(ops(part.forward),
+                (S{"clone", "clone", "mul.Tensor", "mul.Tensor", "clone", "view", "clone", "view", "add.Tensor"}));
+      EXPECT_EQ(returns(part.forward), (S{"mul", "mul_1", "add"}));
+      EXPECT_EQ(returns(part.backward), (S{"mul_3", "mul_2"}));  // a's gradient (t1 + t3) * 3, b's (t2 + t3) * 2
+    }
+    for (auto p : {partition::Partitioner::MinCut, partition::Partitioner::Default}) {
+      runtime::CompiledFunction compiled = testing::compileForCpu(joint, p);
+      Tensors le, lc;
+      Tensors e = make(v, true, le), got = make(v, true, lc);
+      testing::expectSameAsEager(f, compiled, e, got, le, lc, true, 1e-5, partition::partitionerName(p));
+    }
+  }
 }
 
 TEST(Aliasing, test_input_metadata_mutation_aliases) {

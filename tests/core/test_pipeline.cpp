@@ -453,6 +453,45 @@ TEST(Execution, RandomOpsDrawTheSameNumbersOnBothSides) {
   EXPECT_FALSE(at::allclose(a, b));
 }
 
+// test_input_output_view_mutate_multiple (test_aotdispatch.py), through the execution stage: no output depends on
+// `a`, so eager's gradient of `a` is undefined while the compiled function, one autograd node for all its outputs,
+// gives zeros (as PyTorch 2.11's does). Undefined means zero to autograd: the check passes, every diff is 0.
+TEST(Execution, AnUndefinedGradientEqualsACompiledZeroGradient) {
+  models::Model m;
+  m.name = "view_mutate_multiple";
+  for (const char* n : {"a", "b", "c"}) {
+    capture::InputDesc d;
+    d.name = n;
+    d.example = at::ones({2, 2}) + 1;
+    d.requires_grad = true;
+    d.is_leaf = false;
+    m.inputs.push_back(d);
+  }
+  m.fn = [](const std::vector<at::Tensor>& in) {
+    in[0].mul_(2);
+    in[2].mul_(3);
+    return std::vector<at::Tensor>{in[1].view({2, 2}), in[2].view({2, 2})};
+  };
+  std::unique_ptr<partition::PartitionResult> part;
+  runtime::CompiledFunction compiled = compileModel(m, part);
+  execution::Options o;
+  o.iters = 1;
+  execution::Report r = execution::runAndCompare(m, compiled, o);
+  EXPECT_TRUE(r.ok) << execution::describeCheck(r.checks[r.worst]);
+  EXPECT_EQ(r.max_abs_diff_grads, 0);
+  EXPECT_EQ(r.max_abs_diff_inputs, 0);
+  // Where the compiled function really uses `a` (a non-zero gradient eager does not have), the check fails.
+  models::Model other = m;
+  other.fn = [](const std::vector<at::Tensor>& in) {
+    in[0].mul_(2);
+    in[2].mul_(3);
+    return std::vector<at::Tensor>{in[1].view({2, 2}), (in[2] + in[0]).view({2, 2})};
+  };
+  runtime::CompiledFunction differs = compileModel(other, part);
+  execution::Report bad = execution::runAndCompare(m, differs, o);
+  EXPECT_FALSE(bad.ok);
+}
+
 // The execution stage turns a failed check into a failed stage (red in the app; the CLI exits 1) and keeps the
 // report, so every tensor's numbers stay inspectable. The model keeps Python-side state (a call counter), which
 // the traced graph freezes: a genuine way for compiled and eager to disagree.
