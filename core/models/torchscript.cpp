@@ -387,6 +387,11 @@ struct ScriptModel {
   jit::Module module;
   std::vector<std::string> slots;  // parameters then buffers, as the Model's first inputs
   SlotIndex slot_index;            // their tensors
+  /// Note [Tied parameters]: a registered tensor reached under a second name (an LM head tied to its embedding:
+  /// `head.weight = emb.weight`) is one input, under its first name, as named_parameters() (remove_duplicate)
+  /// and Dynamo count it; the other names are swapped to that same input, so the gradient is the sum of both
+  /// uses, as in eager. Two inputs would split it between two copies.
+  std::vector<std::pair<std::string, size_t>> tied;  // (attribute path, slot index)
   std::vector<ContainerSlot> containers;
   std::unique_ptr<jit::Code> code;
   std::mutex mu;  // a run swaps the module's slots
@@ -394,7 +399,13 @@ struct ScriptModel {
   std::vector<at::Tensor> run(const std::vector<at::Tensor>& flat) {
     std::lock_guard<std::mutex> lock(mu);
     std::vector<at::Tensor> slot_values(flat.begin(), flat.begin() + static_cast<std::ptrdiff_t>(slots.size()));
-    SlotSwap swap(module, slots, slot_values);
+    std::vector<std::string> names = slots;
+    std::vector<at::Tensor> values = slot_values;
+    for (const auto& [name, slot] : tied) {
+      names.push_back(name);
+      values.push_back(slot_values.at(slot));
+    }
+    SlotSwap swap(module, names, values);
     ContainerSwap container_swap(containers, slot_index, slot_values);
     jit::Stack stack;
     stack.emplace_back(module._ivalue());
@@ -484,12 +495,22 @@ Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_
   Model m;
   m.name = std::filesystem::path(pt_path).stem().string();
   m.description = spec.description.empty() ? "TorchScript module " + pt_path : spec.description;
+  // A tensor seen before under another name is tied to that slot (Note [Tied parameters]).
+  auto seenBefore = [&](const std::string& name, const at::Tensor& t) {
+    if (!t.defined()) return false;
+    auto it = sm->slot_index.find(t.unsafeGetTensorImpl());
+    if (it == sm->slot_index.end()) return false;
+    sm->tied.emplace_back(name, it->second);
+    return true;
+  };
   for (const auto& p : sm->module.named_parameters(/*recurse=*/true)) {
+    if (seenBefore(p.name, p.value)) continue;
     if (p.value.defined()) sm->slot_index.emplace(p.value.unsafeGetTensorImpl(), sm->slots.size());
     sm->slots.push_back(p.name);
     m.inputs.push_back({p.name, capture::InputKind::Param, p.value.detach(), p.value.requires_grad()});
   }
   for (const auto& b : sm->module.named_buffers(/*recurse=*/true)) {
+    if (seenBefore(b.name, b.value)) continue;
     if (b.value.defined()) sm->slot_index.emplace(b.value.unsafeGetTensorImpl(), sm->slots.size());
     sm->slots.push_back(b.name);
     m.inputs.push_back({b.name, capture::InputKind::Buffer, b.value.detach(), false});
@@ -503,6 +524,11 @@ Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_
 }
 
 Model openModel(const std::string& name_or_path, const std::string& inputs_spec, uint64_t seed) {
+  // Note [Trace device before the first backward]: LibTorch's autograd engine counts each device type's devices
+  // once, at the process's first backward, and keeps a ready queue per device; a backward traced on the trace
+  // device after an ordinary eager backward (the user's own, or a test's) then finds no queue for it (engine.cpp:
+  // "device.index() < device_ready_queues_.size()"). Opening a model installs the trace device first.
+  capture::installTraceBackend();
   if (!looksLikeTorchScript(name_or_path) || hasModel(name_or_path)) {
     if (!inputs_spec.empty())
       fail(kStage, name_or_path, "--inputs is only for TorchScript modules; built-in models bring their own inputs",

@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <filesystem>
-
+#include <fstream>
 #include <set>
+
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/serialization/import.h>
 
 #include "core/ir/serialize.h"
 #include "core/models/input_spec.h"
@@ -19,6 +22,7 @@ namespace aotviz {
 namespace {
 
 using testing::expectReplayMatchesEager;
+namespace fs = std::filesystem;
 
 std::string asset(const std::string& name) { return std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/" + name; }
 
@@ -270,6 +274,49 @@ void expectInputsError(const std::function<void()>& body, const std::string& fra
     EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
     EXPECT_FALSE(e.diagnostic().hint.empty());
   }
+}
+
+// Note [Tied parameters]: a tensor registered under two names (an LM head tied to its embedding) is one input,
+// so its gradient sums both uses, as eager's does; two inputs would split it (tiny_lm in the corpus did).
+TEST(TorchScript, TiedParametersAreOneInputWithTheWholeGradient) {
+  const fs::path dir = fs::temp_directory_path() / ("aotviz_tied_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  at::Tensor w = at::randn({8}).requires_grad_();
+  torch::jit::Module head("__torch__.Head");
+  head.register_parameter("weight", w, false);
+  torch::jit::Module m("__torch__.Tied");
+  m.register_parameter("weight", w, false);
+  m.register_module("head", head);
+  m.define(R"(
+def forward(self, x):
+    return (x * self.weight).tanh() * self.head.weight
+)");
+  m.save((dir / "tied.pt").string());
+  {
+    std::ofstream(dir / "tied.json") << R"({"inputs": [{"name": "x", "shape": [4, 8]}]})";
+  }
+  models::Model model = models::openModel((dir / "tied.pt").string());
+  ASSERT_EQ(model.inputs.size(), 2u);
+  EXPECT_EQ(model.inputs[0].name, "weight");
+  // Eager PyTorch on the module itself: d/dw of sum((x*w).tanh() * w) over both uses.
+  const at::Tensor x = model.inputs[1].example;
+  torch::jit::Module loaded = torch::jit::load((dir / "tied.pt").string());
+  at::Tensor lw = loaded.attr("weight").toTensor();
+  lw.mutable_grad() = at::Tensor();
+  loaded.forward({x}).toTensor().sum().backward();
+  at::Tensor want = lw.grad().clone();
+  at::Tensor leaf = model.inputs[0].example.clone().requires_grad_();
+  model.fn({leaf, x})[0].sum().backward();
+  EXPECT_TRUE(at::allclose(leaf.grad(), want)) << leaf.grad() << want;
+  // And through the whole pipeline, compiled equals eager.
+  pipeline::Config c;
+  c.model = (dir / "tied.pt").string();
+  c.use_cache = false;
+  c.iters = 1;
+  pipeline::Pipeline p(c);
+  p.runAll();
+  EXPECT_FALSE(p.halted()) << p.snapshots().back()->error->format();
+  fs::remove_all(dir);
 }
 
 TEST(TorchScript, ClearErrorsForBadFilesAndSpecs) {
