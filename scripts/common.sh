@@ -14,9 +14,11 @@ AOTVIZ_TEST_PACKAGES=(xvfb xauth libgl1-mesa-dri clang)
 # The one PyTorch aotviz builds against and checks itself with (LibTorch for the build, Python PyTorch as the
 # fidelity reference and the benchmark peer). Pinned: change it here only.
 AOTVIZ_TORCH_VERSION=2.11.0
-# What the venv needs besides torch: networkx for PyTorch's min-cut partitioner (fidelity tests, benchmarks) and
-# numpy, without which torch warns at import.
-AOTVIZ_VENV_PACKAGES=(networkx==3.6.1 numpy==2.4.6)
+# What the venv needs besides torch: networkx for PyTorch's min-cut partitioner (fidelity tests, benchmarks),
+# numpy, without which torch warns at import, and torchvision (the release made for torch 2.11; it requires
+# torch==2.11.0 exactly, so pip keeps the pinned torch) with its dependency pillow for the real-model corpus
+# (tests/corpus/corpus.py).
+AOTVIZ_VENV_PACKAGES=(networkx==3.6.1 numpy==2.4.6 torchvision==0.26.0 pillow==13.0.0)
 VENV_DIR="${AOTVIZ_VENV:-$AOTVIZ_ROOT/.venv}"
 VENV_PYTHON="$VENV_DIR/bin/python"
 
@@ -57,17 +59,33 @@ for req in extra:
         have = None
     if have != version:
         print(f"{name} is {have or 'missing'}, not {version}"); sys.exit()
+if any(req.startswith("torchvision==") for req in extra):
+    try:
+        import torchvision  # its C++ operators are built for one torch: a mismatch fails here
+    except Exception as e:
+        print(f"torchvision does not import with torch {torch.__version__} ({type(e).__name__}: {e})"); sys.exit()
 EOF
 )" || probe="its python does not run ($probe)"
   echo "$probe"
 }
 
-# ensure_venv: the project venv with the pinned torch and the test packages. Reused when it is already right;
-# otherwise (re)created, with a line saying why. Only PyPI is used.
+# ensure_venv: the project venv with the pinned torch and the test packages. Reused when it is already right; when
+# only packages besides torch are missing or have other versions, they are installed into it (torch stays: every
+# pin is passed to pip together); otherwise it is (re)created, with a line saying why. Only PyPI is used.
 ensure_venv() {
-  local why
+  local why req
   why="$(venv_problem)"
   [ -z "$why" ] && return 0
+  for req in "${AOTVIZ_VENV_PACKAGES[@]}"; do
+    if [[ "$why" == "${req%%==*} is "* ]]; then
+      echo "aotviz: updating the venv at $VENV_DIR: $why"
+      "$VENV_PYTHON" -m pip install -q --disable-pip-version-check --progress-bar off \
+        "torch==$AOTVIZ_TORCH_VERSION" "${AOTVIZ_VENV_PACKAGES[@]}" || true
+      why="$(venv_problem)"
+      [ -z "$why" ] && return 0
+      break
+    fi
+  done
   if [ -d "$VENV_DIR" ] && [ "$why" != "there is no venv at $VENV_DIR" ]; then
     echo "aotviz: replacing the venv at $VENV_DIR: $why"
     rm -rf "$VENV_DIR"
