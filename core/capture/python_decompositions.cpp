@@ -3,7 +3,11 @@
 
 #include <ATen/Context.h>
 #include <ATen/core/Tensor.h>
+#include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/grad_mode.h>
+#include <ATen/native/transformers/attention.h>
+#include <ATen/ops/_fused_sdp_choice_cpu_dispatch.h>
+#include <ATen/ops/_fused_sdp_choice_meta_dispatch.h>
 #include <ATen/ops/_native_batch_norm_legit.h>
 #include <ATen/ops/_native_batch_norm_legit_no_training.h>
 #include <ATen/ops/_unsafe_index.h>
@@ -13,6 +17,9 @@
 #include <ATen/ops/cat.h>
 #include <ATen/ops/dot.h>
 #include <ATen/ops/dropout.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/empty_permuted.h>
 #include <ATen/ops/flip.h>
 #include <ATen/ops/gru.h>
 #include <ATen/ops/linear.h>
@@ -640,7 +647,56 @@ std::tuple<at::Tensor, at::Tensor> rnnReluData(const at::Tensor&, const at::Tens
   packedSequenceUnsupported("aten::rnn_relu.data");
 }
 
+// ---------------------------------------------------------------------------------------------- attention
+
+/// The _fused_sdp_choice_stub kernel of PrivateUse1, called by scaled_dot_product_attention with the tensors it was
+/// given: the CPU's choice for a CPU graph, the Meta kernel's (math) otherwise. See Note [Attention on the trace
+/// device].
+int64_t fusedSdpChoice(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
+                       const OptTensor& attn_mask, double dropout_p, bool is_causal, std::optional<double> scale,
+                       bool enable_gqa) {
+  const TraceContext* ctx = activeTrace();
+  if (ctx && ctx->target_device.is_cpu())
+    return at::cpu::_fused_sdp_choice(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa);
+  return at::meta::_fused_sdp_choice(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa);
+}
+
+/// _meta_registrations.py meta__scaled_dot_product_flash_attention_for_cpu.
+std::tuple<at::Tensor, at::Tensor> flashAttentionForCpuMeta(const at::Tensor& query, const at::Tensor&,
+                                                            const at::Tensor&, double, bool, const OptTensor&,
+                                                            std::optional<double>) {
+  const int64_t batch = query.size(0), heads = query.size(1), seq_q = query.size(2);
+  at::Tensor attention = at::empty_like(query);
+  at::Tensor logsumexp = at::empty({batch, seq_q, heads}, query.options().dtype(at::kFloat)).transpose(1, 2);
+  return {attention, logsumexp};
+}
+
+/// _meta_registrations.py meta__scaled_dot_product_flash_attention_for_cpu_backward: the CPU kernel's gradients are
+/// laid out (batch, seq, heads, head_dim).
+std::tuple<at::Tensor, at::Tensor, at::Tensor> flashAttentionForCpuBackwardMeta(
+    const at::Tensor&, const at::Tensor& query, const at::Tensor& key, const at::Tensor& value, const at::Tensor&,
+    const at::Tensor&, double, bool, const OptTensor&, std::optional<double>) {
+  const std::vector<int64_t> layout{0, 2, 1, 3};
+  return {at::empty_permuted(query.sizes(), layout, query.options()),
+          at::empty_permuted(key.sizes(), layout, key.options()),
+          at::empty_permuted(value.sizes(), layout, value.options())};
+}
+
 }  // namespace
+
+void registerTraceAttention() {
+  at::native::_fused_sdp_choice_stub.set_privateuse1_dispatch_ptr(&fusedSdpChoice);
+  static torch::Library meta_lib(torch::Library::IMPL, "aten", c10::DispatchKey::Meta, __FILE__, __LINE__);
+  auto& dispatcher = c10::Dispatcher::singleton();
+  auto lacksMeta = [&](const char* name) {
+    auto h = dispatcher.findOp(c10::OperatorName(std::string("aten::") + name, ""));
+    return h && !h->hasKernelForDispatchKey(c10::DispatchKey::Meta);
+  };
+  if (lacksMeta("_scaled_dot_product_flash_attention_for_cpu"))
+    meta_lib.impl("_scaled_dot_product_flash_attention_for_cpu", TORCH_FN(flashAttentionForCpuMeta));
+  if (lacksMeta("_scaled_dot_product_flash_attention_for_cpu_backward"))
+    meta_lib.impl("_scaled_dot_product_flash_attention_for_cpu_backward", TORCH_FN(flashAttentionForCpuBackwardMeta));
+}
 
 void registerPythonDecompositions() {
   static torch::Library lib(torch::Library::IMPL, "aten", c10::DispatchKey::AutogradPrivateUse1, __FILE__, __LINE__);

@@ -73,4 +73,29 @@ namespace aotviz::capture {
 /// Called by installTraceBackend.
 void registerPythonDecompositions();
 
+/// Note [Attention on the trace device]: scaled_dot_product_attention (CompositeImplicitAutograd) picks its backend
+/// with `at::native::_fused_sdp_choice_stub` for the device of the query, and takes math for a device the stub has no
+/// kernel for. PyTorch's fake tensors report the graph's device, so for a CPU graph 2.11 gets the CPU kernel's answer
+/// (sdp_utils_cpp.cpp select_sdp_backend_cpp): flash attention unless the inputs are not 4-d, dropout_p > 0, the
+/// mask requires grad or has a shape the kernel does not take, the head dims differ, a sequence is empty, a last
+/// dimension is strided or the dtype is not float / double / bfloat16 / half; it then traces
+/// `_scaled_dot_product_flash_attention_for_cpu`
+/// and, in the backward, its `_backward`, where aotviz's privateuseone trace tensors (no stub kernel) got the math
+/// decomposition (bmm, _safe_softmax, ...). registerTraceAttention() gives the stub a PrivateUse1 kernel: when the
+/// capture's target device is the CPU it asks the CPU kernel, with the tensors scaled_dot_product_attention was
+/// called with (above autograd and functionalization, so they still carry `requires_grad`, which the choice reads;
+/// the rest is metadata and the global flags, at::globalContext().userEnabledFlashSDP() / userEnabledMathSDP(),
+/// which 2.11's torch.backends.cuda.enable_flash_sdp sets). For any other target (a CUDA graph) it answers what the
+/// Meta kernel of `aten::_fused_sdp_choice` answers, math, as before: 2.11 with a GPU would pick flash / efficient /
+/// cuDNN attention by asking the device, which aotviz's machines do not have, so a CUDA graph keeps the math
+/// decomposition.
+/// The two flash ops have no C++ Meta kernels in LibTorch 2.11 (PyTorch's are Python, in _meta_registrations.py),
+/// so fake capture would run them on CPU stand-ins; registerTraceAttention() registers C++ ports of those Python
+/// meta functions on the Meta key, with their layouts: the output like the query (empty_like), the logsumexp
+/// (B, L, H) in float transposed to (B, H, L), and the gradients in (B, L, H, E) order (empty_permuted
+/// (0, 2, 1, 3)), which is what the CPU kernels return too. The layouts decide whether later reshapes are views or
+/// clone + _unsafe_view, so they are part of the op multiset. These Meta kernels are process-wide (eager meta
+/// tensors get them as well) and registered only where LibTorch has none. Called by installTraceBackend.
+void registerTraceAttention();
+
 }  // namespace aotviz::capture

@@ -584,6 +584,7 @@ void installTraceBackend() {
       aten_lib.impl(short_name.c_str(), torch::CppFunction::makeFromBoxedFunction<&traceFallback>());
     }
     registerPythonDecompositions();
+    registerTraceAttention();
   });
 }
 

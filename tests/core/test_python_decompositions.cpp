@@ -7,6 +7,7 @@
 #include <ATen/ops/_upsample_nearest_exact1d.h>
 #include <ATen/ops/_upsample_nearest_exact3d.h>
 #include <ATen/ops/dropout.h>
+#include <ATen/ops/gt.h>
 #include <ATen/ops/gru.h>
 #include <ATen/ops/hardshrink.h>
 #include <ATen/ops/linear.h>
@@ -16,6 +17,7 @@
 #include <ATen/ops/randn.h>
 #include <ATen/ops/rnn_relu.h>
 #include <ATen/ops/rnn_tanh.h>
+#include <ATen/ops/scaled_dot_product_attention.h>
 #include <ATen/ops/softshrink.h>
 #include <ATen/ops/tensor.h>
 #include <ATen/ops/unsafe_chunk.h>
@@ -26,6 +28,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -149,6 +152,38 @@ Case rnnCase(const char* name, const RnnSpec& s) {
   return {name, rnnFn(s), rnnArgs(s), at::kFloat, at::MemoryFormat::Contiguous, 1e-4, s.dropout == 0};
 }
 
+/// F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale) on the first three inputs.
+capture::TracedFn sdpa(double dropout_p = 0.0, bool is_causal = false, std::optional<double> scale = std::nullopt) {
+  return [=](const Tensors& t) {
+    return Tensors{at::scaled_dot_product_attention(t[0], t[1], t[2], std::nullopt, dropout_p, is_causal, scale)};
+  };
+}
+Tensors sdpaMask(const Tensors& t) { return {at::scaled_dot_product_attention(t[0], t[1], t[2], t[3])}; }
+
+/// nn.MultiheadAttention(16, 4, batch_first=True).forward(x, x, x, need_weights=False) in training mode, as
+/// F.multi_head_attention_forward computes it (_in_projection_packed, then scaled_dot_product_attention); inputs x,
+/// in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias.
+constexpr int64_t kEmbed = 16, kHeads = 4;
+Tensors mha(const Tensors& t) {
+  const at::Tensor x = t[0].transpose(1, 0);  // batch_first: (L, B, E)
+  const int64_t tgt_len = x.size(0), bsz = x.size(1), head_dim = kEmbed / kHeads;
+  const at::Tensor proj =
+      at::linear(x, t[1], t[2]).unflatten(-1, {3, kEmbed}).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous();
+  at::Tensor q = proj[0], k = proj[1], v = proj[2];
+  q = q.view({tgt_len, bsz * kHeads, head_dim}).transpose(0, 1);
+  k = k.view({k.size(0), bsz * kHeads, head_dim}).transpose(0, 1);
+  v = v.view({v.size(0), bsz * kHeads, head_dim}).transpose(0, 1);
+  const int64_t src_len = k.size(1);
+  q = q.view({bsz, kHeads, tgt_len, head_dim});
+  k = k.view({bsz, kHeads, src_len, head_dim});
+  v = v.view({bsz, kHeads, src_len, head_dim});
+  at::Tensor out = at::scaled_dot_product_attention(q, k, v, std::nullopt, 0.0, false);
+  out = out.permute({2, 0, 1, 3}).contiguous().view({bsz * tgt_len, kEmbed});
+  out = at::linear(out, t[3], t[4]);
+  out = out.view({tgt_len, bsz, out.size(1)});
+  return {out.transpose(1, 0)};
+}
+
 /// The same names, functions and inputs as tests/fidelity/torch211_decompositions.py (whose inputs come from one
 /// seeded generator; the values do not change the graphs). F.interpolate calls the .vec overloads.
 const std::vector<Case>& cases() {
@@ -235,6 +270,29 @@ const std::vector<Case>& cases() {
       rnnCase("gru_no_bias", RnnSpec{Rnn::Gru}.noBias()),
       rnnCase("rnn_tanh", RnnSpec{Rnn::Tanh}.numLayers(2)),
       rnnCase("rnn_relu_bidirectional", RnnSpec{Rnn::Relu}.bidir().batchFirst()),
+      // The CPU's scaled_dot_product_attention backend: Note [Attention on the trace device].
+      {"sdpa", sdpa(), {grad({2, 3, 5, 8}), grad({2, 3, 5, 8}), grad({2, 3, 5, 8})}},
+      {"sdpa_causal", sdpa(0.0, true), {grad({2, 3, 5, 8}), grad({2, 3, 5, 8}), grad({2, 3, 5, 8})}},
+      {"sdpa_scale_cross", sdpa(0.0, false, 0.5), {grad({2, 3, 5, 8}), grad({2, 3, 7, 8}), grad({2, 3, 7, 8})}},
+      {"sdpa_value_head_dim", sdpa(), {grad({2, 3, 5, 8}), grad({2, 3, 7, 8}), grad({2, 3, 7, 4})}},
+      {"sdpa_mask", sdpaMask, {grad({2, 3, 5, 8}), grad({2, 3, 5, 8}), grad({2, 3, 5, 8}), nograd({5, 5})}},
+      {"sdpa_bool_mask",
+       [](const Tensors& t) { return Tensors{at::scaled_dot_product_attention(t[0], t[1], t[2], at::gt(t[3], 0))}; },
+       {grad({2, 3, 5, 8}), grad({2, 3, 5, 8}), grad({2, 3, 5, 8}), nograd({5, 5})}},
+      {"sdpa_mask_grad", sdpaMask, {grad({2, 3, 5, 8}), grad({2, 3, 5, 8}), grad({2, 3, 5, 8}), grad({5, 5})}},
+      {"sdpa_heads_last",
+       [](const Tensors& t) {
+         return Tensors{at::scaled_dot_product_attention(t[0].transpose(1, 2), t[1].transpose(1, 2),
+                                                         t[2].transpose(1, 2))
+                            .transpose(1, 2)
+                            .reshape({2, 5, 24})};
+       },
+       {grad({2, 5, 3, 8}), grad({2, 5, 3, 8}), grad({2, 5, 3, 8})}},
+      {"sdpa_inference", sdpa(0.0, true), {nograd({2, 3, 5, 8}), nograd({2, 3, 5, 8}), nograd({2, 3, 5, 8})}},
+      {"sdpa_dropout", sdpa(0.5), {grad({2, 3, 5, 8}), grad({2, 3, 5, 8}), grad({2, 3, 5, 8})}, at::kFloat,
+       at::MemoryFormat::Contiguous, 1e-5, /*replay=*/false},
+      {"mha", mha,
+       {grad({2, 5, kEmbed}), grad({3 * kEmbed, kEmbed}), grad({3 * kEmbed}), grad({kEmbed, kEmbed}), grad({kEmbed})}},
   };
   return c;
 }

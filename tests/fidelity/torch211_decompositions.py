@@ -5,7 +5,8 @@ Run with the project's virtual environment:
     OMP_NUM_THREADS=1 .venv/bin/python tests/fidelity/torch211_decompositions.py
 tests/core/test_python_decompositions.cpp captures the same functions with aotviz and compares, case by case, its
 graph with this output; the decompositions it checks are those of core/capture/python_decompositions.h (matmul,
-dropout, unsafe_chunk, upsample_nearest*, hardshrink, softshrink, lstm / gru / rnn_tanh / rnn_relu .input).
+dropout, unsafe_chunk, upsample_nearest*, hardshrink, softshrink, lstm / gru / rnn_tanh / rnn_relu .input), and the
+scaled_dot_product_attention backend choice of Note [Attention on the trace device].
 
 What runs: each function is wrapped with torch._functorch.aot_autograd.aot_function (no decompositions, static
 shapes, default_partition) and called once on real eager inputs; AOTAutograd fakifies them and traces with the
@@ -119,6 +120,23 @@ def rnn(cls, seq=5, batch=2, size=8, hidden=16, grad_x=True, grad_w=True, mkldnn
     return fn, [r(*x_shape, grad=grad_x)] + [r(*p.shape, grad=grad_w) for _, p in module.named_parameters()]
 
 
+def sdpa(**kwargs):
+    return lambda q, k, v: F.scaled_dot_product_attention(q, k, v, **kwargs)
+
+
+def mha(embed=16, heads=4):
+    """nn.MultiheadAttention(embed, heads, batch_first=True) in training mode, self-attention on x of (2, 5, embed)
+    with need_weights=False (the scaled_dot_product_attention path of F.multi_head_attention_forward), its weights as
+    inputs in named_parameters() order."""
+    module = torch.nn.MultiheadAttention(embed, heads, batch_first=True)
+    names = [name for name, _ in module.named_parameters()]
+
+    def fn(x, *weights):
+        return torch.func.functional_call(module, dict(zip(names, weights)), (x, x, x), {"need_weights": False})[0]
+
+    return fn, [r(2, 5, embed)] + [r(*p.shape) for _, p in module.named_parameters()]
+
+
 def cases():
     """name -> (function, inputs); the same names, functions and inputs as the C++ test."""
     torch.manual_seed(0)
@@ -179,6 +197,26 @@ def cases():
         "gru_no_bias": rnn(torch.nn.GRU, bias=False),
         "rnn_tanh": rnn(torch.nn.RNN, num_layers=2),
         "rnn_relu_bidirectional": rnn(torch.nn.RNN, nonlinearity="relu", bidirectional=True, batch_first=True),
+        # scaled_dot_product_attention on the CPU: the CPU's backend choice (Note [Attention on the trace device]),
+        # _scaled_dot_product_flash_attention_for_cpu where it picks flash attention, the math decomposition where
+        # it does not (a mask that requires grad, dropout).
+        "sdpa": (sdpa(), [r(2, 3, 5, 8), r(2, 3, 5, 8), r(2, 3, 5, 8)]),
+        "sdpa_causal": (sdpa(is_causal=True), [r(2, 3, 5, 8), r(2, 3, 5, 8), r(2, 3, 5, 8)]),
+        "sdpa_scale_cross": (sdpa(scale=0.5), [r(2, 3, 5, 8), r(2, 3, 7, 8), r(2, 3, 7, 8)]),
+        "sdpa_value_head_dim": (sdpa(), [r(2, 3, 5, 8), r(2, 3, 7, 8), r(2, 3, 7, 4)]),
+        "sdpa_mask": (lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
+                      [r(2, 3, 5, 8), r(2, 3, 5, 8), r(2, 3, 5, 8), r(5, 5, grad=False)]),
+        "sdpa_bool_mask": (lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m > 0),
+                           [r(2, 3, 5, 8), r(2, 3, 5, 8), r(2, 3, 5, 8), r(5, 5, grad=False)]),
+        "sdpa_mask_grad": (lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
+                           [r(2, 3, 5, 8), r(2, 3, 5, 8), r(2, 3, 5, 8), r(5, 5)]),
+        "sdpa_heads_last": (lambda q, k, v: F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2),
+                                                                           v.transpose(1, 2)).transpose(1, 2)
+                            .reshape(2, 5, 24), [r(2, 5, 3, 8), r(2, 5, 3, 8), r(2, 5, 3, 8)]),
+        "sdpa_inference": (sdpa(is_causal=True), [r(2, 3, 5, 8, grad=False), r(2, 3, 5, 8, grad=False),
+                                                   r(2, 3, 5, 8, grad=False)]),
+        "sdpa_dropout": (sdpa(dropout_p=0.5), [r(2, 3, 5, 8), r(2, 3, 5, 8), r(2, 3, 5, 8)]),
+        "mha": mha(),
     }
 
 
