@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "core/ir/graph.h"
@@ -69,6 +70,45 @@ inline std::string fxTarget(const ir::Node& n) {
   std::string op = n.op;
   op.replace(op.find("::"), 2, ".");
   return op + "." + (n.overload.empty() ? std::string("default") : n.overload);
+}
+
+// Op multisets as the fidelity and corpus tests compare them: FX targets, with aten.detach and getitem set aside
+// (README, "Fidelity against PyTorch 2.11").
+using Multiset = std::map<std::string, int>;
+
+inline bool setAside(const std::string& op) {
+  return op == "aten.detach.default" || op.find("getitem") != std::string::npos;
+}
+
+/// A reference's {"aten.mm.default": 3, ...}.
+inline Multiset theirOps(const nlohmann::json& ops) {
+  Multiset m;
+  for (const auto& [k, v] : ops.items())
+    if (!setAside(k)) m[k] = v.get<int>();
+  return m;
+}
+
+inline Multiset ourOps(const ir::Graph& g) {
+  Multiset m;
+  for (const auto& n : g.nodes)
+    if (n.kind == ir::NodeKind::Call) {
+      const std::string op = fxTarget(n);
+      if (!setAside(op)) ++m[op];
+    }
+  return m;
+}
+
+/// "aten.mm.default: ours 2 vs 2.11 3; " for every op whose counts differ ("" when equal).
+inline std::string diff(const Multiset& ours, const Multiset& theirs) {
+  std::set<std::string> keys;
+  for (const auto& [k, v] : ours) keys.insert(k);
+  for (const auto& [k, v] : theirs) keys.insert(k);
+  std::string s;
+  for (const auto& k : keys) {
+    const int a = ours.count(k) ? ours.at(k) : 0, b = theirs.count(k) ? theirs.at(k) : 0;
+    if (a != b) s += k + ": ours " + std::to_string(a) + " vs 2.11 " + std::to_string(b) + "; ";
+  }
+  return s;
 }
 
 }  // namespace aotviz::testing

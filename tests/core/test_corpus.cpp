@@ -45,7 +45,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using Multiset = std::map<std::string, int>;
+using testing::Multiset;
 
 struct CorpusModel {
   const char* name;
@@ -166,36 +166,9 @@ std::optional<json> reference(const std::string& name, std::string* why) {
 
 // --- joint graphs and partitions against PyTorch 2.11 (test_fidelity.cpp's conventions) ---------------------------
 
-bool setAside(const std::string& op) { return op == "aten.detach.default" || op.find("getitem") != std::string::npos; }
-
-Multiset theirOps(const json& ops) {
-  Multiset m;
-  for (const auto& [k, v] : ops.items())
-    if (!setAside(k)) m[k] = v.get<int>();
-  return m;
-}
-
-Multiset ourOps(const ir::Graph& g) {
-  Multiset m;
-  for (const auto& n : g.nodes)
-    if (n.kind == ir::NodeKind::Call) {
-      const std::string op = testing::fxTarget(n);
-      if (!setAside(op)) ++m[op];
-    }
-  return m;
-}
-
-std::string diff(const Multiset& ours, const Multiset& theirs) {
-  std::set<std::string> keys;
-  for (const auto& [k, v] : ours) keys.insert(k);
-  for (const auto& [k, v] : theirs) keys.insert(k);
-  std::string s;
-  for (const auto& k : keys) {
-    const int a = ours.count(k) ? ours.at(k) : 0, b = theirs.count(k) ? theirs.at(k) : 0;
-    if (a != b) s += k + ": ours " + std::to_string(a) + " vs 2.11 " + std::to_string(b) + "; ";
-  }
-  return s;
-}
+using testing::diff;
+using testing::ourOps;
+using testing::theirOps;
 
 size_t total(const Multiset& m) {
   size_t n = 0;

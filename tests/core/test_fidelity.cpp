@@ -24,43 +24,15 @@ namespace aotviz {
 namespace {
 
 using nlohmann::json;
-using Multiset = std::map<std::string, int>;
+using testing::Multiset;
 
 /// tests/fidelity/torch211_aot.py's output (about 15 s to run, then cached); nullptr with the reason when it
 /// cannot run.
 const json* pytorchResults(std::string* why) { return testing::pytorchReference("torch211_aot.py", why); }
 
-bool setAside(const std::string& op) { return op == "aten.detach.default" || op.find("getitem") != std::string::npos; }
-
-Multiset theirOps(const json& ops) {
-  Multiset m;
-  for (const auto& [k, v] : ops.items())
-    if (!setAside(k)) m[k] = v.get<int>();
-  return m;
-}
-
-/// "aten.mm.default" / "aten.add.Tensor", as torch.fx prints targets.
-Multiset ourOps(const ir::Graph& g) {
-  Multiset m;
-  for (const auto& n : g.nodes)
-    if (n.kind == ir::NodeKind::Call) {
-      const std::string op = testing::fxTarget(n);
-      if (!setAside(op)) ++m[op];
-    }
-  return m;
-}
-
-std::string diff(const Multiset& ours, const Multiset& theirs) {
-  std::string s;
-  std::set<std::string> keys;
-  for (const auto& [k, v] : ours) keys.insert(k);
-  for (const auto& [k, v] : theirs) keys.insert(k);
-  for (const auto& k : keys) {
-    const int a = ours.count(k) ? ours.at(k) : 0, b = theirs.count(k) ? theirs.at(k) : 0;
-    if (a != b) s += k + ": ours " + std::to_string(a) + " vs 2.11 " + std::to_string(b) + "; ";
-  }
-  return s;
-}
+using testing::diff;
+using testing::ourOps;
+using testing::theirOps;
 
 template <class T>
 std::string field(const std::string& what, const T& ours, const json& theirs) {
