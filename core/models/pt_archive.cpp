@@ -23,7 +23,7 @@ namespace aotviz::models {
 namespace {
 
 constexpr const char* kStage = "inputs";
-constexpr const char* kHint = "the file is damaged (a bad copy or download?); save it again with torch.jit.save";
+constexpr const char* kDamaged = "the file is damaged (a bad copy or download?); ";
 
 uint64_t le(const std::string& b, size_t at, size_t n) {
   uint64_t v = 0;
@@ -162,7 +162,7 @@ std::vector<Entry> centralDirectory(std::istream& in, uint64_t size, std::string
 
 }  // namespace
 
-void verifyArchive(const std::string& pt_path, uint64_t max_bytes) {
+void verifyArchive(const std::string& pt_path, uint64_t max_bytes, const ArchiveKind& kind) {
   std::error_code ec;
   const uint64_t size = std::filesystem::file_size(pt_path, ec);
   if (ec) fail(kStage, pt_path, "cannot read it: " + ec.message(), "check the path and its permissions");
@@ -171,11 +171,11 @@ void verifyArchive(const std::string& pt_path, uint64_t max_bytes) {
          "is this the right file?");
   std::ifstream in(pt_path, std::ios::binary);
   if (!in) fail(kStage, pt_path, "cannot open it", "check the path and its permissions");
-  verifyArchive(in, size, pt_path);
+  verifyArchive(in, size, pt_path, kind);
 }
 
-void asLoadError(const std::string& pt_path, const std::string& hint, const std::function<void()>& f) {
-  const std::string what = "cannot load it as a TorchScript module: ";
+/// Runs `f`; LibTorch's and the standard library's errors become an AotError naming `pt_path`: `what` + theirs.
+void rethrowNamed(const std::string& pt_path, const std::string& what, const std::string& hint, const std::function<void()>& f) {
   try {
     f();
   } catch (const AotError&) {
@@ -187,11 +187,17 @@ void asLoadError(const std::string& pt_path, const std::string& hint, const std:
   }
 }
 
-void verifyArchive(std::istream& in, uint64_t size, const std::string& pt_path) {
+void asLoadError(const std::string& pt_path, const std::string& hint, const std::function<void()>& f) {
+  rethrowNamed(pt_path, "cannot load it as a TorchScript module: ", hint, f);
+}
+
+void verifyArchive(std::istream& in, uint64_t size, const std::string& pt_path, const ArchiveKind& kind) {
+  const std::string what = "cannot load it as " + kind.what + ": ";
+  const std::string hint = kDamaged + kind.save_hint;
   std::string error;
   const std::vector<Entry> entries = centralDirectory(in, size, error);
-  if (!error.empty()) fail(kStage, pt_path, "cannot load it as a TorchScript module: " + error, kHint);
-  asLoadError(pt_path, kHint, [&] {
+  if (!error.empty()) fail(kStage, pt_path, what + error, hint);
+  rethrowNamed(pt_path, what, hint, [&] {
     in.clear();
     in.seekg(0);
     caffe2::serialize::PyTorchStreamReader reader(&in);
@@ -211,7 +217,7 @@ void verifyArchive(std::istream& in, uint64_t size, const std::string& pt_path) 
         if (n == e.size) crc = c.value();
       }
       if (crc != e.crc)
-        fail(kStage, pt_path, "cannot load it as a TorchScript module: the record '" + e.name + "' does not match its CRC-32", kHint);
+        fail(kStage, pt_path, what + "the record '" + e.name + "' does not match its CRC-32", hint);
     }
   });
 }

@@ -17,6 +17,8 @@ struct Model {
   std::vector<capture::InputDesc> inputs;
   capture::TracedFn fn;
   bool grad_enabled = true;  // the grad mode to call it under (input spec "grad_mode")
+  /// Remarks from loading it, shown with the inputs stage ("symbolic dimension s0 … specialized to 8").
+  std::vector<std::string> notes = {};
 };
 
 /// Indices of a model's parameters among its inputs (the partitioners' static-lifetime inputs).

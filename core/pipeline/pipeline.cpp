@@ -94,6 +94,7 @@ void runInputs(const Config& c, LiveState& l, Snapshot& s) {
                       {"requires_grad", in.requires_grad}});
   s.summary = {{"model", l.model->name}, {"description", l.model->description}, {"inputs", inputs},
                {"grad_enabled", l.model->grad_enabled}};
+  s.notes.insert(s.notes.end(), l.model->notes.begin(), l.model->notes.end());
 }
 
 void runMetadata(const Config& c, LiveState& l, Snapshot& s) {
