@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "core/capture/trace_tensor.h"
+#include "core/models/exported_program.h"
 #include "core/models/pt_archive.h"
 #include "core/util/diagnostic.h"
 
@@ -529,9 +530,14 @@ Model openModel(const std::string& name_or_path, const std::string& inputs_spec,
   // device after an ordinary eager backward (the user's own, or a test's) then finds no queue for it (engine.cpp:
   // "device.index() < device_ready_queues_.size()"). Opening a model installs the trace device first.
   capture::installTraceBackend();
+  if (looksLikeExportedProgram(name_or_path)) {
+    if (inputs_spec.empty()) return loadExportedProgram(name_or_path, nullptr, seed);
+    const InputSpec spec = loadInputSpec(inputs_spec);
+    return loadExportedProgram(name_or_path, &spec, seed);
+  }
   if (!looksLikeTorchScript(name_or_path) || hasModel(name_or_path)) {
     if (!inputs_spec.empty())
-      fail(kStage, name_or_path, "--inputs is only for TorchScript modules; built-in models bring their own inputs",
+      fail(kStage, name_or_path, "--inputs is only for .pt and .pt2 files; built-in models bring their own inputs",
            "drop --inputs, or pass a .pt file");
     return buildModel(name_or_path, seed);
   }

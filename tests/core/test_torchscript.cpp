@@ -325,7 +325,7 @@ TEST(TorchScript, ClearErrorsForBadFilesAndSpecs) {
                     "cannot load it as a TorchScript module");
   expectInputsError([] { models::openModel(asset("scoped_mlp.pt"), asset("buffer_mutation.json")); },
                     "forward() takes 1 inputs (x) but the input spec gives 2");
-  expectInputsError([] { models::openModel("mlp", asset("scoped_mlp.json")); }, "--inputs is only for TorchScript");
+  expectInputsError([] { models::openModel("mlp", asset("scoped_mlp.json")); }, "--inputs is only for .pt and .pt2 files");
   // Truncated and bit-flipped archives: a clear error naming the file, without LibTorch's C++ backtrace.
   const std::string good = util::readFile(asset("scoped_mlp.pt"));
   const auto dir = std::filesystem::temp_directory_path() / ("aotviz_ts_damaged_" + std::to_string(::getpid()));
