@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   std::string model = aotviz::models::kDefaultModel, screenshot, size = "1600x1000";
   std::string stage, tab = "joint", select, state_out;
   int frames = 3;
-  app.add_option("model", model, "Built-in model, TorchScript .pt, or saved session .json to open in the debugger")
+  app.add_option("model", model, "Built-in model, torch.export .pt2, TorchScript .pt, or saved session .json to open in the debugger")
       ->capture_default_str();
   app.add_option("--stage", stage, "Run the pipeline up to this stage before showing (with --screenshot: what to capture)");
   app.add_option("--tab", tab, "Graph tab to show: joint, forward, backward, or side (forward and backward side by side)")
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--select", select, "Select this node (by name) on the graph");
   std::string inputs;
-  app.add_option("--inputs", inputs, "Input spec JSON for a .pt model (default: the .json next to it)");
+  app.add_option("--inputs", inputs, "Input spec JSON for a .pt model (default: the .json next to it) or a .pt2 (default: its sample inputs)");
   int iters = 0;
   bool heat = false;
   app.add_option("--iters", iters, "Execution-stage steps per side (0 skips the stage)")->capture_default_str()

@@ -322,8 +322,8 @@ int guarded(F body) {
 
 void addPipelineFlags(CLI::App* cmd, PipelineFlags& f) {
   pipeline::Config& c = f.config;
-  cmd->add_option("model", c.model, "Built-in model name (see `aotviz models`) or a TorchScript .pt file")->required();
-  cmd->add_option("--inputs", c.inputs_spec, "Input spec JSON for a .pt model (default: the .json next to it)");
+  cmd->add_option("model", c.model, "Built-in model name (see `aotviz models`), a torch.export .pt2 or a TorchScript .pt file")->required();
+  cmd->add_option("--inputs", c.inputs_spec, "Input spec JSON for a .pt model (default: the .json next to it) or a .pt2 (default: its sample inputs)");
   cmd->add_option("--seed", c.seed, "Seed for parameter initialisation")->capture_default_str();
   cmd->add_option("--trace", c.trace, "Capture with fake (meta) or real tensors")
       ->check(CLI::IsMember({"fake", "real"}))

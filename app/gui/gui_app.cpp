@@ -19,6 +19,7 @@
 
 #include "app/gui/app_state.h"
 #include "app/gui/panels/panels.h"
+#include "core/models/exported_program.h"
 #include "core/models/torchscript.h"
 #include "core/models/zoo.h"
 #include "core/pipeline/snapshot.h"
@@ -46,7 +47,7 @@ bool isSessionFile(const std::string& path) {
   return path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0;
 }
 
-/// Opens `model` (a built-in model, a .pt with `inputs_spec` or the .json beside it, or a saved session .json) in a
+/// Opens `model` (a built-in model, a .pt2, a .pt with `inputs_spec` or the .json beside it, or a session .json) in a
 /// new paused session (the old one, if any,
 /// finishes its stage and is dropped). A saved session is shown as saved, without running anything.
 void openModel(AppState& s, const std::string& model, const std::string& inputs_spec = "") {
@@ -107,7 +108,7 @@ void syncWithSession(AppState& s) {
   if (!err.empty() && (s.log.empty() || s.log.back().text != err)) s.addLog(LogLevel::Error, "pipeline", err);
 }
 
-/// Opens a model, .pt (with an input spec, "" = the .json beside it) or session, and puts it first in Recent.
+/// Opens a model, .pt2, .pt (with an input spec, "" = the .json beside it) or session, and puts it first in Recent.
 void openAndRemember(AppState& s, const std::string& path, const std::string& spec) {
   try {
     openModel(s, path, spec);
@@ -127,9 +128,9 @@ void drawFileDialogs(AppState& s) {
     s.open_dialog = false;
   }
   if (ImGui::BeginPopupModal("Open", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
-    ImGui::TextUnformatted("A TorchScript .pt (saved with torch.jit.save) or a session .json (from aotviz compile)");
+    ImGui::TextUnformatted("A torch.export .pt2 (torch.export.save), a TorchScript .pt (torch.jit.save) or a session .json");
     ImGui::InputText("file", path, sizeof path);
-    ImGui::InputText("input spec (.pt; empty = the .json beside it)", spec, sizeof spec);
+    ImGui::InputText("input spec (.pt: empty = the .json beside it; .pt2: empty = its sample inputs)", spec, sizeof spec);
     if (ImGui::Button("Open")) {
       openAndRemember(s, path, spec);
       ImGui::CloseCurrentPopup();
@@ -254,7 +255,7 @@ void drawMenuBar(AppState& s) {
       }
       ImGui::EndMenu();
     }
-    if (ImGui::MenuItem("Open .pt or session...")) s.open_dialog = true;
+    if (ImGui::MenuItem("Open .pt2, .pt or session...")) s.open_dialog = true;
     if (ImGui::MenuItem("Save session...", nullptr, false, s.session != nullptr)) s.save_dialog = true;
     if (ImGui::BeginMenu("Recent", !s.recent.empty())) {
       for (const auto& r : std::vector<std::string>(s.recent))
@@ -402,9 +403,10 @@ void writeScreenshot(GLFWwindow* window, const std::string& path) {
 int runGui(const GuiOptions& opts) {
   AppState state;
   const std::string model = opts.model.empty() ? models::kDefaultModel : opts.model;
-  if (!models::hasModel(model) && !models::looksLikeTorchScript(model) && !isSessionFile(model)) {
+  if (!models::hasModel(model) && !models::looksLikeTorchScript(model) && !models::looksLikeExportedProgram(model) &&
+      !isSessionFile(model)) {
     std::cerr << "error: unknown model '" << model
-              << "' (see `aotviz models`, or pass a TorchScript .pt file or a saved session .json)\n";
+              << "' (see `aotviz models`, or pass a torch.export .pt2, a TorchScript .pt or a saved session .json)\n";
     return 1;
   }
   state.layouts = std::make_unique<viz::LayoutService>();

@@ -124,6 +124,31 @@ TEST(Cli, CompileTorchScriptModuleWithItsInputSpec) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Cli, CompileAndRunATorchExportArchive) {
+  auto dir = tempDir("pt2");
+  const std::string assets = std::string(AOTVIZ_SOURCE_DIR) + "/assets/export/";
+  Result r = run("compile " + assets + "scoped_mlp.pt2 --out " + dir.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  EXPECT_EQ(j["model"], "scoped_mlp");
+  EXPECT_EQ(j["is_joint"], true);
+  EXPECT_NE(slurp(dir / "joint.txt").find("scope=encoder.layers.1.norm"), std::string::npos);
+  // The symbolic batch is specialized, and the note says so.
+  Result dyn = run("compile " + assets + "scoped_mlp_dynamic.pt2 --out " + dir.string());
+  ASSERT_EQ(dyn.code, 0) << dyn.out;
+  EXPECT_NE(dyn.out.find("symbolic dimension s77"), std::string::npos) << dyn.out;
+  // Compiled equals eager on the decoder, in both IR forms.
+  for (const char* name : {"tiny_decoder.pt2", "tiny_decoder_decomposed.pt2"}) {
+    Result ok = run("run " + assets + name + " --iters 1 --no-cache --json");
+    ASSERT_EQ(ok.code, 0) << name << ok.out;
+    EXPECT_TRUE(jsonOut(ok)["check"]["ok"].get<bool>()) << name;
+  }
+  Result bad = run("compile " + assets + "bad/custom_op.pt2 --out " + dir.string());
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("custom operator aotviz_test::twice"), std::string::npos) << bad.out;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, CompileWritesMetaJsonForAliasedAndMutatedInputs) {
   auto dir = tempDir("meta");
   const std::string assets = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/";

@@ -214,6 +214,20 @@ TEST(GuiScripted, AFailingStageIsShownAndTheEarlierStagesStayUsable) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(GuiScripted, OpensATorchExportArchive) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_pt2_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto png = dir / "pt2.png", state = dir / "state.json";
+  const std::string pt2 = std::string(AOTVIZ_SOURCE_DIR) + "/assets/export/tiny_decoder.pt2";
+  ASSERT_EQ(std::system(runUnderXvfb(pt2 + " --stage partition --screenshot " + png.string() + " --state-out " +
+                                     state.string() + " --frames 2").c_str()), 0);
+  auto j = readJson(state);
+  EXPECT_EQ(j["stages"]["partition"], "done") << j["stages"].dump();
+  EXPECT_TRUE(j["errors"].empty()) << j["errors"].dump();
+  EXPECT_GT(pixelsOfColour(png, kForward), 500u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GuiScreenshot, UnknownModelIsAClearErrorNotACrash) {
   const int rc = std::system(runUnderXvfb("no_such_model --screenshot /dev/null 2>/dev/null").c_str());
   EXPECT_NE(rc, 0);
