@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "tests/bench/bench_stats.h"
 #include "tests/bench/joint_graph_generator.h"
 #include "viz/canvas.h"
 #include "viz/layout.h"
@@ -20,9 +21,7 @@ using namespace aotviz;
 
 namespace {
 
-struct Stat {
-  double median, min, max;
-};
+using bench::Stat;
 
 Stat frames(GLFWwindow* window, viz::Canvas& canvas, const ir::Graph& g, const viz::Layout& l, int n, viz::CanvasStats* stats,
              const partition::PartitionResult* part = nullptr) {
@@ -45,8 +44,7 @@ Stat frames(GLFWwindow* window, viz::Canvas& canvas, const ir::Graph& g, const v
     if (i >= 5) ms.push_back(t);
   }
   *stats = canvas.stats();
-  std::sort(ms.begin(), ms.end());
-  return {ms[ms.size() / 2], ms.front(), ms.back()};
+  return bench::stat(ms);
 }
 
 }  // namespace

@@ -19,19 +19,14 @@
 #include "core/models/zoo.h"
 #include "core/partition/partition.h"
 #include "core/runtime/runtime.h"
+#include "tests/bench/bench_stats.h"
 
 using namespace aotviz;
 
 namespace {
 
-struct Stat {
-  double median, min, max;
-};
-
-Stat stat(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return {v[v.size() / 2], v.front(), v.back()};
-}
+using bench::Stat;
+using bench::stat;
 
 double nowUs() {
   return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now().time_since_epoch()).count();
