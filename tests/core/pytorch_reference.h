@@ -88,6 +88,16 @@ inline Multiset theirOps(const nlohmann::json& ops) {
   return m;
 }
 
+/// PyTorch's ops less `dead` (an op multiset of nodes nothing live uses; Note [Dead random ops in PyTorch's
+/// partitions] in test_corpus.cpp), when given.
+inline Multiset liveOps(const nlohmann::json& ops, const nlohmann::json* dead) {
+  Multiset m = theirOps(ops);
+  if (!dead) return m;
+  for (const auto& [op, n] : dead->items())
+    if (m.count(op) && (m[op] -= n.get<int>()) <= 0) m.erase(op);
+  return m;
+}
+
 inline Multiset ourOps(const ir::Graph& g) {
   Multiset m;
   for (const auto& n : g.nodes)

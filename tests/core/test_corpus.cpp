@@ -313,11 +313,8 @@ void compareJoint(const std::string& model, const pipeline::Snapshot& joint, con
   // attention with its dropout on nn.Transformer*), plus their inputs: wasted work that also advances the RNG in
   // the backward. aotviz removes them (README, "Differences from PyTorch 2.11"); the comparison sets them aside.
   auto live = [&](const json& ops, const char* graph) {
-    Multiset m = theirOps(ops);
-    if (py.contains("dead_ops") && py.at("dead_ops").contains(graph))
-      for (const auto& [op, n] : py.at("dead_ops").at(graph).items())
-        if (m.count(op) && (m[op] -= n.get<int>()) <= 0) m.erase(op);
-    return m;
+    const bool has = py.contains("dead_ops") && py.at("dead_ops").contains(graph);
+    return testing::liveOps(ops, has ? &py.at("dead_ops").at(graph) : nullptr);
   };
   const std::string fw = diff(ourOps(r.forward), live(pt.at("forward_ops"), "forward"));
   const std::string bw = diff(ourOps(r.backward), live(pt.at("backward_ops"), "backward"));

@@ -421,42 +421,6 @@ def eager_reference(model, scripted, spec):
     }
 
 
-def dead_ops(gm):
-    """Op multiset of the call_function nodes of `gm` whose results nothing live uses: what FX's
-    eliminate_dead_code keeps because the node is impure (random ops such as native_dropout, bernoulli) and the
-    nodes that only feed such nodes."""
-    dead = set()
-    for n in reversed(list(gm.graph.nodes)):
-        if n.op == "call_function" and all(u in dead for u in n.users):
-            dead.add(n)
-    return aot.op_multiset(dead)
-
-
-def tied_parameters(model):
-    """Names under which a parameter appears a second time (named_parameters(remove_duplicate=False))."""
-    seen, tied = set(), []
-    for n, p in model.named_parameters(remove_duplicate=False):
-        if id(p) in seen:
-            tied.append(n)
-        seen.add(id(p))
-    return tied
-
-
-def aot_module_once_per_parameter(mod, **kw):
-    """aot_module with each parameter and buffer passed once (named_parameters(), duplicates removed), as
-    torch.compile's Dynamo lifts them. PyTorch 2.11's aot_module passes a tied parameter under each of its names,
-    and torch.func.functional_call then refuses ("functional_call got multiple values for keys ..., which are
-    tied"); with one value per tensor functional_call ties the other names to it itself."""
-    named_params = dict(mod.named_parameters())
-    named_buffers = dict(mod.named_buffers())
-
-    def functional_call(params, buffers, *args):
-        return torch.func.functional_call(mod, {**params, **buffers}, args)
-
-    compiled = aot.aot_function(functional_call, num_params_buffers=len(named_params) + len(named_buffers), **kw)
-    return lambda *args: compiled(named_params, named_buffers, *args)
-
-
 def pytorch_reference(model, spec):
     """PyTorch 2.11's AOTAutograd on `model` as torch211_aot.py's compile_once runs it, default partitioner."""
     t0 = time.perf_counter()
@@ -466,19 +430,19 @@ def pytorch_reference(model, spec):
     dead = {}
 
     def partition_fn(joint, joint_inputs, **kwargs):
-        dead["joint"] = dead_ops(joint)
+        dead["joint"] = aot.dead_ops(joint)
         fw, bw = rec.partition_fn_wrapper(joint, joint_inputs, **kwargs)
-        dead["forward"], dead["backward"] = dead_ops(fw), dead_ops(bw)
+        dead["forward"], dead["backward"] = aot.dead_ops(fw), aot.dead_ops(bw)
         return fw, bw
 
     kw = dict(fw_compiler=rec.fw_compiler, bw_compiler=rec.bw_compiler, partition_fn=partition_fn,
               inference_compiler=rec.inference_compiler, keep_inference_input_mutations=aot.KEEP_INPUT_MUTATIONS)
     cap = aot.MetaCapture()
-    tied = tied_parameters(m)
+    tied = aot.tied_parameters(m)
     res = {"api": "aot_function, each parameter once (tied: " + ", ".join(tied) + ")" if tied else "aot_module"}
     try:
         with cap:
-            compiled = aot_module_once_per_parameter(m, **kw) if tied else aot.aot_module(m, **kw)
+            compiled = aot.aot_module_once_per_parameter(m, **kw) if tied else aot.aot_module(m, **kw)
             with torch.enable_grad() if grad_mode != "no_grad" else torch.no_grad():
                 compiled(*args)
     except Exception as e:

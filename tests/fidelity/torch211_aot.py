@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch 2.11's own AOTAutograd on aotviz's built-in models and TorchScript scenario modules, as JSON on stdout.
+"""PyTorch 2.11's own AOTAutograd on aotviz's built-in models, TorchScript scenario modules and torch.export
+archives (assets/export/*.pt2: torch.export.load(...).module() on the archive's sample inputs), as JSON on stdout.
 
 Run with the project's virtual environment (PyTorch 2.11, networkx for the min-cut partitioner):
     OMP_NUM_THREADS=1 .venv/bin/python tests/fidelity/torch211_aot.py [--models a,b] [--graphs DIR] [--time N]
@@ -262,6 +263,9 @@ MODULES = {
 BUILTIN = ["mlp", "mlp_gelu_ln", "cnn", "attn_block", "mutation_fn", "deep_mlp", "gpt", "resnet18"]
 SCENARIOS = ["scoped_mlp", "buffer_mutation", "output_aliasing", "duplicate_inputs", "duplicate_mutation",
              "aliased_mutation", "metadata_mutation"]
+# torch.export archives (assets/export/): the unlifted module of torch.export.load, on the archive's sample inputs.
+EXPORTED = ["scoped_mlp.pt2", "scoped_mlp_decomposed.pt2", "buffer_mutation.pt2", "buffer_mutation_decomposed.pt2",
+            "tiny_decoder.pt2", "tiny_decoder_decomposed.pt2"]
 SKIPPED = {
     "data_dependent": "branches on a tensor value (bool(x.sum() > 0)): data-dependent control flow cannot be "
                       "traced on fake tensors; aotviz's own test checks its clear error",
@@ -341,6 +345,21 @@ def make_spec_inputs(spec):
     return out, grad_mode
 
 
+def retie(module):
+    """torch.export.load's module() makes one Parameter per name, also where the exported model had one tied
+    tensor (an LM head tied to its embedding: both names read one weight record, so they share storage). Ties them
+    again, as in the model that was exported and as aotviz's importer does (README, "torch.export archives")."""
+    first = {}
+    for name, p in list(module.named_parameters(remove_duplicate=False)):
+        key = (p.untyped_storage().data_ptr(), p.storage_offset(), tuple(p.shape), tuple(p.stride()), p.dtype)
+        if key not in first:
+            first[key] = p
+            continue
+        owner, _, leaf = name.rpartition(".")
+        setattr(module.get_submodule(owner) if owner else module, leaf, first[key])
+    return module
+
+
 def build(name):
     """Returns (fn_or_module, args, is_module, grad_mode)."""
     if name in MODULES:
@@ -364,6 +383,12 @@ def build(name):
         model = ResNet18().train()
         torch.manual_seed(1)
         return model, [torch.randn(2, 3, 64, 64)], True, "enabled"
+    if name in EXPORTED:
+        ep = torch.export.load(os.path.join(ROOT, "assets", "export", name))
+        args, kwargs = ep.example_inputs
+        if kwargs:
+            raise ValueError(f"{name}: keyword sample inputs are not supported here")
+        return retie(ep.module()), list(args), True, "enabled"  # the graph keeps the mode it was exported in
     if name in SCENARIOS:
         mod = scenario_module()
         model = mod.SCENARIOS[name][0]
@@ -587,6 +612,7 @@ class Recorder:
         return {
             "forward_ops": op_multiset(fw_calls),
             "backward_ops": op_multiset(bw_calls),
+            "dead_ops": {"forward": dead_ops(fw), "backward": dead_ops(bw)},
             "forward_nodes": len(fw_calls),
             "backward_nodes": len(bw_calls),
             "forward_getitem": sum(1 for n in fw_calls if is_getitem(n)),
@@ -658,6 +684,42 @@ class MetaCapture:
 PARTITIONERS = {"default": default_partition, "mincut": min_cut_rematerialization_partition}
 
 
+def dead_ops(gm):
+    """Op multiset of the call_function nodes of `gm` whose results nothing live uses: what FX's
+    eliminate_dead_code keeps because the node is impure (random ops such as native_dropout, bernoulli) and the
+    nodes that only feed such nodes."""
+    dead = set()
+    for n in reversed(list(gm.graph.nodes)):
+        if n.op == "call_function" and all(u in dead for u in n.users):
+            dead.add(n)
+    return op_multiset(dead)
+
+
+def tied_parameters(model):
+    """Names under which a parameter appears a second time (named_parameters(remove_duplicate=False))."""
+    seen, tied = set(), []
+    for n, p in model.named_parameters(remove_duplicate=False):
+        if id(p) in seen:
+            tied.append(n)
+        seen.add(id(p))
+    return tied
+
+
+def aot_module_once_per_parameter(mod, **kw):
+    """aot_module with each parameter and buffer passed once (named_parameters(), duplicates removed), as
+    torch.compile's Dynamo lifts them. PyTorch 2.11's aot_module passes a tied parameter under each of its names,
+    and torch.func.functional_call then refuses ("functional_call got multiple values for keys ..., which are
+    tied"); with one value per tensor functional_call ties the other names to it itself."""
+    named_params = dict(mod.named_parameters())
+    named_buffers = dict(mod.named_buffers())
+
+    def functional_call(params, buffers, *args):
+        return torch.func.functional_call(mod, {**params, **buffers}, args)
+
+    compiled = aot_function(functional_call, num_params_buffers=len(named_params) + len(named_buffers), **kw)
+    return lambda *args: compiled(named_params, named_buffers, *args)
+
+
 def compile_once(name, label, partition_fn, graphs, time_n=0):
     fn, args, is_module, grad_mode = build(name)
     rec = Recorder(partition_fn, label, graphs, time_n)
@@ -666,7 +728,10 @@ def compile_once(name, label, partition_fn, graphs, time_n=0):
     cap = MetaCapture()
     runtime_error = None
     with cap:
-        compiled = aot_module(fn, **kw) if is_module else aot_function(fn, **kw)
+        if not is_module:
+            compiled = aot_function(fn, **kw)
+        else:
+            compiled = aot_module_once_per_parameter(fn, **kw) if tied_parameters(fn) else aot_module(fn, **kw)
         ctx = torch.no_grad() if grad_mode == "no_grad" else torch.enable_grad()
         try:
             with ctx:
@@ -757,7 +822,7 @@ TIME_NOTE = ("partitions.*.partition_ms (--time {n}): median / min / max wall ti
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--models", default=",".join(BUILTIN + SCENARIOS), help="comma-separated model names")
+    ap.add_argument("--models", default=",".join(BUILTIN + SCENARIOS + EXPORTED), help="comma-separated model names")
     ap.add_argument("--graphs", help="also write each joint/forward/backward/inference graph's code to DIR")
     ap.add_argument("--time", type=int, default=0, metavar="N",
                     help="also time N partition calls per model and partitioner (on deep copies of the joint "
@@ -766,9 +831,10 @@ def main():
     if args.time < 0:
         ap.error("--time must be >= 0")
     names = [n for n in args.models.split(",") if n]
-    unknown = [n for n in names if n not in BUILTIN + SCENARIOS and n not in SKIPPED]
+    known = BUILTIN + SCENARIOS + EXPORTED
+    unknown = [n for n in names if n not in known and n not in SKIPPED]
     if unknown:
-        ap.error(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(BUILTIN + SCENARIOS)}")
+        ap.error(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(known)}")
     notes = NOTES if args.time <= 0 else NOTES + [TIME_NOTE.format(n=args.time)]
     result = {"torch": torch.__version__, "keep_input_mutations": KEEP_INPUT_MUTATIONS, "notes": notes,
               "skipped": dict(SKIPPED), "models": {}}
