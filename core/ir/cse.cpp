@@ -11,12 +11,15 @@ namespace aotviz::ir {
 
 namespace {
 
-/// A string that is equal for two nodes exactly when they compute the same thing from the same values.
-std::string nodeKey(const Node& n, const std::vector<ValueId>& replace, int partition_key) {
+/// A string that is equal for two nodes exactly when they compute the same thing from the same values. With
+/// `python_hash`, equal exactly when PyTorch's fx_graph_cse computes the same hash for them (Note [CPython's
+/// hash(-1)]): numbers -1 are written as -2.
+std::string nodeKey(const Node& n, const std::vector<ValueId>& replace, int partition_key, bool python_hash) {
   std::ostringstream os;
   os.precision(17);
   os << n.op << '.' << n.overload << '|' << partition_key;
   auto val = [&](ValueId v) { return v.valid() ? replace[v.v].v : -1; };
+  auto num = [&](auto x) { return python_hash && x == -1 ? decltype(x)(-2) : x; };
   for (const Arg& a : n.args) {
     os << '|' << static_cast<int>(a.kind) << ':';
     switch (a.kind) {
@@ -24,11 +27,11 @@ std::string nodeKey(const Node& n, const std::vector<ValueId>& replace, int part
       case Arg::Kind::ValueList: for (ValueId v : a.values) os << val(v) << ','; break;
       case Arg::Kind::None: break;
       case Arg::Kind::Bool: os << a.b; break;
-      case Arg::Kind::Int: os << a.i; break;
-      case Arg::Kind::Double: os << a.d; break;
+      case Arg::Kind::Int: os << num(a.i); break;
+      case Arg::Kind::Double: os << num(a.d); break;
       case Arg::Kind::String: case Arg::Kind::Device: os << a.s; break;
-      case Arg::Kind::IntList: for (int64_t x : a.ints) os << x << ','; break;
-      case Arg::Kind::DoubleList: for (double x : a.doubles) os << x << ','; break;
+      case Arg::Kind::IntList: for (int64_t x : a.ints) os << num(x) << ','; break;
+      case Arg::Kind::DoubleList: for (double x : a.doubles) os << num(x) << ','; break;
       case Arg::Kind::BoolList: for (bool x : a.bools) os << x << ','; break;
       case Arg::Kind::Tensor: os << a.tensor.get(); break;  // constants merge only when they are the same one
     }
@@ -59,6 +62,14 @@ std::vector<ValueId> storageRoots(const Graph& g) {
   return root;
 }
 
+// Note [CPython's hash(-1)]: fx_graph_cse (torch/_functorch/compile_utils.py) keeps one node per Python hash of
+// (target, substituted args): a later node with an equal hash is merged when its arguments are equal too, and
+// otherwise kept without taking the earlier node's place. CPython reserves -1 as an error code, so hash(-1) ==
+// hash(-2) (and hash(-1.0) == hash(-2.0)): unsqueeze(arange, -1) after unsqueeze(arange, -2) is never merged,
+// nor is any later repeat of it. A decomposed attention's causal mask does exactly that, once per layer, and
+// PyTorch's min-cut forward keeps one mask per layer. Other hash collisions involve node identities and are
+// left to chance in PyTorch; they are not modelled.
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> eliminateCommonSubexpressions(Graph& g,
@@ -75,7 +86,7 @@ std::vector<std::pair<std::string, std::string>> eliminateCommonSubexpressions(G
   }
   std::vector<ValueId> replace(g.values.size());
   for (size_t i = 0; i < g.values.size(); ++i) replace[i] = ValueId{static_cast<int32_t>(i)};
-  std::unordered_map<std::string, NodeId> seen;
+  std::unordered_map<std::string, std::pair<std::string, NodeId>> seen;  // Python hash key → exact key, node
   std::vector<std::pair<std::string, std::string>> merged;
   for (Node& n : g.nodes) {
     // Earlier replacements first, so chains of repeats collapse.
@@ -89,9 +100,10 @@ std::vector<std::pair<std::string, std::string>> eliminateCommonSubexpressions(G
     // A multi-output node is a tuple in FX, which has no storage, so PyTorch does not keep those apart.
     if (torch2 && (n.op == "aten::empty" || (n.outputs.size() == 1 && aliases_output[n.outputs[0].v]))) continue;
     int key = partition_key.empty() ? 0 : partition_key.at(static_cast<size_t>(n.id.v));
-    auto [it, fresh] = seen.emplace(nodeKey(n, replace, key), n.id);
-    if (fresh) continue;
-    const Node& first = g.node(it->second);
+    std::string exact = nodeKey(n, replace, key, false);
+    auto [it, fresh] = seen.emplace(nodeKey(n, replace, key, true), std::make_pair(exact, n.id));
+    if (fresh || it->second.first != exact) continue;  // new, or only its Python hash collides
+    const Node& first = g.node(it->second.second);
     if (first.outputs.size() != n.outputs.size()) continue;
     for (size_t k = 0; k < n.outputs.size(); ++k) replace[n.outputs[k].v] = first.outputs[k];
     merged.emplace_back(n.name, first.name);

@@ -15,7 +15,8 @@ namespace aotviz::ir {
 /// the repeats. Random ops (nondeterministic_seeded) and ops that mutate an argument are never merged. With
 /// `torch2` (PyTorch 2.x's fx_graph_cse, compile_utils.py) neither are aten.empty (its contents are undefined, so
 /// two are not the same value) nor nodes whose result shares storage with a graph output (two outputs that are
-/// separate tensors in eager stay separate). Names are kept. Returns (removed node name, node it was merged into)
+/// separate tensors in eager stay separate). As in PyTorch, a node whose arguments differ from an earlier one's
+/// only by -1 where that has -2 is not merged and blocks later repeats (Note [CPython's hash(-1)]). Names are kept. Returns (removed node name, node it was merged into)
 /// pairs, in graph order.
 ///
 ///   before:  view = view(getitem, [256, 128]); view_3 = view(getitem, [256, 128]); mm(view_3, t_1)

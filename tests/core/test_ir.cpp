@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/ir/cse.h"
 #include "core/ir/dce.h"
 #include "core/ir/printer.h"
 #include "core/ir/serialize.h"
@@ -161,6 +162,40 @@ TEST(IrDce, KeepsMutationsOfInputs) {
   g.assignNames();
   EXPECT_EQ(eliminateDeadCode(g), 0u);
   EXPECT_EQ(g.numCalls(), 1u);
+}
+
+// Note [CPython's hash(-1)]: PyTorch 2.11's fx_graph_cse merges unsqueeze(x, -2) repeats, but an unsqueeze(x, -1)
+// after an unsqueeze(x, -2) hashes alike without being equal, so neither it nor its repeats are merged. PyTorch's
+// own result on this graph (fx_graph_cse run on it with the venv's torch): unsqueeze_2 merged into unsqueeze,
+// unsqueeze_1 and unsqueeze_3 both kept, the adds of each kept unsqueeze merged.
+TEST(IrCse, MergesRepeatsButNotAfterAPythonHashCollisionAsPyTorchDoes) {
+  Graph g;
+  ValueId x = g.addPlaceholder("primals_1", InputRole::Primal, meta({16}));
+  std::vector<ValueId> u;
+  for (int64_t dim : {-2, -1, -2, -1})
+    u.push_back(g.node(g.addCall("aten::unsqueeze", "", {"self", "dim"}, {Arg::ofValue(x), Arg::ofInt(dim)},
+                                 {dim == -2 ? meta({1, 16}) : meta({16, 1})})).outputs[0]);
+  std::vector<Arg> outs;  // mul(add(u, u), add(u, u)) per unsqueeze: graph outputs are never merged
+  for (size_t k = 0; k < u.size(); ++k) {
+    auto add = [&] {
+      return g.node(g.addCall("aten::add", "Tensor", {"self", "other", "alpha"}, {Arg::ofValue(u[k]), Arg::ofValue(u[k]), Arg::ofInt(1)},
+                              {meta({16, 16})})).outputs[0];
+    };
+    const ValueId a = add(), b = add();
+    outs.push_back(Arg::ofValue(g.node(g.addCall("aten::mul", "Tensor", {"self", "other"}, {Arg::ofValue(a), Arg::ofValue(b)},
+                                                 {meta({16, 16})})).outputs[0]));
+  }
+  g.setOutputs(outs);
+  g.assignNames();
+  const auto merged = eliminateCommonSubexpressions(g);
+  using P = std::pair<std::string, std::string>;
+  EXPECT_EQ(merged, (std::vector<P>{{"unsqueeze_2", "unsqueeze"}, {"add_1", "add"}, {"add_3", "add_2"}, {"add_4", "add"},
+                                    {"add_5", "add"}, {"add_7", "add_6"}}))
+      << printGraph(g);
+  const std::string text = printGraph(g);
+  EXPECT_NE(text.find("unsqueeze_1"), std::string::npos) << text;
+  EXPECT_NE(text.find("unsqueeze_3"), std::string::npos) << text;
+  EXPECT_TRUE(verify(g).empty());
 }
 
 void expectLoadError(const std::string& text, const std::string& fragment) {
