@@ -1,0 +1,98 @@
+// core/trace/pytorch_partition.cpp — PyTorch's partition from its printed graphs (see pytorch_partition.h).
+#include "core/trace/pytorch_partition.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+namespace aotviz::trace {
+
+namespace {
+
+bool startsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+
+/// `static_input_indices=[0, 1, 3]` in the ViewAndMutationMeta repr.
+std::vector<size_t> staticInputs(const std::string& meta) {
+  std::vector<size_t> out;
+  static const std::regex field(R"(static_input_indices=\[([0-9,\s]*)\])");
+  std::smatch m;
+  if (!std::regex_search(meta, m, field)) return out;
+  static const std::regex number(R"([0-9]+)");
+  const std::string list = m[1].str();
+  for (auto it = std::sregex_iterator(list.begin(), list.end(), number); it != std::sregex_iterator(); ++it)
+    out.push_back(static_cast<size_t>(std::stoull(it->str())));
+  return out;
+}
+
+double budget(const std::string& config) {
+  if (config.empty()) return 1.0;
+  const auto j = nlohmann::json::parse(config, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.contains("activation_memory_budget") && j.at("activation_memory_budget").is_number())
+    return j.at("activation_memory_budget").get<double>();
+  return 1.0;
+}
+
+void split(const std::vector<std::string>& a, const std::vector<std::string>& b, std::vector<std::string>& both,
+           std::vector<std::string>& only_a, std::vector<std::string>& only_b) {
+  const std::set<std::string> sa(a.begin(), a.end()), sb(b.begin(), b.end());
+  for (const auto& x : a) (sb.count(x) ? both : only_a).push_back(x);
+  for (const auto& x : b)
+    if (!sa.count(x)) only_b.push_back(x);
+}
+
+}  // namespace
+
+PyTorchDecision pytorchDecision(const FxGraph& joint, const FxGraph& forward, const FxGraph& backward,
+                                const std::string& fw_metadata, const std::string& functorch_config) {
+  PyTorchDecision d;
+  d.static_inputs = staticInputs(fw_metadata);
+  d.memory_budget = budget(functorch_config);
+  for (const std::string& desc : joint.output_descs) d.num_fwd_outputs += !startsWith(desc, "GradAOTOutput");
+
+  // Saved: the forward's outputs that AOTAutograd marks as saved for the backward.
+  const ir::Node* out = forward.graph.outputNode();
+  for (size_t k = 0; out && k < out->args.size() && k < forward.output_descs.size(); ++k) {
+    const ir::Arg& a = out->args[k];
+    if (!startsWith(forward.output_descs[k], "SavedForBackwards") || a.kind != ir::Arg::Kind::Value) continue;
+    const ir::Value& v = forward.graph.value(a.value);
+    d.saved.push_back(v.name);
+    d.saved_bytes.push_back(v.meta.bytes());
+    d.total_saved_bytes += v.meta.bytes();
+  }
+
+  // Recomputed: backward calls the forward computes too (the partitioner keeps joint names in both graphs). A
+  // forward node of the joint that only the backward uses (t(primals_1) for a gradient) is not recomputed.
+  std::set<std::string> in_forward;
+  for (const ir::Node& n : forward.graph.nodes)
+    if (n.kind == ir::NodeKind::Call) in_forward.insert(n.name);
+  for (const ir::Node& n : backward.graph.nodes)
+    if (n.kind == ir::NodeKind::Call && in_forward.count(n.name)) d.recomputed.push_back(n.name);
+  return d;
+}
+
+partition::Options matchingOptions(const PyTorchDecision& d) {
+  partition::Options o;
+  o.partitioner = partition::Partitioner::MinCut;
+  o.rules = partition::Rules::Current;
+  o.memory_budget = d.memory_budget;
+  return o;
+}
+
+PartitionDiff diffPartitions(const PyTorchDecision& pytorch, const partition::PartitionResult& aotviz) {
+  PartitionDiff diff;
+  std::vector<std::string> ours;
+  for (const auto& s : aotviz.saved) ours.push_back(s.name);
+  split(pytorch.saved, ours, diff.saved_by_both, diff.saved_only_by_pytorch, diff.saved_only_by_aotviz);
+  diff.pytorch_bytes = pytorch.total_saved_bytes;
+  diff.aotviz_bytes = aotviz.totals.saved_bytes;
+  std::vector<std::string> recomputed;
+  for (const auto& n : aotviz.nodes)
+    if (n.placement == partition::Placement::Recomputed) recomputed.push_back(n.name);
+  split(pytorch.recomputed, recomputed, diff.recomputed_by_both, diff.recomputed_only_by_pytorch,
+        diff.recomputed_only_by_aotviz);
+  return diff;
+}
+
+}  // namespace aotviz::trace

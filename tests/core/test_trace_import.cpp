@@ -1,0 +1,243 @@
+// tests/core/test_trace_import.cpp — TORCH_TRACE directories (assets/trace, written by scripts/make_trace_assets.py
+// with PyTorch 2.11): the compiles they list, and every graph PyTorch printed read back into aotviz's IR.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "core/ir/verify.h"
+#include "core/trace/compiled_graphs.h"
+#include "core/trace/fx_graph.h"
+#include "core/trace/pytorch_partition.h"
+#include "core/util/diagnostic.h"
+
+namespace aotviz::trace {
+namespace {
+
+const std::vector<std::string> kScenarios = {"mlp_aot_eager", "mlp_inductor", "gpt_block_aot_eager",
+                                             "gpt_block_inductor", "graph_break_aot_eager"};
+
+std::string assetDir(const std::string& scenario) { return std::string(AOTVIZ_SOURCE_DIR) + "/assets/trace/" + scenario; }
+
+/// The ATen calls the printed code makes, counted from the text itself ("aten::addmm" → 3), independently of
+/// the parser: every `= torch.ops.<ns>.<op>.<overload>(` on a code line.
+std::map<std::string, int> printedOps(const std::string& code) {
+  std::map<std::string, int> ops;
+  static const std::regex call(R"(= torch\.ops\.([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\()");
+  for (auto it = std::sregex_iterator(code.begin(), code.end(), call); it != std::sregex_iterator(); ++it) {
+    const std::string overload = (*it)[3] == "default" ? "" : "." + (*it)[3].str();
+    ++ops[(*it)[1].str() + "::" + (*it)[2].str() + overload];
+  }
+  return ops;
+}
+
+std::map<std::string, int> parsedOps(const ir::Graph& g) {
+  std::map<std::string, int> ops;
+  for (const ir::Node& n : g.nodes)
+    if (n.kind == ir::NodeKind::Call) ++ops[n.qualifiedOp()];
+  return ops;
+}
+
+FxGraph parse(const Artifact& a, GraphKind kind) { return parseFxGraph(a.code, kind, a.file, a.line + 1); }
+
+TEST(TraceImport, ListsEveryCompileOfEveryShippedTrace) {
+  for (const auto& s : kScenarios) {
+    SCOPED_TRACE(s);
+    const TraceIndex t = indexTrace(assetDir(s));
+    EXPECT_TRUE(t.problems.empty());
+    EXPECT_EQ(t.files, 1u);
+    EXPECT_TRUE(t.ranks.empty());
+    size_t with_joint = 0;
+    for (const auto& g : t.graphs) {
+      with_joint += g.joint.has_value();
+      if (!g.joint) continue;
+      EXPECT_TRUE(g.forward && g.backward && g.fw_metadata) << g.label();
+      EXPECT_EQ(g.inductor, s.find("inductor") != std::string::npos) << g.label();
+      EXPECT_EQ(g.post_grad.size(), g.inductor ? 2u : 0u) << g.label();
+      EXPECT_EQ(g.min_cut.has_value(), s.rfind("gpt_block", 0) == 0) << g.label();
+    }
+    EXPECT_EQ(with_joint, s == "graph_break_aot_eager" ? 2u : 1u);
+  }
+  const TraceIndex brk = indexTrace(assetDir("graph_break_aot_eager"));
+  std::vector<std::string> ids;
+  for (const auto& g : brk.graphs) ids.push_back(g.compile_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"0/0", "0/0_1", "1/0"}));
+  ASSERT_EQ(brk.graphs[0].graph_breaks.size(), 1u);
+  EXPECT_NE(brk.graphs[0].graph_breaks[0].find("Graph break"), std::string::npos) << brk.graphs[0].graph_breaks[0];
+  EXPECT_FALSE(brk.graphs[0].joint.has_value()) << "attempt 0 only found the break";
+  EXPECT_EQ(brk.graphs[1].frame, "forward");
+  EXPECT_NE(brk.graphs[2].frame.find("torch_dynamo_resume_in_forward"), std::string::npos) << brk.graphs[2].frame;
+}
+
+// Every graph artifact parses, passes the verifier with every operator known to this LibTorch, and has exactly
+// the ATen calls its text has.
+TEST(TraceImport, EveryPrintedGraphParsesWithThePrintedOps) {
+  size_t graphs = 0;
+  for (const auto& s : kScenarios) {
+    const TraceIndex t = indexTrace(assetDir(s));
+    for (const auto& g : t.graphs) {
+      std::vector<std::pair<const Artifact*, GraphKind>> all;
+      if (g.joint) all.emplace_back(&*g.joint, GraphKind::Joint);
+      if (g.forward) all.emplace_back(&*g.forward, GraphKind::Forward);
+      if (g.backward) all.emplace_back(&*g.backward, GraphKind::Backward);
+      for (const auto& p : g.post_grad) all.emplace_back(&p, GraphKind::Other);
+      for (const auto& [a, kind] : all) {
+        SCOPED_TRACE(s + " " + g.compile_id + " line " + std::to_string(a->line));
+        FxGraph fx;
+        try {
+          fx = parse(*a, kind);
+        } catch (const AotError& e) {
+          ADD_FAILURE() << e.what();
+          continue;
+        }
+        ++graphs;
+        EXPECT_TRUE(fx.opaque.empty()) << fx.opaque.front();
+        EXPECT_EQ(parsedOps(fx.graph), printedOps(a->code));
+        ir::VerifyOptions vo;
+        vo.check_schemas = true;
+        const auto d = ir::verify(fx.graph, vo);
+        EXPECT_TRUE(d.empty()) << d.front().format();
+        EXPECT_EQ(fx.input_descs.size(), fx.graph.placeholders().size());
+      }
+    }
+  }
+  EXPECT_EQ(graphs, 2u * 3 + 2u * 5 + 2u * 3);  // aot_eager: joint, forward, backward; inductor: + 2 post-grad
+}
+
+TEST(TraceImport, TheJointGraphKeepsNamesTypesRolesSourcesAndDescriptors) {
+  const TraceIndex t = indexTrace(assetDir("mlp_aot_eager"));
+  const CompiledGraph& g = t.graphs.at(0);
+  const FxGraph fx = parse(*g.joint, GraphKind::Joint);
+  const ir::Graph& j = fx.graph;
+  const auto ph = j.placeholders();
+  ASSERT_EQ(ph.size(), 8u);  // 6 parameters, the input, one tangent
+  EXPECT_EQ(j.node(ph[0]).name, "primals_1");
+  EXPECT_EQ(j.node(ph[0]).role, ir::InputRole::Primal);
+  EXPECT_EQ(j.node(ph[7]).role, ir::InputRole::Tangent);
+  EXPECT_EQ(fx.input_descs[0], "PlainAOTInput(idx=0)");
+  EXPECT_EQ(fx.input_descs[7], "TangentAOTInput(output=PlainAOTOutput(idx=0))");
+  const ir::Value& p1 = j.value(j.node(ph[0]).outputs[0]);
+  EXPECT_EQ(p1.meta.sizes, (std::vector<int64_t>{128, 64}));
+  EXPECT_EQ(p1.meta.strides, (std::vector<int64_t>{64, 1}));
+  EXPECT_EQ(p1.meta.dtype, c10::kFloat);
+  bool addmm = false, backward = false;
+  for (const ir::Node& n : j.nodes) {
+    if (n.name == "addmm") {
+      addmm = true;
+      EXPECT_EQ(n.op, "aten::addmm");
+      EXPECT_EQ(n.arg_names, (std::vector<std::string>{"self", "mat1", "mat2", "beta", "alpha"}));
+      EXPECT_EQ(n.args[3], ir::Arg::ofInt(1)) << "beta from the schema's default";
+      EXPECT_NE(n.prov.source.find("make_trace_assets.py:"), std::string::npos) << n.prov.source;
+      EXPECT_EQ(n.prov.phase, ir::Phase::Forward);
+    }
+    if (n.name == "threshold_backward") {
+      backward = true;
+      EXPECT_EQ(n.prov.phase, ir::Phase::Backward);
+    }
+  }
+  EXPECT_TRUE(addmm && backward);
+  ASSERT_FALSE(fx.output_descs.empty());
+  EXPECT_EQ(fx.output_descs[0], "PlainAOTOutput(idx=0)");
+  EXPECT_EQ(fx.output_descs[1], "GradAOTOutput(grad_of=PlainAOTInput(idx=0))");
+}
+
+TEST(TraceImport, MultiOutputNodesGetEveryOutputTypeEvenUnread) {
+  const TraceIndex t = indexTrace(assetDir("gpt_block_aot_eager"));
+  const FxGraph fw = parse(*t.graphs.at(0).forward, GraphKind::Forward);
+  bool found = false;
+  for (const ir::Node& n : fw.graph.nodes) {
+    if (n.op != "aten::native_layer_norm") continue;
+    found = true;
+    ASSERT_EQ(n.outputs.size(), 3u);
+    EXPECT_TRUE(fw.notes.empty()) << fw.notes.front();
+    for (ir::ValueId v : n.outputs) EXPECT_FALSE(fw.graph.value(v).meta.sizes.empty()) << fw.graph.value(v).name;
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(TraceImport, BadGraphTextNamesTheFileAndLine) {
+  const TraceIndex t = indexTrace(assetDir("mlp_aot_eager"));
+  const Artifact& fw = *t.graphs.at(0).forward;
+  auto expectError = [&](const std::string& code, const std::string& fragment) {
+    try {
+      parseFxGraph(code, GraphKind::Forward, fw.file, fw.line + 1);
+      ADD_FAILURE() << "accepted: " << fragment;
+    } catch (const AotError& e) {
+      EXPECT_EQ(e.diagnostic().stage, "trace");
+      EXPECT_NE(e.diagnostic().node.find(fw.file + ":"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  // Cut before the return.
+  expectError(fw.code.substr(0, fw.code.find("return")), "ends before its return statement");
+  // An unknown name.
+  std::string renamed = fw.code;
+  const size_t at = renamed.find("torch.ops.aten.t.default(primals_1)");
+  ASSERT_NE(at, std::string::npos);
+  renamed.replace(at, 35, "torch.ops.aten.t.default(nowhere_1)");
+  expectError(renamed, "'nowhere_1' is used before the graph defines it");
+  // A symbolic size.
+  std::string symbolic = fw.code;
+  symbolic.replace(symbolic.find("\"f32[128, 64]"), 13, "\"f32[s0, 64]");
+  expectError(symbolic, "symbolic size 's0'");
+  // The line number is the file's: the header's line + 1 + the line within the payload.
+  try {
+    parseFxGraph(renamed, GraphKind::Forward, fw.file, fw.line + 1);
+  } catch (const AotError& e) {
+    const size_t line_in_payload = std::count(renamed.begin(), renamed.begin() + static_cast<long>(at), '\n');
+    EXPECT_EQ(e.diagnostic().node, fw.file + ":" + std::to_string(fw.line + 1 + line_in_payload));
+  }
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+/// PyTorch's decision on `g` and aotviz's min-cut on PyTorch's own joint graph under the same rules and budget.
+PartitionDiff compare(const CompiledGraph& g, PyTorchDecision* out = nullptr) {
+  const FxGraph joint = parse(*g.joint, GraphKind::Joint), fw = parse(*g.forward, GraphKind::Forward),
+                bw = parse(*g.backward, GraphKind::Backward);
+  const PyTorchDecision d = pytorchDecision(joint, fw, bw, g.fw_metadata ? g.fw_metadata->code : "",
+                                            g.functorch_config ? g.functorch_config->code : "");
+  const partition::PartitionResult r = partition::partitionJoint(joint.graph, d.num_fwd_outputs, d.static_inputs, matchingOptions(d));
+  if (out) *out = d;
+  return diffPartitions(d, r);
+}
+
+// aot_eager runs PyTorch's min-cut on exactly the joint graph it prints, so aotviz's min-cut on that graph must
+// take the same decisions: the same saved values (and bytes) and the same recomputed nodes. One deliberate
+// difference (README, "Differences from PyTorch 2.11"): under budget 0.1 both recompute the attention,
+// _scaled_dot_product_flash_attention_for_cpu, which is tagged nondeterministic_seeded (its dropout); aotviz saves
+// its RNG state so the backward's recomputation draws what the forward drew (5056 bytes), PyTorch 2.11 does not.
+const std::map<std::string, std::vector<std::string>> kSavedOnlyByAotviz = {
+    {"gpt_block_aot_eager 0/0", {"_scaled_dot_product_flash_attention_for_cpu_rng_state"}}};
+constexpr int64_t kCpuRngStateBytes = 5056;
+TEST(TraceImport, AotvizMinCutOnPyTorchsJointTakesPyTorchsDecisions) {
+  for (const std::string s : {"mlp_aot_eager", "gpt_block_aot_eager", "graph_break_aot_eager"}) {
+    for (const CompiledGraph& g : indexTrace(assetDir(s)).graphs) {
+      if (!g.joint) continue;
+      SCOPED_TRACE(s + " " + g.compile_id);
+      PyTorchDecision d;
+      const PartitionDiff diff = compare(g, &d);
+      EXPECT_FALSE(d.saved.empty());
+      const auto known = kSavedOnlyByAotviz.find(s + " " + g.compile_id);
+      const std::vector<std::string> extra = known == kSavedOnlyByAotviz.end() ? std::vector<std::string>{} : known->second;
+      EXPECT_TRUE(diff.saved_only_by_pytorch.empty()) << join(diff.saved_only_by_pytorch);
+      EXPECT_EQ(diff.saved_only_by_aotviz, extra) << join(diff.saved_only_by_aotviz);
+      EXPECT_TRUE(diff.recomputed_only_by_pytorch.empty()) << join(diff.recomputed_only_by_pytorch);
+      EXPECT_TRUE(diff.recomputed_only_by_aotviz.empty()) << join(diff.recomputed_only_by_aotviz);
+      EXPECT_EQ(diff.aotviz_bytes, diff.pytorch_bytes + kCpuRngStateBytes * static_cast<int64_t>(extra.size()));
+      if (s == "gpt_block_aot_eager") {
+        EXPECT_DOUBLE_EQ(d.memory_budget, 0.1);
+        EXPECT_FALSE(d.recomputed.empty()) << "budget 0.1 recomputes the block";
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace aotviz::trace
