@@ -1,7 +1,8 @@
-// app/cli/commands.cpp — headless subcommands: models, compile, run, bench, render.
+// app/cli/commands.cpp — headless subcommands: models, compile, run, bench, import-trace, render.
 #include "app/cli/commands.h"
 
 #include "app/cli/bench.h"
+#include "app/cli/import_trace.h"
 
 #include <nlohmann/json.hpp>
 
@@ -367,6 +368,9 @@ struct CliState {
   BenchOptions bench;
   std::string render_in, render_out;
   bool render_json = false;
+  ImportTraceOptions trace;
+  int64_t trace_rank = -1;
+  double trace_budget = -1;
 };
 
 std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
@@ -406,6 +410,21 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   bench_cmd->add_flag("--json", s->bench.json, "Machine-readable output on stdout");
   bench_cmd->callback([s] { *s->exit_code = guarded([s] { return runBench(s->bench); }); });
+
+  auto* trace_cmd = app.add_subcommand("import-trace", "Read a TORCH_TRACE directory of a torch.compile run: its compiles, "
+                                                      "PyTorch's graphs, and PyTorch's partition next to aotviz's");
+  trace_cmd->add_option("trace_dir", s->trace.dir, "Directory given to TORCH_TRACE (or one log file)")->required();
+  trace_cmd->add_option("--out", s->trace.out_dir, "Output directory (created if missing)")->required();
+  trace_cmd->add_option("--rank", s->trace_rank, "Only this rank's compiles");
+  trace_cmd->add_option("--graph", s->trace.graph, "Only this compile id (e.g. 0/0, 0/0_1)");
+  trace_cmd->add_option("--budget", s->trace_budget, "What-if: aotviz's min-cut under this memory budget instead of PyTorch's")
+      ->check(CLI::Range(0.0, 1.0));
+  trace_cmd->add_flag("--json", s->trace.json, "Machine-readable output on stdout");
+  trace_cmd->callback([s] {
+    if (s->trace_rank >= 0) s->trace.rank = s->trace_rank;
+    if (s->trace_budget >= 0) s->trace.budget = s->trace_budget;
+    *s->exit_code = guarded([s] { return runImportTrace(s->trace); });
+  });
 
   auto* render_cmd = app.add_subcommand("render", "Render a graph JSON to DOT, SVG or PNG");
   render_cmd->add_option("graph", s->render_in, "Graph JSON written by `aotviz compile`")->required();

@@ -149,6 +149,41 @@ TEST(Cli, CompileAndRunATorchExportArchive) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Cli, ImportTraceListsCompilesAndComparesPartitions) {
+  auto dir = tempDir("trace");
+  const std::string trace = std::string(AOTVIZ_SOURCE_DIR) + "/assets/trace/";
+  Result r = run("import-trace " + trace + "graph_break_aot_eager --out " + dir.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  ASSERT_EQ(j["compiles"].size(), 3u);
+  EXPECT_EQ(j["compiles"][0]["compile_id"], "0/0");
+  for (int k : {1, 2}) {
+    EXPECT_TRUE(j["compiles"][k]["diff"]["same"].get<bool>()) << j["compiles"][k].dump();
+    EXPECT_EQ(j["compiles"][k]["pytorch"]["saved"], j["compiles"][k]["aotviz"]["saved"]);
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir / "0_0_1" / "joint.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "1_0" / "aotviz_partition.json"));
+  // The rendered joint graph is a graph aotviz's own tools read.
+  Result render = run("render " + (dir / "0_0_1" / "joint.json").string() + " --out " + (dir / "joint.dot").string());
+  EXPECT_EQ(render.code, 0) << render.out;
+  // A log cut short: what is readable is still imported, the damage is named with its file and line, exit 1.
+  const std::string log = slurp(trace + "mlp_aot_eager/dedicated_log_torch_trace_mlp_aot_eager.log");
+  const auto cut = dir / "cut";
+  std::filesystem::create_directories(cut);
+  {
+    std::ofstream out(cut / "dedicated_log_torch_trace_cut.log", std::ios::binary);
+    out << log.substr(0, 60000);
+  }
+  Result damaged = run("import-trace " + cut.string() + " --out " + (dir / "cut_out").string());
+  EXPECT_EQ(damaged.code, 1) << damaged.out;
+  EXPECT_NE(damaged.out.find("dedicated_log_torch_trace_cut.log:"), std::string::npos) << damaged.out;
+  EXPECT_NE(damaged.out.find("same decisions"), std::string::npos) << damaged.out;
+  Result none = run("import-trace " + dir.string() + "/nothing --out " + dir.string());
+  EXPECT_EQ(none.code, 1);
+  EXPECT_NE(none.out.find("TORCH_TRACE=DIR"), std::string::npos) << none.out;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, CompileWritesMetaJsonForAliasedAndMutatedInputs) {
   auto dir = tempDir("meta");
   const std::string assets = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/";
