@@ -87,6 +87,11 @@ int runImportTrace(const ImportTraceOptions& o) {
       std::cout << "  PyTorch saves " << c.pytorch->saved.size() << " values (" << c.pytorch->total_saved_bytes
                 << " bytes), recomputes " << c.pytorch->recomputed.size() << " ops (budget " << c.pytorch->memory_budget
                 << ")\n";
+    if (c.pytorch && !c.pytorch->knapsack.empty()) {
+      std::vector<std::string> items;
+      for (const auto& k : c.pytorch->knapsack) items.push_back(k.name + (k.saved ? " kept saved" : " recomputed"));
+      std::cout << "  PyTorch's knapsack (min_cut_information): " << list(items) << "\n";
+    }
     if (c.aotviz)
       std::cout << "  aotviz min-cut" << (o.budget ? " (what-if budget " + std::to_string(*o.budget) + ")" : "")
                 << " saves " << c.aotviz->saved.size() << " values (" << c.aotviz->totals.saved_bytes

@@ -37,7 +37,7 @@ ImportedCompile importCompile(const CompiledGraph& g, const std::optional<partit
   if (!c.joint) return c;
   if (c.forward && c.backward)
     c.pytorch = pytorchDecision(*c.joint, *c.forward, *c.backward, g.fw_metadata ? g.fw_metadata->code : "",
-                                g.functorch_config ? g.functorch_config->code : "");
+                                g.functorch_config ? g.functorch_config->code : "", g.min_cut ? g.min_cut->code : "");
   PyTorchDecision base = c.pytorch.value_or(PyTorchDecision{});
   if (!c.pytorch)
     for (const std::string& d : c.joint->output_descs) base.num_fwd_outputs += d.rfind("GradAOTOutput", 0) != 0;
@@ -61,7 +61,13 @@ nlohmann::json importToJson(const ImportedCompile& c) {
                     {"saved_bytes", c.pytorch->total_saved_bytes},
                     {"recomputed", c.pytorch->recomputed},
                     {"memory_budget", c.pytorch->memory_budget},
-                    {"static_inputs", c.pytorch->static_inputs}};
+                    {"static_inputs", c.pytorch->static_inputs},
+                    {"min_cut_saved", c.pytorch->min_cut_saved},
+                    {"knapsack", nlohmann::json::array()}};
+  if (c.pytorch)
+    for (const auto& k : c.pytorch->knapsack)
+      j["pytorch"]["knapsack"].push_back(
+          {{"name", k.name}, {"memory", k.memory}, {"runtime", k.runtime}, {"saved", k.saved}, {"reason", c.pytorch->reason(k.name)}});
   if (c.aotviz) {
     std::vector<std::string> saved, recomputed;
     for (const auto& s : c.aotviz->saved) saved.push_back(s.name);

@@ -42,11 +42,43 @@ void split(const std::vector<std::string>& a, const std::vector<std::string>& b,
     if (!sa.count(x)) only_b.push_back(x);
 }
 
+/// The knapsack of a min_cut_information payload (ac_logging_utils.py: "Joint Graph Node Information" with
+/// recomputable_candidate_info per candidate, and "Min Cut Solution Saved Values").
+void readMinCut(const std::string& payload, PyTorchDecision& d) {
+  const auto j = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return;
+  if (j.contains("Min Cut Solution Saved Values") && j.at("Min Cut Solution Saved Values").is_array())
+    for (const auto& n : j.at("Min Cut Solution Saved Values"))
+      if (n.is_string()) d.min_cut_saved.push_back(n.get<std::string>());
+  if (!j.contains("Joint Graph Node Information") || !j.at("Joint Graph Node Information").is_object()) return;
+  for (const auto& [name, info] : j.at("Joint Graph Node Information").items()) {
+    if (!info.is_object() || !info.contains("recomputable_candidate_info")) continue;
+    const auto& c = info.at("recomputable_candidate_info");
+    PyTorchDecision::KnapsackItem k;
+    k.name = name;
+    k.memory = c.value("memory", int64_t(0));
+    k.runtime = c.value("runtime", 0.0);
+    k.saved = c.value("is_saved", false);
+    d.knapsack.push_back(std::move(k));
+  }
+}
+
 }  // namespace
 
+std::string PyTorchDecision::reason(const std::string& name) const {
+  for (const KnapsackItem& k : knapsack)
+    if (k.name == name)
+      return std::string("PyTorch's knapsack (budget ") + std::to_string(memory_budget).substr(0, 4) + "): " +
+             (k.saved ? "kept saved" : "recomputed to meet the budget") + ", " + std::to_string(k.memory) +
+             " bytes, estimated runtime " + std::to_string(static_cast<int64_t>(k.runtime));
+  return {};
+}
+
 PyTorchDecision pytorchDecision(const FxGraph& joint, const FxGraph& forward, const FxGraph& backward,
-                                const std::string& fw_metadata, const std::string& functorch_config) {
+                                const std::string& fw_metadata, const std::string& functorch_config,
+                                const std::string& min_cut) {
   PyTorchDecision d;
+  if (!min_cut.empty()) readMinCut(min_cut, d);
   d.static_inputs = staticInputs(fw_metadata);
   d.memory_budget = budget(functorch_config);
   for (const std::string& desc : joint.output_descs) d.num_fwd_outputs += !startsWith(desc, "GradAOTOutput");

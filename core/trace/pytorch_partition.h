@@ -22,12 +22,26 @@ struct PyTorchDecision {
   size_t num_fwd_outputs = 0;           // the joint's outputs before the gradients
   std::vector<size_t> static_inputs;    // ViewAndMutationMeta.static_input_indices (parameters under Dynamo)
   double memory_budget = 1.0;           // torch._functorch.config.activation_memory_budget
+
+  /// From the partitioner's own min_cut_information record (AOT_PARTITIONER_DEBUG=1, budget below 1), when the
+  /// trace has one: its knapsack's candidates and the min-cut's saved values.
+  struct KnapsackItem {
+    std::string name;
+    int64_t memory = 0;  // bytes
+    double runtime = 0;  // PyTorch's estimate
+    bool saved = false;  // the knapsack kept it saved (else: recomputed to meet the budget)
+  };
+  std::vector<KnapsackItem> knapsack;
+  std::vector<std::string> min_cut_saved;
+  /// PyTorch's reason for `name` from that record ("" when it says nothing about the node).
+  std::string reason(const std::string& name) const;
 };
 
-/// `fw_metadata`: the aot_forward_graph_fw_metadata payload; `functorch_config`: the torch._functorch.config one
-/// (either may be empty: no static inputs, budget 1).
+/// `fw_metadata`: the aot_forward_graph_fw_metadata payload; `functorch_config`: the torch._functorch.config one;
+/// `min_cut`: the min_cut_information one (each may be empty: no static inputs, budget 1, no knapsack record).
 PyTorchDecision pytorchDecision(const FxGraph& joint, const FxGraph& forward, const FxGraph& backward,
-                                const std::string& fw_metadata, const std::string& functorch_config);
+                                const std::string& fw_metadata, const std::string& functorch_config,
+                                const std::string& min_cut = {});
 
 /// aotviz's partition options that match PyTorch's run: min-cut, current rules, PyTorch's budget.
 partition::Options matchingOptions(const PyTorchDecision& d);

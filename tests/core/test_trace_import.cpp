@@ -198,13 +198,15 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 /// PyTorch's decision on `g` and aotviz's min-cut on PyTorch's own joint graph under the same rules and budget.
-PartitionDiff compare(const CompiledGraph& g, PyTorchDecision* out = nullptr) {
+PartitionDiff compare(const CompiledGraph& g, PyTorchDecision* out = nullptr, partition::PartitionResult* aotviz = nullptr) {
   const FxGraph joint = parse(*g.joint, GraphKind::Joint), fw = parse(*g.forward, GraphKind::Forward),
                 bw = parse(*g.backward, GraphKind::Backward);
   const PyTorchDecision d = pytorchDecision(joint, fw, bw, g.fw_metadata ? g.fw_metadata->code : "",
-                                            g.functorch_config ? g.functorch_config->code : "");
+                                            g.functorch_config ? g.functorch_config->code : "",
+                                            g.min_cut ? g.min_cut->code : "");
   const partition::PartitionResult r = partition::partitionJoint(joint.graph, d.num_fwd_outputs, d.static_inputs, matchingOptions(d));
   if (out) *out = d;
+  if (aotviz) *aotviz = r;
   return diffPartitions(d, r);
 }
 
@@ -218,7 +220,8 @@ const std::map<std::string, std::vector<std::string>> kSavedOnlyByAotviz = {
 constexpr int64_t kCpuRngStateBytes = 5056;
 TEST(TraceImport, AotvizMinCutOnPyTorchsJointTakesPyTorchsDecisions) {
   for (const std::string s : {"mlp_aot_eager", "gpt_block_aot_eager", "graph_break_aot_eager"}) {
-    for (const CompiledGraph& g : indexTrace(assetDir(s)).graphs) {
+    const TraceIndex t = indexTrace(assetDir(s));
+    for (const CompiledGraph& g : t.graphs) {
       if (!g.joint) continue;
       SCOPED_TRACE(s + " " + g.compile_id);
       PyTorchDecision d;
@@ -237,6 +240,38 @@ TEST(TraceImport, AotvizMinCutOnPyTorchsJointTakesPyTorchsDecisions) {
       }
     }
   }
+}
+
+// The partitioner's own record (min_cut_information) agrees with what is reconstructed from the graphs, and its
+// knapsack's choices are aotviz's: what PyTorch recomputes to meet the budget, aotviz recomputes under rule memory_budget.
+TEST(TraceImport, PyTorchsMinCutRecordAgreesWithTheGraphsAndWithAotviz) {
+  const TraceIndex t = indexTrace(assetDir("gpt_block_aot_eager"));
+  const CompiledGraph& g = t.graphs.at(0);
+  ASSERT_TRUE(g.min_cut.has_value());
+  PyTorchDecision d;
+  partition::PartitionResult r;
+  compare(g, &d, &r);
+  std::vector<std::string> saved = d.saved, recorded = d.min_cut_saved;
+  std::sort(saved.begin(), saved.end());
+  std::sort(recorded.begin(), recorded.end());
+  EXPECT_EQ(saved, recorded);
+  ASSERT_EQ(d.knapsack.size(), 3u);  // addmm, addmm_1, addmm_2
+  size_t recomputed = 0;
+  for (const auto& k : d.knapsack) {
+    EXPECT_GT(k.memory, 0);
+    EXPECT_NE(d.reason(k.name).find("PyTorch's knapsack (budget 0.1"), std::string::npos) << d.reason(k.name);
+    if (k.saved) continue;
+    ++recomputed;
+    bool found = false;
+    for (const auto& n : r.nodes)
+      if (n.name == k.name) {
+        found = true;
+        EXPECT_EQ(n.placement, partition::Placement::Recomputed) << k.name;
+        EXPECT_EQ(n.rule, partition::Rule::Budget) << k.name << ": " << n.reason;  // "memory_budget"
+      }
+    EXPECT_TRUE(found) << k.name;
+  }
+  EXPECT_EQ(recomputed, 2u);
 }
 
 }  // namespace
