@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   std::string model = aotviz::models::kDefaultModel, screenshot, size = "1600x1000";
   std::string stage, tab = "joint", select, state_out;
   int frames = 3;
-  app.add_option("model", model, "Built-in model, torch.export .pt2, TorchScript .pt, or saved session .json to open in the debugger")
+  app.add_option("model", model, "Built-in model, torch.export .pt2, TorchScript .pt, saved session .json, or TORCH_TRACE directory (DIR#0/0_1: one compile) to open in the debugger")
       ->capture_default_str();
   app.add_option("--stage", stage, "Run the pipeline up to this stage before showing (with --screenshot: what to capture)");
   app.add_option("--tab", tab, "Graph tab to show: joint, forward, backward, or side (forward and backward side by side)")

@@ -24,6 +24,7 @@
 #include "core/models/zoo.h"
 #include "core/pipeline/snapshot.h"
 #include "core/pipeline/stages.h"
+#include "core/trace/trace_session.h"
 #include "core/util/atomic_file.h"
 #include "core/util/diagnostic.h"
 #include "viz/theme.h"
@@ -53,15 +54,17 @@ bool isSessionFile(const std::string& path) {
 void openModel(AppState& s, const std::string& model, const std::string& inputs_spec = "") {
   s.snapshots_logged = 0;
   s.current_stage = -1;
-  if (isSessionFile(model)) {
-    pipeline::SessionRecord rec = pipeline::loadSession(model);
+  const bool trace = trace::looksLikeTrace(model);
+  if (trace || isSessionFile(model)) {
+    pipeline::SessionRecord rec = trace ? trace::traceSession(model) : pipeline::loadSession(model);
     const std::vector<std::string> rec_warnings = rec.warnings;
     s.model = rec.config.model;
     s.device = rec.config.device;
     s.session = std::make_unique<pipeline::DebugSession>(std::move(rec));
-    s.addLog(LogLevel::Info, "inputs", "opened the saved session " + model +
-                                           " (nothing runs until Restart, which runs its config again)");
-    for (const auto& w : rec_warnings) s.addLog(LogLevel::Warning, "load", model + ": " + w);
+    s.addLog(LogLevel::Info, "inputs",
+             trace ? "opened PyTorch's compile " + s.model + " from its TORCH_TRACE logs (nothing to run; the partition stage compares PyTorch's partition with aotviz's)"
+                   : "opened the saved session " + model + " (nothing runs until Restart, which runs its config again)");
+    for (const auto& w : rec_warnings) s.addLog(LogLevel::Warning, trace ? "trace" : "load", model + ": " + w);
     return;
   }
   pipeline::Config c;
@@ -128,7 +131,8 @@ void drawFileDialogs(AppState& s) {
     s.open_dialog = false;
   }
   if (ImGui::BeginPopupModal("Open", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
-    ImGui::TextUnformatted("A torch.export .pt2 (torch.export.save), a TorchScript .pt (torch.jit.save) or a session .json");
+    ImGui::TextUnformatted("A torch.export .pt2 (torch.export.save), a TorchScript .pt (torch.jit.save), a session .json, or a "
+                           "TORCH_TRACE directory (DIR, or DIR#0/0_1 for one compile)");
     ImGui::InputText("file", path, sizeof path);
     ImGui::InputText("input spec (.pt: empty = the .json beside it; .pt2: empty = its sample inputs)", spec, sizeof spec);
     if (ImGui::Button("Open")) {
@@ -255,7 +259,7 @@ void drawMenuBar(AppState& s) {
       }
       ImGui::EndMenu();
     }
-    if (ImGui::MenuItem("Open .pt2, .pt or session...")) s.open_dialog = true;
+    if (ImGui::MenuItem("Open .pt2, .pt, session or trace...")) s.open_dialog = true;
     if (ImGui::MenuItem("Save session...", nullptr, false, s.session != nullptr)) s.save_dialog = true;
     if (ImGui::BeginMenu("Recent", !s.recent.empty())) {
       for (const auto& r : std::vector<std::string>(s.recent))
@@ -404,9 +408,10 @@ int runGui(const GuiOptions& opts) {
   AppState state;
   const std::string model = opts.model.empty() ? models::kDefaultModel : opts.model;
   if (!models::hasModel(model) && !models::looksLikeTorchScript(model) && !models::looksLikeExportedProgram(model) &&
-      !isSessionFile(model)) {
+      !isSessionFile(model) && !trace::looksLikeTrace(model)) {
     std::cerr << "error: unknown model '" << model
-              << "' (see `aotviz models`, or pass a torch.export .pt2, a TorchScript .pt or a saved session .json)\n";
+              << "' (see `aotviz models`, or pass a torch.export .pt2, a TorchScript .pt, a saved session .json or a "
+                 "TORCH_TRACE directory)\n";
     return 1;
   }
   state.layouts = std::make_unique<viz::LayoutService>();

@@ -228,6 +228,26 @@ TEST(GuiScripted, OpensATorchExportArchive) {
   std::filesystem::remove_all(dir);
 }
 
+// A TORCH_TRACE directory opens like a saved session: PyTorch's joint graph, aotviz's partition of it drawn on it,
+// and the comparison with PyTorch's partition in the partition stage's notes.
+TEST(GuiScripted, OpensATorchTraceDirectory) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_trace_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto png = dir / "trace.png", state = dir / "state.json";
+  const std::string trace = std::string(AOTVIZ_SOURCE_DIR) + "/assets/trace/graph_break_aot_eager#1/0";
+  ASSERT_EQ(std::system(runUnderXvfb("'" + trace + "' --stage partition --screenshot " + png.string() + " --state-out " +
+                                     state.string() + " --frames 2").c_str()), 0);
+  auto j = readJson(state);
+  EXPECT_EQ(j["stages"]["joint"], "done") << j["stages"].dump();
+  EXPECT_EQ(j["stages"]["partition"], "done") << j["stages"].dump();
+  EXPECT_TRUE(j["errors"].empty()) << j["errors"].dump();
+  // aotviz's partition of PyTorch's joint graph saves what PyTorch saved there (import-trace: 3 values, 6656 bytes).
+  EXPECT_EQ(j["partition"]["saved"], 3) << j.dump();
+  EXPECT_EQ(j["partition"]["saved_bytes"], 6656) << j.dump();
+  EXPECT_GT(pixelsOfColour(png, kForward), 500u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GuiScreenshot, UnknownModelIsAClearErrorNotACrash) {
   const int rc = std::system(runUnderXvfb("no_such_model --screenshot /dev/null 2>/dev/null").c_str());
   EXPECT_NE(rc, 0);

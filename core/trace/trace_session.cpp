@@ -1,0 +1,118 @@
+// core/trace/trace_session.cpp — see trace_session.h.
+#include "core/trace/trace_session.h"
+
+#include <filesystem>
+
+#include "core/pipeline/stages.h"
+#include "core/trace/import_compile.h"
+#include "core/util/diagnostic.h"
+
+namespace aotviz::trace {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::pair<std::string, std::string> splitPath(const std::string& path) {
+  const size_t hash = path.rfind('#');
+  if (hash == std::string::npos) return {path, ""};
+  return {path.substr(0, hash), path.substr(hash + 1)};
+}
+
+std::shared_ptr<const pipeline::Snapshot> snapshot(const std::string& stage, pipeline::StageStatus status,
+                                                   std::vector<std::string> notes,
+                                                   std::shared_ptr<const ir::Graph> graph = nullptr,
+                                                   std::shared_ptr<const partition::PartitionResult> part = nullptr) {
+  auto s = std::make_shared<pipeline::Snapshot>();
+  s->stage = stage;
+  s->status = status;
+  s->notes = std::move(notes);
+  s->graph = std::move(graph);
+  s->partition = std::move(part);
+  return s;
+}
+
+std::string list(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s.empty() ? "none" : s;
+}
+
+}  // namespace
+
+bool looksLikeTrace(const std::string& path) {
+  const std::string p = splitPath(path).first;
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) {
+    for (const auto& e : fs::directory_iterator(p, ec))
+      if (e.path().filename().string().rfind("dedicated_log_torch_trace_", 0) == 0) return true;
+    return false;
+  }
+  return fs::path(p).filename().string().rfind("dedicated_log_torch_trace_", 0) == 0;
+}
+
+pipeline::SessionRecord traceSession(const std::string& path) {
+  const auto [dir, wanted] = splitPath(path);
+  const TraceIndex t = indexTrace(dir);
+  const CompiledGraph* pick = nullptr;
+  std::string ids;
+  for (const CompiledGraph& g : t.graphs) {
+    ids += (ids.empty() ? "" : ", ") + g.compile_id;
+    if (pick) continue;
+    if (wanted.empty() ? (g.joint || g.inference) : g.compile_id == wanted) pick = &g;
+  }
+  if (!pick)
+    fail("trace", path, wanted.empty() ? "no compile of this trace has a joint or inference graph" : "the trace has no compile " + wanted,
+         "its compiles: " + (ids.empty() ? std::string("none") : ids) + "; open one with DIR#<compile id>");
+  const ImportedCompile c = importCompile(*pick);
+
+  pipeline::SessionRecord rec;
+  rec.config.model = dir + "#" + pick->compile_id;
+  rec.config.partitioner = "mincut";
+  if (c.aotviz) rec.config.memory_budget = c.aotviz->options.memory_budget;
+  for (const auto& p : t.problems) rec.warnings.push_back(p.file + ":" + std::to_string(p.line) + ": " + p.message);
+  for (const auto& e : c.errors) rec.warnings.push_back(e);
+
+  using pipeline::StageStatus;
+  std::vector<std::string> in_notes = {"PyTorch's compile " + c.label + " from the TORCH_TRACE log " + pick->file,
+                                       "the trace's compiles: " + ids + " (open another with " + dir + "#<compile id>)"};
+  for (const auto& b : pick->graph_breaks) in_notes.push_back("graph break: " + b);
+  for (const auto& r : pick->recompile_reasons) in_notes.push_back("recompiled: " + r);
+  rec.snapshots.push_back(snapshot("inputs", StageStatus::Done, in_notes));
+  const std::string from_trace = "taken from PyTorch's trace, not run by aotviz";
+  for (const char* stage : {"metadata", "dedupe", "synthetic_base"})
+    rec.snapshots.push_back(snapshot(stage, StageStatus::Skipped, {from_trace}));
+  const FxGraph* shown = c.joint ? &*c.joint : c.inference ? &*c.inference : nullptr;
+  if (!shown) fail("trace", path, "the graphs of compile " + pick->compile_id + " could not be read: " + list(c.errors));
+  auto graph = std::make_shared<const ir::Graph>(shown->graph);
+  std::vector<std::string> joint_notes = {std::string(c.joint ? "PyTorch's joint graph" : "PyTorch's inference graph") +
+                                          " (aot_" + (c.joint ? "joint" : "inference") + "_graph), " +
+                                          std::to_string(graph->numCalls()) + " ops"};
+  for (const auto& o : shown->opaque) joint_notes.push_back("opaque (this LibTorch has no such operator): " + o);
+  for (const auto& n : shown->notes) joint_notes.push_back(n);
+  rec.snapshots.push_back(snapshot("joint", StageStatus::Done, joint_notes, graph));
+  rec.snapshots.push_back(snapshot("passes", StageStatus::Skipped, {from_trace}, graph));
+  rec.snapshots.push_back(snapshot("cache", StageStatus::Skipped, {"not used for traces"}));
+  if (c.aotviz) {
+    std::vector<std::string> notes = {"aotviz's min-cut on PyTorch's joint graph, budget " +
+                                      std::to_string(c.aotviz->options.memory_budget).substr(0, 4)};
+    if (c.pytorch)
+      notes.push_back("PyTorch saved " + std::to_string(c.pytorch->saved.size()) + " values (" +
+                      std::to_string(c.pytorch->total_saved_bytes) + " bytes) and recomputed " +
+                      std::to_string(c.pytorch->recomputed.size()) + " ops");
+    if (c.diff && c.diff->same()) notes.push_back("same decisions as PyTorch: the same saved values and recomputed ops");
+    if (c.diff && !c.diff->same()) {
+      notes.push_back("saved only by PyTorch: " + list(c.diff->saved_only_by_pytorch));
+      notes.push_back("saved only by aotviz: " + list(c.diff->saved_only_by_aotviz));
+      notes.push_back("recomputed only by PyTorch: " + list(c.diff->recomputed_only_by_pytorch));
+      notes.push_back("recomputed only by aotviz: " + list(c.diff->recomputed_only_by_aotviz));
+    }
+    if (c.pytorch)
+      for (const auto& k : c.pytorch->knapsack) notes.push_back(k.name + ": " + c.pytorch->reason(k.name));
+    rec.snapshots.push_back(snapshot("partition", StageStatus::Done, notes, nullptr,
+                                     std::make_shared<const partition::PartitionResult>(*c.aotviz)));
+  }
+  return rec;
+}
+
+}  // namespace aotviz::trace
