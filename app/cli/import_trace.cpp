@@ -42,7 +42,11 @@ int runImportTrace(const ImportTraceOptions& o) {
     std::cerr << "warning: [trace] " << p.file << ":" << p.line << ": " << p.message << "\n";
     code = 1;
   }
-  std::optional<partition::Options> what_if;
+  std::optional<partition::Options> what_if;  // --budget: aotviz's min-cut under it instead of PyTorch's
+  if (o.budget) {
+    what_if = partition::Options{};
+    what_if->memory_budget = *o.budget;
+  }
   nlohmann::json summary = {{"dir", o.dir}, {"files", t.files}, {"records", t.records}, {"ranks", t.ranks},
                             {"problems", t.problems.size()}, {"compiles", nlohmann::json::array()}};
   size_t shown = 0;
@@ -50,10 +54,6 @@ int runImportTrace(const ImportTraceOptions& o) {
     if (o.rank && g.rank != o.rank) continue;
     if (!o.graph.empty() && g.compile_id != o.graph) continue;
     ++shown;
-    if (o.budget) {
-      what_if = partition::Options{};
-      what_if->memory_budget = *o.budget;
-    }
     const trace::ImportedCompile c = trace::importCompile(g, what_if);
     for (const auto& e : c.errors) {
       std::cerr << "error: [trace] " << e << "\n";

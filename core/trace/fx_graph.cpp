@@ -6,7 +6,6 @@
 #include <c10/util/Exception.h>
 #include <torch/csrc/jit/frontend/parser.h>
 
-#include <cmath>
 #include <limits>
 #include <map>
 #include <optional>
@@ -300,9 +299,9 @@ class Builder {
     } else {
       // Shown, not run: tensor arguments as values (so the graph's edges are right), the rest as text.
       if (e.kind() == jit::TK_APPLY) {
-        for (const jit::Expr& x : jit::Apply(e).inputs()) args.push_back(loose(x, w));
+        for (const jit::Expr& x : jit::Apply(e).inputs()) args.push_back(loose(x));
         for (const jit::Attribute& at : jit::Apply(e).attributes()) {
-          args.push_back(loose(at.value(), w));
+          args.push_back(loose(at.value()));
           arg_names.push_back(at.name().name());
         }
         arg_names.insert(arg_names.begin(), args.size() - arg_names.size(), "");
@@ -458,7 +457,7 @@ class Builder {
   }
 
   /// An argument of a node this LibTorch cannot run: values stay values, the rest is kept as text.
-  ir::Arg loose(const jit::Expr& e, const Where& w) const {
+  ir::Arg loose(const jit::Expr& e) const {
     if (e.kind() == jit::TK_VAR) {
       auto it = env_.find(jit::Var(e).name().name());
       if (it != env_.end()) return ir::Arg::ofValue(it->second);
@@ -471,7 +470,6 @@ class Builder {
       }
       if (!vs.empty()) return ir::Arg::ofValues(std::move(vs));
     }
-    (void)w;
     return ir::Arg::ofString(e.range().text().str());
   }
 
