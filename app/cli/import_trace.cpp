@@ -42,11 +42,10 @@ int runImportTrace(const ImportTraceOptions& o) {
     std::cerr << "warning: [trace] " << p.file << ":" << p.line << ": " << p.message << "\n";
     code = 1;
   }
-  std::optional<partition::Options> what_if;  // --budget: aotviz's min-cut under it instead of PyTorch's
-  if (o.budget) {
-    what_if = partition::Options{};
-    what_if->memory_budget = *o.budget;
-  }
+  trace::WhatIf what_if;  // --budget, --must-save, --must-recompute: aotviz's min-cut under them
+  what_if.memory_budget = o.budget;
+  for (const auto& n : o.must_save) what_if.overrides[n] = partition::Override::MustSave;
+  for (const auto& n : o.must_recompute) what_if.overrides[n] = partition::Override::MustRecompute;
   nlohmann::json summary = {{"dir", o.dir}, {"files", t.files}, {"records", t.records}, {"ranks", t.ranks},
                             {"problems", t.problems.size()}, {"compiles", nlohmann::json::array()}};
   size_t shown = 0;
@@ -71,6 +70,8 @@ int runImportTrace(const ImportTraceOptions& o) {
     for (size_t k = 0; k < c.post_grad.size(); ++k)
       util::writeFileAtomic(dir / ("post_grad_" + std::to_string(k) + ".json"), ir::graphToJsonString(c.post_grad[k].graph));
     if (c.aotviz) util::writeFileAtomic(dir / "aotviz_partition.json", partition::partitionToJson(*c.aotviz, true).dump(1));
+    if (c.pytorch_partition)
+      util::writeFileAtomic(dir / "pytorch_partition.json", partition::partitionToJson(*c.pytorch_partition, true).dump(1));
     const nlohmann::json j = trace::importToJson(c);
     util::writeFileAtomic(dir / "import.json", j.dump(1));
     summary["compiles"].push_back(j);
@@ -94,6 +95,7 @@ int runImportTrace(const ImportTraceOptions& o) {
     }
     if (c.aotviz)
       std::cout << "  aotviz min-cut" << (o.budget ? " (what-if budget " + std::to_string(*o.budget) + ")" : "")
+                << (what_if.overrides.empty() ? "" : " (" + std::to_string(what_if.overrides.size()) + " override(s))")
                 << " saves " << c.aotviz->saved.size() << " values (" << c.aotviz->totals.saved_bytes
                 << " bytes), recomputes " << c.aotviz->totals.recomputed_nodes << " ops\n";
     if (c.diff) {
@@ -104,6 +106,11 @@ int runImportTrace(const ImportTraceOptions& o) {
                   << "  saved only by aotviz: " << list(c.diff->saved_only_by_aotviz) << "\n"
                   << "  recomputed only by PyTorch: " << list(c.diff->recomputed_only_by_pytorch) << "\n"
                   << "  recomputed only by aotviz: " << list(c.diff->recomputed_only_by_aotviz) << "\n";
+        const auto moved = partition::movedNodes(*c.pytorch_partition, *c.aotviz);
+        std::vector<std::string> placed;
+        for (const auto& m : moved)
+          placed.push_back(m.name + " " + partition::placementName(m.from) + " -> " + partition::placementName(m.to));
+        std::cout << "  placed differently (PyTorch -> aotviz): " << list(placed) << "\n";
       }
     }
   }

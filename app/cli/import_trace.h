@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace aotviz::cli {
 
@@ -12,6 +13,7 @@ struct ImportTraceOptions {
   std::optional<int64_t> rank;   // only this rank's compiles
   std::string graph;             // only this compile id ("0/0_1")
   std::optional<double> budget;  // what-if: aotviz's min-cut under this budget instead of PyTorch's
+  std::vector<std::string> must_save, must_recompute;  // what-if overrides on joint nodes, by name
   bool json = false;
 };
 

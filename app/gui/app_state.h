@@ -65,7 +65,14 @@ struct AppState {
   std::set<std::string> collapsed_scopes;  // Graph panel: module scopes shown as one box
   /// The graph on the Graph panel this frame (and its partition when it is the joint graph), for the Inspector.
   std::shared_ptr<const ir::Graph> view_graph;
-  std::shared_ptr<const partition::PartitionResult> view_partition;  // the latest partition, any tab
+  std::shared_ptr<const partition::PartitionResult> view_partition;  // the partition drawn (latest), any tab
+  /// The latest partition snapshot's results, any tab: aotviz's, and PyTorch's own for a TORCH_TRACE compile
+  /// (drawn instead of aotviz's while draw_pytorch_partition is on).
+  std::shared_ptr<const partition::PartitionResult> computed_partition, pytorch_partition;
+  bool draw_pytorch_partition = false;
+  /// The Partition panel's node-by-node comparison of computed_partition with pytorch_partition, computed once per pair.
+  std::pair<std::shared_ptr<const partition::PartitionResult>, std::shared_ptr<const partition::PartitionResult>> compared;
+  std::vector<partition::Moved> compared_moved;
   /// What-if edits (partition overrides) for undo/redo, and the partition before the last one for the diff.
   std::vector<pipeline::Config> undo, redo;
   std::shared_ptr<const partition::PartitionResult> previous_partition, last_partition;

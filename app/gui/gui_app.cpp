@@ -51,7 +51,8 @@ bool isSessionFile(const std::string& path) {
 /// Opens `model` (a built-in model, a .pt2, a .pt with `inputs_spec` or the .json beside it, or a session .json) in a
 /// new paused session (the old one, if any,
 /// finishes its stage and is dropped). A saved session is shown as saved, without running anything.
-void openModel(AppState& s, const std::string& model, const std::string& inputs_spec = "") {
+void openModel(AppState& s, const std::string& model, const std::string& inputs_spec = "",
+               const std::map<std::string, int64_t>& model_options = {}) {
   s.snapshots_logged = 0;
   s.current_stage = -1;
   const bool trace = trace::looksLikeTrace(model);
@@ -70,6 +71,7 @@ void openModel(AppState& s, const std::string& model, const std::string& inputs_
   pipeline::Config c;
   c.model = model;
   c.inputs_spec = inputs_spec;
+  c.model_options = model_options;
   c.device = s.device;
   c.iters = s.iters;
   s.session = std::make_unique<pipeline::DebugSession>(c);
@@ -91,9 +93,7 @@ void syncWithSession(AppState& s) {
       if (d.stage == sn.stage) d.stage.clear();
       s.addLog(LogLevel::Error, sn.stage, d.format());
       // The node the diagnostic names, when it is on the graph, is selected.
-      if (!sn.error->node.empty() && s.view_graph)
-        for (const ir::Node& n : s.view_graph->nodes)
-          if (n.name == sn.error->node) s.canvas.select(n.id.v, true);
+      if (!sn.error->node.empty() && s.view_graph) selectByName(s.canvas, *s.view_graph, sn.error->node);
     } else {
       char ms[32];
       std::snprintf(ms, sizeof ms, "%.1f ms", sn.seconds * 1e3);
@@ -372,7 +372,16 @@ nlohmann::json stateJson(const AppState& s) {
     j["inspector"] = ins;
   }
   if (s.view_graph) j["graph_nodes"] = s.view_graph->nodes.size();
-  if (s.view_partition) j["partition"] = {{"saved", s.view_partition->saved.size()}, {"saved_bytes", s.view_partition->totals.saved_bytes}};
+  auto totals = [](const partition::PartitionResult& p) {
+    return nlohmann::json{{"saved", p.saved.size()}, {"saved_bytes", p.totals.saved_bytes}, {"recomputed", p.totals.recomputed_nodes}};
+  };
+  if (s.view_partition) j["partition"] = totals(*s.view_partition);
+  if (s.pytorch_partition) {
+    j["pytorch_partition"] = totals(*s.pytorch_partition);
+    j["drawn_partition"] = s.view_partition == s.pytorch_partition ? "pytorch" : "aotviz";
+    j["moved_vs_pytorch"] = s.compared_moved.size();
+  }
+  j["memory_budget"] = s.session->config().memory_budget;
   for (const auto& sn : s.session->snapshots()) {
     if (sn->stage == "metadata" && sn->status == pipeline::StageStatus::Done)
       j["metadata"] = {{"inputs", sn->meta["input_info"].size()}, {"outputs", sn->meta["output_info"].size()}};
@@ -420,13 +429,14 @@ int runGui(const GuiOptions& opts) {
   const bool persist = opts.screenshot.empty();  // scripted runs leave the user's settings alone
   if (persist) loadSettings(state);
   try {
-    openModel(state, model, opts.inputs);
+    openModel(state, model, opts.inputs, opts.model_options);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }
   state.requested_tab = opts.tab;
   state.side_by_side = opts.side_by_side;
+  state.draw_pytorch_partition = opts.pytorch_partition;
   if (!opts.stage.empty() && state.session->live()) {
     try {
       state.session->runToStage(opts.stage);
@@ -434,6 +444,12 @@ int runGui(const GuiOptions& opts) {
       std::cerr << "error: " << e.what() << "\n";
       return 1;
     }
+    state.session->wait();
+  }
+  if (opts.budget >= 0) {  // a what-if at start, as the Partition panel's budget slider does
+    pipeline::Config c = state.session->config();
+    c.memory_budget = opts.budget;
+    state.whatIf(c);
     state.session->wait();
   }
 
@@ -476,9 +492,8 @@ int runGui(const GuiOptions& opts) {
     ImGui::NewFrame();
     drawFrame(state);
     if (!pending_select.empty() && state.view_graph && !state.graph_pending) {
-      for (const ir::Node& n : state.view_graph->nodes)
-        if (n.name == pending_select) state.canvas.select(n.id.v, true);
-      if (state.canvas.selected() < 0) state.addLog(LogLevel::Error, "graph", "no node named '" + pending_select + "'");
+      if (!selectByName(state.canvas, *state.view_graph, pending_select))
+        state.addLog(LogLevel::Error, "graph", "no node named '" + pending_select + "'");
       pending_select.clear();
       frame = std::min(frame, opts.frames - 2);  // one more frame, so the screenshot shows the selection
     }

@@ -1,6 +1,8 @@
 // app/gui/gui_app.h — the desktop debugger's window and frame loop.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 
 namespace aotviz::gui {
@@ -16,6 +18,9 @@ struct GuiOptions {
   std::string select;     // select this node (by name) on the graph once it is shown
   int iters = 0;          // execution-stage steps per side for the opened model (0: the stage is skipped)
   bool heat = false;      // colour graph nodes by measured time
+  bool pytorch_partition = false;  // a TORCH_TRACE compile: draw PyTorch's own partition instead of aotviz's
+  std::map<std::string, int64_t> model_options;  // a built-in model's size (gpt --layers 48)
+  double budget = -1;     // >= 0: a what-if memory budget applied once the model is open (and --stage has run)
   std::string state_out;  // with --screenshot: also write the app's state as JSON (for scripted tests)
   int width = 1600;
   int height = 1000;

@@ -27,6 +27,7 @@ const char* ruleName(Rule r) {
     case Rule::OverrideMustRecompute: return "override_must_recompute";
     case Rule::RngState: return "rng_state";
     case Rule::MergedByCse: return "merged_by_cse";
+    case Rule::TakenByPyTorch: return "pytorch";
     case Rule::Unused: return "unused";
   }
   return "?";

@@ -48,53 +48,6 @@ std::string savedReason(Rule r, const std::string& op, int64_t bytes) {
   }
 }
 
-/// Bytes live at the peak of running `bw` in order: its inputs, then each node's new (non-view) outputs, each
-/// freed after its last use; graph outputs stay.
-int64_t backwardPeak(const ir::Graph& bw) {
-  std::vector<int> last_use(bw.values.size(), -1);
-  for (size_t i = 0; i < bw.nodes.size(); ++i)
-    for (const ir::Arg& a : bw.nodes[i].args) {
-      if (a.kind == ir::Arg::Kind::Value && a.value.valid()) last_use[a.value.v] = static_cast<int>(i);
-      if (a.kind == ir::Arg::Kind::ValueList)
-        for (ir::ValueId v : a.values)
-          if (v.valid()) last_use[v.v] = static_cast<int>(i);
-    }
-  const ir::Node* out = bw.outputNode();
-  std::set<int> outputs;
-  if (out)
-    for (const ir::Arg& a : out->args)
-      if (a.kind == ir::Arg::Kind::Value) outputs.insert(a.value.v);
-  std::vector<int64_t> size(bw.values.size(), 0);
-  int64_t live = 0, peak = 0;
-  for (size_t i = 0; i < bw.nodes.size(); ++i) {
-    const ir::Node& n = bw.nodes[i];
-    if (n.kind == ir::NodeKind::Output) break;
-    const ir::SchemaInfo* s = n.kind == ir::NodeKind::Call ? ir::lookupSchema(n.op, n.overload) : nullptr;
-    for (size_t k = 0; k < n.outputs.size(); ++k) {
-      bool view = false;
-      if (s) {
-        const auto& rets = s->handle.schema().returns();
-        size_t r = k < rets.size() ? k : 0;
-        view = !rets.empty() && rets[r].alias_info() && !rets[r].alias_info()->isWrite();
-      }
-      size[n.outputs[k].v] = view ? 0 : bw.value(n.outputs[k]).meta.bytes();
-      live += size[n.outputs[k].v];
-    }
-    peak = std::max(peak, live);
-    for (const ir::Arg& a : n.args) {
-      auto release = [&](ir::ValueId v) {
-        if (v.valid() && last_use[v.v] == static_cast<int>(i) && !outputs.count(v.v)) {
-          live -= size[v.v];
-          size[v.v] = 0;
-        }
-      };
-      if (a.kind == ir::Arg::Kind::Value) release(a.value);
-      if (a.kind == ir::Arg::Kind::ValueList)
-        for (ir::ValueId v : a.values) release(v);
-    }
-  }
-  return peak;
-}
 
 void validate(const ir::Graph& joint, size_t num_fwd_outputs, const Options& o) {
   if (!(o.memory_budget >= 0 && o.memory_budget <= 1))
@@ -299,12 +252,69 @@ PartitionResult partitionJoint(const ir::Graph& input_joint, size_t num_fwd_outp
   r.totals.saved_count = r.saved.size();
   r.totals.forward_nodes = e.forward.numCalls();
   r.totals.backward_nodes = e.backward.numCalls();
-  r.totals.backward_peak_bytes = backwardPeak(e.backward);
+  r.totals.backward_peak_bytes = backwardPeakBytes(e.backward);
   r.joint = std::move(joint);
   r.forward = std::move(e.forward);
   r.backward = std::move(e.backward);
   r.totals.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+int64_t backwardPeakBytes(const ir::Graph& bw) {
+  std::vector<int> last_use(bw.values.size(), -1);
+  for (size_t i = 0; i < bw.nodes.size(); ++i)
+    for (const ir::Arg& a : bw.nodes[i].args) {
+      if (a.kind == ir::Arg::Kind::Value && a.value.valid()) last_use[a.value.v] = static_cast<int>(i);
+      if (a.kind == ir::Arg::Kind::ValueList)
+        for (ir::ValueId v : a.values)
+          if (v.valid()) last_use[v.v] = static_cast<int>(i);
+    }
+  const ir::Node* out = bw.outputNode();
+  std::set<int> outputs;
+  if (out)
+    for (const ir::Arg& a : out->args)
+      if (a.kind == ir::Arg::Kind::Value) outputs.insert(a.value.v);
+  std::vector<int64_t> size(bw.values.size(), 0);
+  int64_t live = 0, peak = 0;
+  for (size_t i = 0; i < bw.nodes.size(); ++i) {
+    const ir::Node& n = bw.nodes[i];
+    if (n.kind == ir::NodeKind::Output) break;
+    const ir::SchemaInfo* s = n.kind == ir::NodeKind::Call ? ir::lookupSchema(n.op, n.overload) : nullptr;
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+      bool view = false;
+      if (s) {
+        const auto& rets = s->handle.schema().returns();
+        size_t r = k < rets.size() ? k : 0;
+        view = !rets.empty() && rets[r].alias_info() && !rets[r].alias_info()->isWrite();
+      }
+      size[n.outputs[k].v] = view ? 0 : bw.value(n.outputs[k]).meta.bytes();
+      live += size[n.outputs[k].v];
+    }
+    peak = std::max(peak, live);
+    for (const ir::Arg& a : n.args) {
+      auto release = [&](ir::ValueId v) {
+        if (v.valid() && last_use[v.v] == static_cast<int>(i) && !outputs.count(v.v)) {
+          live -= size[v.v];
+          size[v.v] = 0;
+        }
+      };
+      if (a.kind == ir::Arg::Kind::Value) release(a.value);
+      if (a.kind == ir::Arg::Kind::ValueList)
+        for (ir::ValueId v : a.values) release(v);
+    }
+  }
+  return peak;
+}
+
+std::vector<Moved> movedNodes(const PartitionResult& a, const PartitionResult& b) {
+  std::unordered_map<std::string, Placement> before;
+  for (const NodeDecision& d : a.nodes) before.emplace(d.name, d.placement);
+  std::vector<Moved> moved;
+  for (const NodeDecision& d : b.nodes) {
+    auto it = before.find(d.name);
+    if (it != before.end() && it->second != d.placement) moved.push_back({d.name, it->second, d.placement});
+  }
+  return moved;
 }
 
 }  // namespace aotviz::partition

@@ -57,6 +57,7 @@ enum class Rule {
   OverrideMustRecompute,
   RngState,               // saved: the RNG state a recomputed random op replays (Note [Replaying random ops])
   MergedByCse,            // identical to an earlier node; the min-cut partitioner's CSE merged it into that one
+  TakenByPyTorch,         // placed as PyTorch's own partitioner placed it (read from a TORCH_TRACE compile)
   Unused,                 // in neither graph
 };
 const char* ruleName(Rule r);
@@ -109,6 +110,18 @@ struct PartitionResult {
 /// rules). Throws AotError (stage "partition") for bad options or an unpartitionable graph.
 PartitionResult partitionJoint(const ir::Graph& joint, size_t num_fwd_outputs, const std::vector<size_t>& static_inputs,
                                const Options& options);
+
+/// Bytes live at the peak of running `bw` in order: its inputs, then each node's new (non-view) outputs, each freed
+/// after its last use; graph outputs stay (Totals::backward_peak_bytes).
+int64_t backwardPeakBytes(const ir::Graph& bw);
+
+/// A joint node two partitions place differently.
+struct Moved {
+  std::string name;
+  Placement from = Placement::Unused, to = Placement::Unused;
+};
+/// The joint nodes `b` places differently from `a`, matched by name, in b's order.
+std::vector<Moved> movedNodes(const PartitionResult& a, const PartitionResult& b);
 
 inline constexpr int kPartitionSchemaVersion = 1;
 

@@ -1,6 +1,8 @@
 // core/pipeline/debug_session.cpp — the worker thread and its command queue.
 #include "core/pipeline/debug_session.h"
 
+#include "core/util/diagnostic.h"
+
 namespace aotviz::pipeline {
 
 DebugSession::DebugSession(Config config) : config_(std::move(config)) {
@@ -11,7 +13,8 @@ DebugSession::DebugSession(Config config) : config_(std::move(config)) {
 DebugSession::DebugSession(SessionRecord loaded)
     : config_(std::move(loaded.config)),
       snapshots_(std::move(loaded.snapshots)),
-      loaded_torch_version_(std::move(loaded.torch_version)) {
+      loaded_torch_version_(std::move(loaded.torch_version)),
+      repartition_(std::move(loaded.repartition)) {
   halted_ = !snapshots_.empty() && snapshots_.back()->status == StageStatus::Failed;
   thread_ = std::thread([this] { worker(); });
 }
@@ -104,6 +107,22 @@ void DebugSession::runToStage(const std::string& name) {
 
 void DebugSession::restart(Config config, bool from_scratch) {
   enqueue([this, from_scratch, config = std::move(config)]() mutable {
+    if (!pipeline_ && repartition_) {
+      // A TORCH_TRACE compile: its capture is PyTorch's, so only the partition stage can run again.
+      const size_t at = stageIndex("partition");
+      if (from_scratch || firstAffectedStage(config_, config) < stageIndex("cache"))
+        fail("pipeline", config.model,
+             "this session is PyTorch's own compile read from its TORCH_TRACE logs: only the partition options "
+             "(partitioner, budget, overrides, random ops) can change",
+             "open the trace again to start over, or run the model itself with aotviz");
+      SnapshotPtr part = repartition_(config);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (snapshots_.size() > at) snapshots_.resize(at);
+      snapshots_.push_back(std::move(part));
+      config_ = std::move(config);
+      halted_ = snapshots_.back()->status == StageStatus::Failed;
+      return;
+    }
     if (!pipeline_) {
       // A loaded session runs again from scratch: its live state was never in this process.
       auto p = std::make_unique<Pipeline>(config);
@@ -163,6 +182,11 @@ Config DebugSession::config() const {
 bool DebugSession::live() const {
   std::lock_guard<std::mutex> lock(mu_);
   return pipeline_ != nullptr;
+}
+
+bool DebugSession::canRepartition() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !pipeline_ && repartition_ != nullptr;
 }
 
 cache::Stats DebugSession::cacheStats() const {

@@ -51,6 +51,9 @@ class DebugSession {
   bool halted() const;       // the last stage failed
   Config config() const;
   bool live() const;         // false for a loaded session not yet restarted
+  /// A loaded session whose partition stage re-runs without its model (SessionRecord::repartition): what-if
+  /// edits of the partition options work; a change to an earlier stage is refused with a message.
+  bool canRepartition() const;
   cache::Stats cacheStats() const;
   /// The last command's failure to start (bad config, unknown stage), "" when none.
   std::string lastError() const;
@@ -79,6 +82,7 @@ class DebugSession {
   Config config_;
   std::vector<SnapshotPtr> snapshots_;
   std::string loaded_torch_version_;
+  std::function<SnapshotPtr(const Config&)> repartition_;
   bool halted_ = false;
   cache::Stats cache_stats_;
   std::string last_error_;

@@ -71,6 +71,7 @@ json snapshotToJson(const Snapshot& s) {
   if (s.error) j["error"] = diagnosticToJson(*s.error);
   if (s.graph) j["graph"] = ir::graphToJson(*s.graph);
   if (s.partition) j["partition"] = partition::partitionToJson(*s.partition, true);
+  if (s.pytorch_partition) j["pytorch_partition"] = partition::partitionToJson(*s.pytorch_partition, true);
   return j;
 }
 
@@ -90,6 +91,9 @@ Snapshot snapshotFromJson(const json& j, const std::string& p) {
   if (j.contains("partition"))
     s.partition = std::make_shared<const partition::PartitionResult>(
         nested(p + ".partition", [&] { return partition::partitionFromJson(j["partition"]); }));
+  if (j.contains("pytorch_partition"))
+    s.pytorch_partition = std::make_shared<const partition::PartitionResult>(
+        nested(p + ".pytorch_partition", [&] { return partition::partitionFromJson(j["pytorch_partition"]); }));
   // A session saved with another LibTorch (e.g. torch 2.x on a GPU machine) may name operators this one does not
   // have: it is shown as saved and never run (a restart captures again); the stage's notes say so.
   auto warn = [&s](const char* what, const ir::Graph& g) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -32,6 +33,8 @@ struct Snapshot {
   std::shared_ptr<const ir::Graph> graph;
   /// partition (and cache on a hit): the forward and backward graphs and every decision.
   std::shared_ptr<const partition::PartitionResult> partition;
+  /// partition, for a TORCH_TRACE compile: the partition PyTorch itself took, to draw and diff against `partition`.
+  std::shared_ptr<const partition::PartitionResult> pytorch_partition;
   /// metadata, dedupe, synthetic_base: the ViewAndMutationMeta (meta.json form) and the stage's own fields.
   nlohmann::json meta;
 };
@@ -52,6 +55,10 @@ struct SessionRecord {
   /// Set by loading, not saved: e.g. the file's content does not match the digest it was saved with (edited by
   /// hand, or damaged in a way that still parses). The session is loaded all the same; the app shows these.
   std::vector<std::string> warnings;
+  /// Set for a loaded session whose partition stage can run again without its model (a TORCH_TRACE compile: the
+  /// joint graph is PyTorch's): the partition snapshot under a config whose changes start at the cache or partition
+  /// stage. Not saved. DebugSession::restart uses it for what-if edits.
+  std::function<SnapshotPtr(const Config&)> repartition = {};
 };
 
 nlohmann::json sessionToJson(const SessionRecord& s);

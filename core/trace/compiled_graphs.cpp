@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 namespace aotviz::trace {
 
 namespace {
@@ -50,6 +52,7 @@ std::string CompiledGraph::label() const {
   if (inference) parts.push_back("inference");
   if (!post_grad.empty()) parts.push_back("post-grad x" + std::to_string(post_grad.size()));
   if (min_cut) parts.push_back("min-cut records");
+  if (std::find(cache.begin(), cache.end(), "aotautograd_cache_hit") != cache.end()) parts.push_back("AOTAutograd cache hit");
   if (!graph_breaks.empty()) parts.push_back("graph break");
   std::string list;
   for (const auto& p : parts) list += (list.empty() ? "" : ", ") + p;
@@ -96,6 +99,15 @@ TraceIndex indexTrace(const std::string& dir) {
                                 what == "inductor_output_code" || what == "dynamo_graph_break_reason" ||
                                 what == "recompile_reasons" || what == "compilation_metrics" ||
                                 what == "dynamo_output_graph" || what == "torch._functorch.config";
+      const auto endsWith = [&](const char* suffix) {
+        const std::string x = suffix;
+        return what.size() > x.size() && what.compare(what.size() - x.size(), x.size(), x) == 0;
+      };
+      const bool cache_record = endsWith("_cache_hit") || endsWith("_cache_miss") || endsWith("_cache_bypass");
+      if (cache_record) {
+        graph(r).cache.push_back(what);
+        continue;
+      }
       if (!graph_record) continue;
       CompiledGraph& g = graph(r);
       if (what == "aot_joint_graph") g.joint = artifactOf(f, r);
@@ -108,7 +120,16 @@ TraceIndex indexTrace(const std::string& dir) {
       else if (what == "inductor_post_grad_graph") g.post_grad.push_back(artifactOf(f, r));
       else if (what == "inductor_output_code") g.inductor = true;
       else if (what == "dynamo_graph_break_reason") g.graph_breaks.push_back(breakReason(r.payload));
-      else if (what == "recompile_reasons") g.recompile_reasons.push_back(firstLine(r.payload));
+      else if (what == "recompile_reasons") {
+        // guards.py writes reasons[0] as plain text when there is one, the list as JSON when there are more.
+        const auto list = nlohmann::json::parse(r.payload, nullptr, /*allow_exceptions=*/false);
+        if (list.is_array()) {
+          for (const auto& x : list)
+            if (x.is_string()) g.recompile_reasons.push_back(firstLine(x.get<std::string>()));
+        } else {
+          g.recompile_reasons.push_back(firstLine(r.payload));
+        }
+      }
       else if (what == "compilation_metrics" && r.metadata.contains("co_name") && r.metadata.at("co_name").is_string())
         g.frame = r.metadata.at("co_name").get<std::string>();
     }

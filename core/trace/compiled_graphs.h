@@ -29,6 +29,9 @@ struct CompiledGraph {
   /// Why Dynamo broke the graph or compiled again (the first line of each reason).
   std::vector<std::string> graph_breaks, recompile_reasons;
   bool inductor = false;   // Inductor compiled it (it printed output code)
+  /// Cache records of the compile ("aotautograd_cache_hit", "fx_graph_cache_hit", ..._miss, ..._bypass). On an
+  /// AOTAutograd cache hit PyTorch replays the graphs it stored, so they are still in the log.
+  std::vector<std::string> cache;
 
   /// "[0/0_1] forward: joint 42 lines, forward, backward" style one-line summary for listings.
   std::string label() const;

@@ -24,7 +24,7 @@ nlohmann::json graphJson(const std::optional<FxGraph>& g) {
 
 }  // namespace
 
-ImportedCompile importCompile(const CompiledGraph& g, const std::optional<partition::Options>& what_if) {
+ImportedCompile importCompile(const CompiledGraph& g, const WhatIf& what_if) {
   ImportedCompile c;
   c.compile_id = g.compile_id;
   c.label = g.label();
@@ -35,15 +35,19 @@ ImportedCompile importCompile(const CompiledGraph& g, const std::optional<partit
   for (const Artifact& a : g.post_grad)
     if (auto p = read(a, GraphKind::Other, c.errors)) c.post_grad.push_back(std::move(*p));
   if (!c.joint) return c;
-  if (c.forward && c.backward)
+  if (c.forward && c.backward) {
     c.pytorch = pytorchDecision(*c.joint, *c.forward, *c.backward, g.fw_metadata ? g.fw_metadata->code : "",
                                 g.functorch_config ? g.functorch_config->code : "", g.min_cut ? g.min_cut->code : "");
+    c.pytorch_partition = pytorchPartition(*c.pytorch, *c.joint, *c.forward, *c.backward);
+  }
   PyTorchDecision base = c.pytorch.value_or(PyTorchDecision{});
   if (!c.pytorch)
     for (const std::string& d : c.joint->output_descs) base.num_fwd_outputs += d.rfind("GradAOTOutput", 0) != 0;
+  partition::Options options = matchingOptions(base);
+  if (what_if.memory_budget) options.memory_budget = *what_if.memory_budget;
+  options.overrides = what_if.overrides;
   try {
-    c.aotviz = partition::partitionJoint(c.joint->graph, base.num_fwd_outputs, base.static_inputs,
-                                         what_if.value_or(matchingOptions(base)));
+    c.aotviz = partition::partitionJoint(c.joint->graph, base.num_fwd_outputs, base.static_inputs, options);
   } catch (const AotError& e) {
     c.errors.push_back(g.joint->file + ":" + std::to_string(g.joint->line) + ": aotviz's partitioner: " + e.diagnostic().message);
     return c;
@@ -79,13 +83,18 @@ nlohmann::json importToJson(const ImportedCompile& c) {
                    {"memory_budget", c.aotviz->options.memory_budget},
                    {"partitioner", partition::partitionerName(c.aotviz->options.partitioner)}};
   }
-  if (c.diff)
+  if (c.diff) {
     j["diff"] = {{"same", c.diff->same()},
                  {"saved_by_both", c.diff->saved_by_both},
                  {"saved_only_by_pytorch", c.diff->saved_only_by_pytorch},
                  {"saved_only_by_aotviz", c.diff->saved_only_by_aotviz},
                  {"recomputed_only_by_pytorch", c.diff->recomputed_only_by_pytorch},
-                 {"recomputed_only_by_aotviz", c.diff->recomputed_only_by_aotviz}};
+                 {"recomputed_only_by_aotviz", c.diff->recomputed_only_by_aotviz},
+                 {"placed_differently", nlohmann::json::array()}};
+    for (const auto& m : partition::movedNodes(*c.pytorch_partition, *c.aotviz))
+      j["diff"]["placed_differently"].push_back(
+          {{"name", m.name}, {"pytorch", partition::placementName(m.from)}, {"aotviz", partition::placementName(m.to)}});
+  }
   return j;
 }
 

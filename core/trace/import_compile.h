@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,14 +23,22 @@ struct ImportedCompile {
   /// Graphs that could not be read ("file:line: message"); the others are kept.
   std::vector<std::string> errors;
   std::optional<PyTorchDecision> pytorch;       // with a joint, forward and backward graph
+  std::optional<partition::PartitionResult> pytorch_partition;  // the same, as a partition (pytorchPartition)
   std::optional<partition::PartitionResult> aotviz;
   std::optional<PartitionDiff> diff;
 };
 
-/// Reads every graph of `g` and, when it has a joint graph, re-partitions it with aotviz: under PyTorch's own
-/// options (min-cut, its budget and static inputs) or under `what_if` when given. Never throws for a bad graph:
-/// its error is in `errors`.
-ImportedCompile importCompile(const CompiledGraph& g, const std::optional<partition::Options>& what_if = std::nullopt);
+/// What-if changes to PyTorch's own partition options for aotviz's re-partition (`import-trace --budget`,
+/// `--must-save`, `--must-recompute`).
+struct WhatIf {
+  std::optional<double> memory_budget;
+  std::map<std::string, partition::Override> overrides;
+};
+
+/// Reads every graph of `g` and, when it has a joint graph, re-partitions it with aotviz under PyTorch's own
+/// options (min-cut, its budget and static inputs) changed by `what_if`. Never throws for a bad graph: its error is
+/// in `errors`.
+ImportedCompile importCompile(const CompiledGraph& g, const WhatIf& what_if = {});
 
 /// A summary for `aotviz import-trace --json`: ops per graph, both partitions and their difference.
 nlohmann::json importToJson(const ImportedCompile& c);

@@ -104,6 +104,66 @@ PyTorchDecision pytorchDecision(const FxGraph& joint, const FxGraph& forward, co
   return d;
 }
 
+partition::PartitionResult pytorchPartition(const PyTorchDecision& d, const FxGraph& joint, const FxGraph& forward,
+                                            const FxGraph& backward) {
+  using partition::Placement;
+  partition::PartitionResult r;
+  r.forward = forward.graph;
+  r.backward = backward.graph;
+  r.joint = joint.graph;
+  r.options = matchingOptions(d);
+  r.num_fwd_outputs = d.num_fwd_outputs;
+  std::set<std::string> fw, bw, inputs;
+  for (const ir::Node& n : forward.graph.nodes)
+    if (n.kind == ir::NodeKind::Call) fw.insert(n.name);
+  for (const ir::Node& n : backward.graph.nodes)
+    if (n.kind == ir::NodeKind::Call) bw.insert(n.name);
+  const std::set<std::string> recomputed(d.recomputed.begin(), d.recomputed.end());
+  for (const ir::Node& n : joint.graph.nodes) {
+    if (n.kind == ir::NodeKind::Output) continue;
+    partition::NodeDecision nd;
+    nd.name = n.name;
+    nd.rule = partition::Rule::TakenByPyTorch;
+    if (n.kind == ir::NodeKind::Placeholder) {
+      nd.placement = Placement::Input;
+      nd.reason = "an input of PyTorch's joint graph";
+      for (ir::ValueId v : n.outputs) inputs.insert(joint.graph.value(v).name);
+    } else {
+      nd.op = n.qualifiedOp();
+      nd.placement = recomputed.count(n.name) ? Placement::Recomputed
+                     : fw.count(n.name)       ? Placement::Forward
+                     : bw.count(n.name)       ? Placement::Backward
+                                              : Placement::Unused;
+      nd.reason = nd.placement == Placement::Recomputed ? "PyTorch recomputes it in the backward (in both of its graphs)"
+                  : nd.placement == Placement::Forward  ? "in PyTorch's forward graph"
+                  : nd.placement == Placement::Backward ? "in PyTorch's backward graph"
+                                                        : "in neither of PyTorch's graphs (merged by its CSE or removed as dead)";
+      const std::string why = d.reason(n.name);
+      if (!why.empty()) nd.reason += "; " + why;
+    }
+    r.nodes.push_back(std::move(nd));
+  }
+  for (size_t i = 0; i < d.saved.size(); ++i) {
+    partition::SavedValue sv;
+    sv.name = d.saved[i];
+    sv.bytes = d.saved_bytes[i];
+    sv.kind = inputs.count(sv.name) ? "graph_input" : "activation";
+    sv.rule = partition::Rule::TakenByPyTorch;
+    sv.reason = d.reason(sv.name);
+    if (sv.reason.empty()) sv.reason = "PyTorch's forward returns it for the backward (a SavedForBackwards output)";
+    r.totals.saved_bytes += sv.bytes;
+    if (sv.kind == "activation") r.totals.activation_bytes += sv.bytes;
+    r.saved.push_back(std::move(sv));
+  }
+  r.totals.saved_count = r.saved.size();
+  r.totals.recomputed_nodes = d.recomputed.size();
+  r.totals.forward_nodes = fw.size();
+  r.totals.backward_nodes = bw.size();
+  r.totals.backward_peak_bytes = partition::backwardPeakBytes(r.backward);
+  r.notes.push_back("PyTorch's own partition, read from the forward and backward graphs of its TORCH_TRACE log");
+  return r;
+}
+
 partition::Options matchingOptions(const PyTorchDecision& d) {
   partition::Options o;
   o.partitioner = partition::Partitioner::MinCut;

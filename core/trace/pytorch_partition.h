@@ -46,6 +46,13 @@ PyTorchDecision pytorchDecision(const FxGraph& joint, const FxGraph& forward, co
 /// aotviz's partition options that match PyTorch's run: min-cut, current rules, PyTorch's budget.
 partition::Options matchingOptions(const PyTorchDecision& d);
 
+/// PyTorch's partition as aotviz's own result type, so it is drawn, listed and diffed like one: its forward and
+/// backward graphs, its saved values (bytes; PyTorch's knapsack reason when the trace has one) and a decision per
+/// joint node (rule TakenByPyTorch): input, forward, backward, recomputed, or unused (a node PyTorch's CSE merged
+/// or its dead-code pass removed: in neither graph).
+partition::PartitionResult pytorchPartition(const PyTorchDecision& d, const FxGraph& joint, const FxGraph& forward,
+                                            const FxGraph& backward);
+
 struct PartitionDiff {
   std::vector<std::string> saved_by_both, saved_only_by_pytorch, saved_only_by_aotviz;
   int64_t pytorch_bytes = 0, aotviz_bytes = 0;

@@ -32,10 +32,45 @@ std::shared_ptr<const pipeline::Snapshot> snapshot(const std::string& stage, pip
   return s;
 }
 
+/// A compile's id in a DIR#id path: "0/0_1", or "rank1/0/0" in a multi-rank trace.
+std::string idOf(const CompiledGraph& g) {
+  return g.rank ? "rank" + std::to_string(*g.rank) + "/" + g.compile_id : g.compile_id;
+}
+
 std::string list(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
   return s.empty() ? "none" : s;
+}
+
+/// The partition stage of a trace session: aotviz's partition `ours` of PyTorch's joint graph, PyTorch's own
+/// partition beside it, and in the notes how they differ and PyTorch's knapsack reasons.
+pipeline::SnapshotPtr partitionSnapshot(const ImportedCompile& c, const partition::PartitionResult& ours) {
+  std::vector<std::string> notes = {"aotviz's " + std::string(partition::partitionerName(ours.options.partitioner)) +
+                                    " partition of PyTorch's joint graph, budget " +
+                                    std::to_string(ours.options.memory_budget).substr(0, 4)};
+  if (c.pytorch) {
+    notes.push_back("PyTorch saved " + std::to_string(c.pytorch->saved.size()) + " values (" +
+                    std::to_string(c.pytorch->total_saved_bytes) + " bytes) and recomputed " +
+                    std::to_string(c.pytorch->recomputed.size()) + " ops at budget " +
+                    std::to_string(c.pytorch->memory_budget).substr(0, 4));
+    const PartitionDiff diff = diffPartitions(*c.pytorch, ours);
+    if (diff.same()) notes.push_back("same decisions as PyTorch: the same saved values and recomputed ops");
+    else {
+      notes.push_back("saved only by PyTorch: " + list(diff.saved_only_by_pytorch));
+      notes.push_back("saved only by aotviz: " + list(diff.saved_only_by_aotviz));
+      notes.push_back("recomputed only by PyTorch: " + list(diff.recomputed_only_by_pytorch));
+      notes.push_back("recomputed only by aotviz: " + list(diff.recomputed_only_by_aotviz));
+    }
+    for (const auto& k : c.pytorch->knapsack) notes.push_back(k.name + ": " + c.pytorch->reason(k.name));
+  }
+  auto s = std::make_shared<pipeline::Snapshot>();
+  s->stage = "partition";
+  s->notes = std::move(notes);
+  s->seconds = ours.totals.seconds;
+  s->partition = std::make_shared<const partition::PartitionResult>(ours);
+  if (c.pytorch_partition) s->pytorch_partition = std::make_shared<const partition::PartitionResult>(*c.pytorch_partition);
+  return s;
 }
 
 }  // namespace
@@ -57,17 +92,18 @@ pipeline::SessionRecord traceSession(const std::string& path) {
   const CompiledGraph* pick = nullptr;
   std::string ids;
   for (const CompiledGraph& g : t.graphs) {
-    ids += (ids.empty() ? "" : ", ") + g.compile_id;
+    const std::string id = idOf(g);
+    ids += (ids.empty() ? "" : ", ") + id;
     if (pick) continue;
-    if (wanted.empty() ? (g.joint || g.inference) : g.compile_id == wanted) pick = &g;
+    if (wanted.empty() ? (g.joint || g.inference) : (id == wanted || (!g.rank && g.compile_id == wanted))) pick = &g;
   }
   if (!pick)
     fail("trace", path, wanted.empty() ? "no compile of this trace has a joint or inference graph" : "the trace has no compile " + wanted,
          "its compiles: " + (ids.empty() ? std::string("none") : ids) + "; open one with DIR#<compile id>");
-  const ImportedCompile c = importCompile(*pick);
+  ImportedCompile c = importCompile(*pick);
 
   pipeline::SessionRecord rec;
-  rec.config.model = dir + "#" + pick->compile_id;
+  rec.config.model = dir + "#" + idOf(*pick);
   rec.config.partitioner = "mincut";
   if (c.aotviz) rec.config.memory_budget = c.aotviz->options.memory_budget;
   for (const auto& p : t.problems) rec.warnings.push_back(p.file + ":" + std::to_string(p.line) + ": " + p.message);
@@ -78,6 +114,7 @@ pipeline::SessionRecord traceSession(const std::string& path) {
                                        "the trace's compiles: " + ids + " (open another with " + dir + "#<compile id>)"};
   for (const auto& b : pick->graph_breaks) in_notes.push_back("graph break: " + b);
   for (const auto& r : pick->recompile_reasons) in_notes.push_back("recompiled: " + r);
+  for (const auto& k : pick->cache) in_notes.push_back("cache record: " + k);
   rec.snapshots.push_back(snapshot("inputs", StageStatus::Done, in_notes));
   const std::string from_trace = "taken from PyTorch's trace, not run by aotviz";
   for (const char* stage : {"metadata", "dedupe", "synthetic_base"})
@@ -94,23 +131,27 @@ pipeline::SessionRecord traceSession(const std::string& path) {
   rec.snapshots.push_back(snapshot("passes", StageStatus::Skipped, {from_trace}, graph));
   rec.snapshots.push_back(snapshot("cache", StageStatus::Skipped, {"not used for traces"}));
   if (c.aotviz) {
-    std::vector<std::string> notes = {"aotviz's min-cut on PyTorch's joint graph, budget " +
-                                      std::to_string(c.aotviz->options.memory_budget).substr(0, 4)};
-    if (c.pytorch)
-      notes.push_back("PyTorch saved " + std::to_string(c.pytorch->saved.size()) + " values (" +
-                      std::to_string(c.pytorch->total_saved_bytes) + " bytes) and recomputed " +
-                      std::to_string(c.pytorch->recomputed.size()) + " ops");
-    if (c.diff && c.diff->same()) notes.push_back("same decisions as PyTorch: the same saved values and recomputed ops");
-    if (c.diff && !c.diff->same()) {
-      notes.push_back("saved only by PyTorch: " + list(c.diff->saved_only_by_pytorch));
-      notes.push_back("saved only by aotviz: " + list(c.diff->saved_only_by_aotviz));
-      notes.push_back("recomputed only by PyTorch: " + list(c.diff->recomputed_only_by_pytorch));
-      notes.push_back("recomputed only by aotviz: " + list(c.diff->recomputed_only_by_aotviz));
-    }
-    if (c.pytorch)
-      for (const auto& k : c.pytorch->knapsack) notes.push_back(k.name + ": " + c.pytorch->reason(k.name));
-    rec.snapshots.push_back(snapshot("partition", StageStatus::Done, notes, nullptr,
-                                     std::make_shared<const partition::PartitionResult>(*c.aotviz)));
+    auto compile = std::make_shared<const ImportedCompile>(std::move(c));
+    rec.snapshots.push_back(partitionSnapshot(*compile, *compile->aotviz));
+    rec.repartition = [compile](const pipeline::Config& config) {
+      partition::Options o;
+      try {
+        o.partitioner = partition::parsePartitioner(config.partitioner);
+        o.rules = partition::parseRules(config.rules);
+        o.memory_budget = config.memory_budget;
+        o.overrides = config.overrides;
+        o.functionalize_rng = config.functionalize_rng;
+        const PyTorchDecision base = compile->pytorch.value_or(PyTorchDecision{});
+        return partitionSnapshot(*compile, partition::partitionJoint(compile->joint->graph, compile->aotviz->num_fwd_outputs,
+                                                                     base.static_inputs, o));
+      } catch (const AotError& e) {
+        auto failed = std::make_shared<pipeline::Snapshot>();
+        failed->stage = "partition";
+        failed->status = StageStatus::Failed;
+        failed->error = e.diagnostic();
+        return pipeline::SnapshotPtr(failed);
+      }
+    };
   }
   return rec;
 }

@@ -13,8 +13,8 @@ namespace aotviz::trace {
 /// "#<compile id>" ("/tmp/trace#0/0_1").
 bool looksLikeTrace(const std::string& path);
 
-/// The session of the compile `path` names ("DIR#0/0_1"), or of the first compile with a joint (or inference)
-/// graph. Problems reading the logs become warnings of the session; AotError (stage "trace") when no compile has
+/// The session of the compile `path` names ("DIR#0/0_1"; "DIR#rank1/0/0" for rank 1's in a multi-rank trace), or
+/// of the first compile with a joint (or inference) graph. Problems reading the logs become warnings of the session; AotError (stage "trace") when no compile has
 /// a graph to show or the named one does not exist.
 pipeline::SessionRecord traceSession(const std::string& path);
 

@@ -1,8 +1,12 @@
 // tests/bench/bench_trace.cpp — reading TORCH_TRACE logs: listing the compiles of a ~300 MB trace directory (the
 // shipped assets/trace logs concatenated until the file is that big) and reading the largest printed joint graph
-// of the assets into aotviz IR. Prints medians with min–max. Not a test: `build/tests/bench/bench_trace [reps]`.
+// of the assets into aotviz IR; then opening one compile of a real ~10k-node trace (a stack of GPT blocks compiled
+// by PyTorch with aot_eager, written on first use by scripts/make_trace_assets.py --big with the venv's python) as
+// the app does (traceSession: index, parse the joint, forward and backward graphs, both partitions). Prints
+// medians with min–max. Not a test: `build/tests/bench/bench_trace [reps] [layers]` (layers 0 skips the big trace).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,6 +15,7 @@
 
 #include "core/trace/compiled_graphs.h"
 #include "core/trace/fx_graph.h"
+#include "core/trace/trace_session.h"
 #include "tests/bench/bench_stats.h"
 
 using namespace aotviz;
@@ -66,5 +71,37 @@ int main(int argc, char** argv) {
   const bench::Stat p = bench::stat(per_node);
   std::printf("| read a printed joint graph (%zu nodes) | %.1f us per node (%.1f-%.1f) | 10k nodes: %.0f ms |\n", nodes,
               p.median, p.min, p.max, p.median * 10);
+
+  const int layers = argc > 2 ? std::atoi(argv[2]) : 83;  // 83 blocks: a 9,963-node joint graph
+  if (layers <= 0) return 0;
+  const fs::path big = fs::temp_directory_path() / ("aotviz_bench_big_trace_" + std::to_string(layers));
+  const fs::path python = fs::path(AOTVIZ_SOURCE_DIR) / ".venv" / "bin" / "python";
+  if (!fs::exists(big)) {
+    const std::string cmd = python.string() + " " + AOTVIZ_SOURCE_DIR + "/scripts/make_trace_assets.py --out " + big.string() +
+                            " --only gpt_big_aot_eager --big " + std::to_string(layers) + " > /dev/null";
+    std::fprintf(stderr, "writing a %d-block trace with PyTorch: %s\n", layers, cmd.c_str());
+    if (std::system(cmd.c_str()) != 0) {
+      std::fprintf(stderr, "could not write the big trace (is the venv there? scripts/run-tests.sh makes it)\n");
+      fs::remove_all(big);
+      return 1;
+    }
+  }
+  uintmax_t big_bytes = 0;
+  for (const auto& e : fs::recursive_directory_iterator(big))
+    if (e.is_regular_file()) big_bytes += e.file_size();
+  std::vector<double> open;
+  size_t joint_nodes = 0;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const pipeline::SessionRecord rec = trace::traceSession((big / "gpt_big_aot_eager").string());
+    open.push_back(ms(t0));
+    for (const auto& sn : rec.snapshots)
+      if (sn->stage == "joint" && sn->graph) joint_nodes = sn->graph->nodes.size();
+  }
+  const bench::Stat o = bench::stat(open);
+  std::printf("| open a compile of a %.1f MB trace with a %zu-node joint graph (%d blocks) as the app does | %.0f ms (%.0f-%.0f) | "
+              "%.1f us per joint node |\n",
+              static_cast<double>(big_bytes) / (1 << 20), joint_nodes, layers, o.median, o.min, o.max,
+              o.median * 1000 / static_cast<double>(std::max<size_t>(joint_nodes, 1)));
   return 0;
 }

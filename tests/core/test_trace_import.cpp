@@ -10,7 +10,10 @@
 #include "core/ir/verify.h"
 #include "core/trace/compiled_graphs.h"
 #include "core/trace/fx_graph.h"
+#include "core/pipeline/debug_session.h"
+#include "core/trace/import_compile.h"
 #include "core/trace/pytorch_partition.h"
+#include "core/trace/trace_session.h"
 #include "core/util/diagnostic.h"
 
 namespace aotviz::trace {
@@ -272,6 +275,158 @@ TEST(TraceImport, PyTorchsMinCutRecordAgreesWithTheGraphsAndWithAotviz) {
     EXPECT_TRUE(found) << k.name;
   }
   EXPECT_EQ(recomputed, 2u);
+}
+
+// PyTorch's partition as a PartitionResult (what the app draws and diffs): its saved values and totals are the
+// reconstructed decision's, every joint node has a placement, and on aot_eager aotviz's min-cut places every
+// joint node where PyTorch did (the one difference is a saved RNG state, which is no joint node).
+TEST(TraceImport, PyTorchsPartitionIsDrawnLikeAotvizsAndPlacesEveryNodeAsAotvizDoes) {
+  for (const std::string s : {"mlp_aot_eager", "gpt_block_aot_eager", "graph_break_aot_eager"}) {
+    for (const CompiledGraph& g : indexTrace(assetDir(s)).graphs) {
+      if (!g.joint) continue;
+      SCOPED_TRACE(s + " " + g.compile_id);
+      const ImportedCompile c = importCompile(g);
+      ASSERT_TRUE(c.pytorch && c.pytorch_partition && c.aotviz);
+      const partition::PartitionResult& p = *c.pytorch_partition;
+      std::vector<std::string> saved;
+      for (const auto& v : p.saved) saved.push_back(v.name);
+      EXPECT_EQ(saved, c.pytorch->saved);
+      EXPECT_EQ(p.totals.saved_bytes, c.pytorch->total_saved_bytes);
+      EXPECT_EQ(p.totals.recomputed_nodes, c.pytorch->recomputed.size());
+      EXPECT_EQ(p.forward.numCalls(), c.forward->graph.numCalls());
+      EXPECT_EQ(p.nodes.size() + 1, c.joint->graph.nodes.size());  // every node but the output
+      size_t recomputed = 0;
+      for (const auto& n : p.nodes) {
+        EXPECT_EQ(n.rule, partition::Rule::TakenByPyTorch);
+        recomputed += n.placement == partition::Placement::Recomputed;
+      }
+      EXPECT_EQ(recomputed, c.pytorch->recomputed.size());
+      const auto moved = partition::movedNodes(p, *c.aotviz);
+      EXPECT_TRUE(moved.empty()) << moved.size() << " moved, first " << (moved.empty() ? "" : moved[0].name);
+      // It survives a session file (the partition snapshot keeps it as pytorch_partition).
+      pipeline::Snapshot snap;
+      snap.stage = "partition";
+      snap.pytorch_partition = std::make_shared<const partition::PartitionResult>(p);
+      const pipeline::Snapshot back = pipeline::snapshotFromJson(pipeline::snapshotToJson(snap), "snapshot");
+      ASSERT_TRUE(back.pytorch_partition);
+      EXPECT_EQ(back.pytorch_partition->totals.saved_bytes, p.totals.saved_bytes);
+      EXPECT_EQ(partition::movedNodes(p, *back.pytorch_partition).size(), 0u);
+    }
+  }
+}
+
+// A trace opened as a session re-runs only its partition stage on PyTorch's joint graph: a what-if budget gives a
+// new partition (the joint snapshot is kept as it was, PyTorch's partition stays beside it); anything that needs
+// the model (a from-scratch restart, a capture option) is refused with a message and changes nothing.
+TEST(TraceImport, ATraceSessionRepartitionsPyTorchsJointGraphForWhatIfs) {
+  pipeline::DebugSession session(traceSession(assetDir("gpt_block_aot_eager")));
+  ASSERT_TRUE(session.canRepartition());
+  EXPECT_FALSE(session.live());
+  const auto before = session.snapshots();
+  ASSERT_EQ(before.back()->stage, "partition");
+  ASSERT_TRUE(before.back()->partition && before.back()->pytorch_partition);
+  EXPECT_DOUBLE_EQ(session.config().memory_budget, 0.1);
+  const int64_t at_pytorchs_budget = before.back()->partition->totals.saved_bytes;
+
+  pipeline::Config c = session.config();
+  c.memory_budget = 1.0;
+  session.restart(c);
+  session.wait();
+  EXPECT_EQ(session.lastError(), "");
+  auto after = session.snapshots();
+  ASSERT_EQ(after.size(), before.size());
+  EXPECT_EQ(after[pipeline::stageIndex("joint")], before[pipeline::stageIndex("joint")]);  // the same snapshot
+  ASSERT_TRUE(after.back()->partition);
+  EXPECT_DOUBLE_EQ(after.back()->partition->options.memory_budget, 1.0);
+  EXPECT_GT(after.back()->partition->totals.saved_bytes, at_pytorchs_budget);  // budget 1 saves more
+  EXPECT_LT(after.back()->partition->totals.recomputed_nodes, before.back()->partition->totals.recomputed_nodes);
+  EXPECT_EQ(after.back()->pytorch_partition->totals.saved_bytes, before.back()->pytorch_partition->totals.saved_bytes);
+  EXPECT_DOUBLE_EQ(session.config().memory_budget, 1.0);
+
+  // A force-recompute override on a node the min-cut saves at budget 1 moves it.
+  std::string saved_op;
+  for (const auto& n : after.back()->partition->nodes)
+    if (n.placement == partition::Placement::Forward && n.op == "aten::gelu") saved_op = n.name;
+  ASSERT_FALSE(saved_op.empty());
+  c.overrides[saved_op] = partition::Override::MustRecompute;
+  session.restart(c);
+  session.wait();
+  for (const auto& n : session.snapshots().back()->partition->nodes)
+    if (n.name == saved_op) {
+      EXPECT_EQ(n.placement, partition::Placement::Recomputed) << n.reason;
+    }
+
+  // Refused: from scratch, and a change to the capture.
+  const auto kept = session.snapshots();
+  session.restart(session.config(), /*from_scratch=*/true);
+  session.wait();
+  EXPECT_NE(session.lastError().find("TORCH_TRACE"), std::string::npos) << session.lastError();
+  pipeline::Config real = session.config();
+  real.trace = "real";
+  session.restart(real);
+  session.wait();
+  EXPECT_NE(session.lastError().find("only the partition options"), std::string::npos) << session.lastError();
+  EXPECT_EQ(session.snapshots(), kept);
+  EXPECT_EQ(session.config().trace, "fake");
+}
+
+// The other shapes of trace a user brings: two ranks, a recompile, an inference-only compile, and an AOTAutograd
+// cache hit (Inductor, the second process of two sharing a cache). Every graph in them parses with the printed ops.
+TEST(TraceImport, ReadsMultiRankRecompileInferenceAndCacheHitTraces) {
+  for (const std::string s : {"multi_rank_aot_eager", "recompile_aot_eager", "inference_aot_eager", "cache_hit_inductor"}) {
+    SCOPED_TRACE(s);
+    const TraceIndex t = indexTrace(assetDir(s));
+    EXPECT_TRUE(t.problems.empty());
+    for (const auto& g : t.graphs)
+      for (const auto* a : {g.joint ? &*g.joint : nullptr, g.forward ? &*g.forward : nullptr,
+                            g.backward ? &*g.backward : nullptr, g.inference ? &*g.inference : nullptr}) {
+        if (!a) continue;
+        const FxGraph fx = parse(*a, GraphKind::Other);
+        EXPECT_EQ(parsedOps(fx.graph), printedOps(a->code)) << g.label();
+      }
+  }
+  // Two ranks: a file each, each compile knows its rank, and a session opens either (DIR#rank1/0/0).
+  const TraceIndex ranks = indexTrace(assetDir("multi_rank_aot_eager"));
+  EXPECT_EQ(ranks.files, 2u);
+  EXPECT_EQ(ranks.ranks, (std::vector<int64_t>{0, 1}));
+  ASSERT_EQ(ranks.graphs.size(), 2u);
+  EXPECT_EQ(ranks.graphs[0].rank, 0);
+  EXPECT_EQ(ranks.graphs[1].rank, 1);
+  EXPECT_NE(ranks.graphs[1].label().find("rank 1 [0/0]"), std::string::npos) << ranks.graphs[1].label();
+  const pipeline::SessionRecord r1 = traceSession(assetDir("multi_rank_aot_eager") + "#rank1/0/0");
+  EXPECT_EQ(r1.config.model, assetDir("multi_rank_aot_eager") + "#rank1/0/0");
+  EXPECT_NE(r1.snapshots.front()->notes.front().find("rank_1"), std::string::npos) << r1.snapshots.front()->notes.front();
+  try {
+    traceSession(assetDir("multi_rank_aot_eager") + "#rank2/0/0");
+    ADD_FAILURE() << "no rank 2";
+  } catch (const AotError& e) {
+    EXPECT_NE(std::string(e.what()).find("rank0/0/0, rank1/0/0"), std::string::npos) << e.what();
+  }
+  // A recompile: two compiles of one frame, the second with Dynamo's reason.
+  const TraceIndex re = indexTrace(assetDir("recompile_aot_eager"));
+  ASSERT_EQ(re.graphs.size(), 2u);
+  EXPECT_EQ(re.graphs[1].compile_id, "0/1");
+  ASSERT_EQ(re.graphs[1].recompile_reasons.size(), 1u);
+  EXPECT_NE(re.graphs[1].recompile_reasons[0].find("size mismatch at index 0. expected 8, actual 4"), std::string::npos)
+      << re.graphs[1].recompile_reasons[0];
+  EXPECT_TRUE(re.graphs[0].joint && re.graphs[1].joint);
+  // Inference only: the graph is shown, there is no partition to compare or re-run.
+  const pipeline::SessionRecord inf = traceSession(assetDir("inference_aot_eager"));
+  EXPECT_FALSE(inf.repartition);
+  for (const auto& sn : inf.snapshots) {
+    EXPECT_NE(sn->stage, "partition");
+    if (sn->stage == "joint") {
+      EXPECT_NE(sn->notes.front().find("inference graph"), std::string::npos) << sn->notes.front();
+    }
+  }
+  // A cache hit still replays the graphs; Inductor's post-grad graphs are then top-level records.
+  const TraceIndex hit = indexTrace(assetDir("cache_hit_inductor"));
+  ASSERT_EQ(hit.graphs.size(), 1u);
+  const CompiledGraph& h = hit.graphs[0];
+  EXPECT_TRUE(h.joint && h.forward && h.backward);
+  EXPECT_EQ(h.post_grad.size(), 2u);
+  EXPECT_NE(std::find(h.cache.begin(), h.cache.end(), "aotautograd_cache_hit"), h.cache.end());
+  EXPECT_NE(h.label().find("AOTAutograd cache hit"), std::string::npos) << h.label();
 }
 
 }  // namespace

@@ -248,6 +248,28 @@ TEST(GuiScripted, OpensATorchTraceDirectory) {
   std::filesystem::remove_all(dir);
 }
 
+// PyTorch's own partition drawn on its joint graph (--partition pytorch) next to a what-if re-partition of the same
+// graph by aotviz (--budget 1, PyTorch ran at 0.1): the Partition panel compares them node by node.
+TEST(GuiScripted, DrawsPyTorchsPartitionAndRepartitionsATraceWhatIf) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_trace_whatif_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto png = dir / "trace.png", state = dir / "state.json";
+  const std::string trace = std::string(AOTVIZ_SOURCE_DIR) + "/assets/trace/gpt_block_aot_eager";
+  ASSERT_EQ(std::system(runUnderXvfb("'" + trace + "' --partition pytorch --budget 1 --screenshot " + png.string() +
+                                     " --state-out " + state.string() + " --frames 3").c_str()), 0);
+  auto j = readJson(state);
+  EXPECT_TRUE(j["errors"].empty()) << j["errors"].dump();
+  EXPECT_EQ(j["stages"]["partition"], "done") << j["stages"].dump();
+  EXPECT_EQ(j["memory_budget"], 1.0);
+  EXPECT_EQ(j["drawn_partition"], "pytorch") << j.dump();
+  // The drawn partition is PyTorch's (budget 0.1); aotviz's at budget 1 recomputes less, so nodes moved.
+  EXPECT_EQ(j["partition"], j["pytorch_partition"]) << j.dump();
+  EXPECT_GT(j["pytorch_partition"]["recomputed"].get<int>(), 0) << j.dump();
+  EXPECT_GT(j["moved_vs_pytorch"].get<int>(), 0) << j.dump();
+  EXPECT_GT(pixelsOfColour(png, kForward), 500u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GuiScreenshot, UnknownModelIsAClearErrorNotACrash) {
   const int rc = std::system(runUnderXvfb("no_such_model --screenshot /dev/null 2>/dev/null").c_str());
   EXPECT_NE(rc, 0);

@@ -15,15 +15,22 @@ namespace aotviz::gui {
 namespace {
 
 /// The graph of a tab from the latest snapshots: joint = after passes (or joint); forward/backward = partition's.
-std::shared_ptr<const ir::Graph> graphFor(const std::vector<pipeline::SnapshotPtr>& snaps, int tab,
+/// `part` is the partition drawn: aotviz's, or PyTorch's own for a trace when `pytorch` is set and there is one.
+std::shared_ptr<const ir::Graph> graphFor(AppState& state, const std::vector<pipeline::SnapshotPtr>& snaps, int tab,
                                           std::shared_ptr<const partition::PartitionResult>& part,
                                           std::shared_ptr<const ir::Graph>& joint) {
   part.reset();
   joint.reset();
+  state.computed_partition.reset();
+  state.pytorch_partition.reset();
   for (const auto& s : snaps) {
     if (s->graph) joint = s->graph;
-    if (s->partition) part = s->partition;
+    if (s->partition) {
+      state.computed_partition = s->partition;
+      state.pytorch_partition = s->pytorch_partition;
+    }
   }
+  part = state.draw_pytorch_partition && state.pytorch_partition ? state.pytorch_partition : state.computed_partition;
   if (tab == 0) return joint;
   if (!part) return nullptr;
   return std::shared_ptr<const ir::Graph>(part, tab == 1 ? &part->forward : &part->backward);
@@ -93,12 +100,6 @@ void exportGraph(AppState& state, const ir::Graph& g, const partition::Partition
   }
 }
 
-/// Selects the node named like `name` on `canvas` (graph `g`), if there is one: selection follows across views.
-void selectByName(viz::Canvas& canvas, const ir::Graph& g, const std::string& name) {
-  for (const ir::Node& n : g.nodes)
-    if (n.name == name) return canvas.select(n.id.v, true);
-}
-
 /// Forward graph on the left canvas, backward on the right, both anchored to the joint view; a click on one selects
 /// the same-named node (a saved value, a recomputed op) on the other.
 void drawSideBySide(AppState& state, const std::shared_ptr<const partition::PartitionResult>& part,
@@ -132,6 +133,15 @@ void drawSideBySide(AppState& state, const std::shared_ptr<const partition::Part
 
 }  // namespace
 
+bool selectByName(viz::Canvas& canvas, const ir::Graph& g, const std::string& name) {
+  for (const ir::Node& n : g.nodes)
+    if (n.name == name) {
+      canvas.select(n.id.v, true);
+      return true;
+    }
+  return false;
+}
+
 void drawGraphPanel(AppState& state) {
   state.graph_pending = false;
   if (!ImGui::Begin("Graph", &state.show.graph)) {
@@ -153,7 +163,7 @@ void drawGraphPanel(AppState& state) {
   std::shared_ptr<const partition::PartitionResult> part;
   std::shared_ptr<const ir::Graph> joint;
   std::shared_ptr<const ir::Graph> g =
-      state.session ? graphFor(state.visibleSnapshots(), state.graph_tab, part, joint) : nullptr;
+      state.session ? graphFor(state, state.visibleSnapshots(), state.graph_tab, part, joint) : nullptr;
   state.view_graph = g;
   state.view_partition = part;
   if (!g) {

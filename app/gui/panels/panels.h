@@ -16,6 +16,9 @@ void drawPartitionPanel(AppState& state);
 void drawExecutionPanel(AppState& state);
 void drawLogPanel(AppState& state);
 
+/// Selects the node named `name` on `canvas` showing `g` (selection follows across views); false when `g` has none.
+bool selectByName(viz::Canvas& canvas, const ir::Graph& g, const std::string& name);
+
 /// A centred, dimmed line of text for a panel that has nothing to show yet.
 void emptyState(const char* text);
 

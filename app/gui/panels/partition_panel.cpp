@@ -3,7 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
-#include <unordered_map>
+#include <map>
 
 #include "app/gui/panels/panels.h"
 
@@ -17,28 +17,83 @@ std::string kib(int64_t b) {
   return buf;
 }
 
+std::string movedText(const std::vector<partition::Moved>& moved) {
+  std::string s = std::to_string(moved.size()) + " node(s) moved";
+  for (size_t i = 0; i < moved.size() && i < 3; ++i)
+    s += (i ? ", " : " (") + moved[i].name + ": " + partition::placementName(moved[i].from) + " -> " +
+         partition::placementName(moved[i].to);
+  return moved.empty() ? s : s + (moved.size() > 3 ? ", ...)" : ")");
+}
+
+std::string bytesDelta(int64_t delta) { return (delta >= 0 ? "+" : "-") + kib(std::abs(delta)); }
+
 /// "vs previous: N node(s) moved (examples); saved bytes ±X", computed once per pair of partitions.
 const std::string& diffLine(AppState& state) {
   const auto& prev = state.previous_partition;
   const auto& part = state.last_partition;
   if (state.diff_of.first == prev && state.diff_of.second == part) return state.diff_line;
-  std::unordered_map<std::string, partition::Placement> before;
-  for (const auto& d : prev->nodes) before[d.name] = d.placement;
-  size_t moved = 0;
-  std::string examples;
-  for (const auto& d : part->nodes) {
-    auto it = before.find(d.name);
-    if (it != before.end() && it->second != d.placement) {
-      if (moved < 3) examples += (moved ? ", " : " (") + d.name + ": " + partition::placementName(it->second) + " -> " + partition::placementName(d.placement);
-      ++moved;
-    }
-  }
-  if (moved) examples += ")";
-  const int64_t delta = part->totals.saved_bytes - prev->totals.saved_bytes;
-  state.diff_line = "vs previous: " + std::to_string(moved) + " node(s) moved" + examples + "; saved bytes " +
-                    (delta >= 0 ? "+" : "-") + kib(std::abs(delta));
+  state.diff_line = "vs previous: " + movedText(partition::movedNodes(*prev, *part)) + "; saved bytes " +
+                    bytesDelta(part->totals.saved_bytes - prev->totals.saved_bytes);
   state.diff_of = {prev, part};
   return state.diff_line;
+}
+
+/// A TORCH_TRACE compile: which partition is drawn, PyTorch's totals, and node by node where aotviz's partition
+/// (`ours`) differs from PyTorch's (`theirs`): placements, and values only one of them saves.
+void drawPyTorchComparison(AppState& state, const partition::PartitionResult& ours, const partition::PartitionResult& theirs) {
+  if (state.compared.first.get() != &ours || state.compared.second.get() != &theirs) {
+    state.compared = {state.computed_partition, state.pytorch_partition};
+    state.compared_moved = partition::movedNodes(theirs, ours);
+  }
+  int which = state.draw_pytorch_partition ? 1 : 0;
+  ImGui::TextUnformatted("draw:");
+  ImGui::SameLine();
+  if (ImGui::RadioButton("aotviz's partition", &which, 0)) state.draw_pytorch_partition = false;
+  ImGui::SameLine();
+  if (ImGui::RadioButton("PyTorch's partition", &which, 1)) state.draw_pytorch_partition = true;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The partition PyTorch took in this compile, read from its forward and backward graphs;\n"
+                      "the Forward and Backward tabs then show PyTorch's own graphs.");
+  const auto& t = theirs.totals;
+  ImGui::Text("PyTorch: saved %zu values, %s; %zu recomputed; fw %zu / bw %zu ops", t.saved_count, kib(t.saved_bytes).c_str(),
+              t.recomputed_nodes, t.forward_nodes, t.backward_nodes);
+  std::map<std::string, int64_t> only_ours, only_theirs;
+  for (const auto& v : ours.saved) only_ours[v.name] = v.bytes;
+  for (const auto& v : theirs.saved)
+    if (!only_ours.erase(v.name)) only_theirs[v.name] = v.bytes;
+  const auto& moved = state.compared_moved;
+  const bool same = moved.empty() && only_ours.empty() && only_theirs.empty();
+  ImGui::TextColored(same ? ImVec4(0.5f, 0.85f, 0.5f, 1.0f) : ImVec4(0.9f, 0.7f, 0.4f, 1.0f), "vs PyTorch: %s",
+                     same ? "the same decisions (saved values and placements)"
+                          : (movedText(moved) + "; " + std::to_string(only_ours.size() + only_theirs.size()) +
+                             " value(s) saved by one side only; saved bytes " +
+                             bytesDelta(ours.totals.saved_bytes - t.saved_bytes))
+                                .c_str());
+  if (same || !ImGui::CollapsingHeader("differences with PyTorch, node by node")) return;
+  if (!ImGui::BeginTable("vs_pytorch", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp,
+                         ImVec2(0, 160)))
+    return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("node");
+  ImGui::TableSetupColumn("aotviz");
+  ImGui::TableSetupColumn("PyTorch");
+  ImGui::TableHeadersRow();
+  auto row = [&](const std::string& name, const std::string& a, const std::string& b) {
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    ImGui::PushID(name.c_str());
+    if (ImGui::Selectable(name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns) && state.view_graph)
+      selectByName(state.canvas, *state.view_graph, name);
+    ImGui::PopID();
+    ImGui::TableSetColumnIndex(1);
+    ImGui::TextUnformatted(a.c_str());
+    ImGui::TableSetColumnIndex(2);
+    ImGui::TextUnformatted(b.c_str());
+  };
+  for (const auto& m : moved) row(m.name, partition::placementName(m.to), partition::placementName(m.from));
+  for (const auto& [name, bytes] : only_ours) row(name, "saved, " + std::to_string(bytes) + " B", "not saved");
+  for (const auto& [name, bytes] : only_theirs) row(name, "not saved", "saved, " + std::to_string(bytes) + " B");
+  ImGui::EndTable();
 }
 
 }  // namespace
@@ -48,7 +103,7 @@ void drawPartitionPanel(AppState& state) {
     ImGui::End();
     return;
   }
-  const auto part = state.view_partition;
+  const auto part = state.computed_partition;
   if (part != state.last_partition) {  // a new partition: the one before becomes the diff's base
     if (state.last_partition && part) state.previous_partition = state.last_partition;
     state.last_partition = part;
@@ -60,7 +115,8 @@ void drawPartitionPanel(AppState& state) {
   }
   pipeline::Config c = state.session->config();
   const bool busy = state.session->busy();
-  ImGui::BeginDisabled(busy || !state.session->live());
+  // A TORCH_TRACE compile re-runs only its partition stage (on PyTorch's joint graph); a loaded session, nothing.
+  ImGui::BeginDisabled(busy || !(state.session->live() || state.session->canRepartition()));
   int which = c.partitioner == "default" ? 0 : 1;
   ImGui::SetNextItemWidth(120);
   if (ImGui::Combo("partitioner", &which, "default\0mincut\0")) {
@@ -106,12 +162,14 @@ void drawPartitionPanel(AppState& state) {
               kib(t.saved_bytes).c_str(), kib(t.activation_bytes).c_str(), t.recomputed_nodes, t.forward_nodes,
               t.backward_nodes);
   if (state.previous_partition) ImGui::TextColored(ImVec4(0.8f, 0.8f, 0.5f, 1.0f), "%s", diffLine(state).c_str());
+  if (state.pytorch_partition) drawPyTorchComparison(state, *part, *state.pytorch_partition);
+  const auto drawn = state.view_partition ? state.view_partition : part;
   std::vector<const partition::SavedValue*> saved;
-  for (const auto& s : part->saved) saved.push_back(&s);
+  for (const auto& s : drawn->saved) saved.push_back(&s);
   std::stable_sort(saved.begin(), saved.end(), [](auto* a, auto* b) { return a->bytes > b->bytes; });
   if (ImGui::BeginTable("saved", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("saved value");
+    ImGui::TableSetupColumn(drawn == state.pytorch_partition ? "saved value (PyTorch's)" : "saved value");
     ImGui::TableSetupColumn("bytes");
     ImGui::TableSetupColumn("why");
     ImGui::TableHeadersRow();
@@ -120,8 +178,7 @@ void drawPartitionPanel(AppState& state) {
       ImGui::TableSetColumnIndex(0);
       ImGui::PushID(s->name.c_str());
       if (ImGui::Selectable(s->name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns) && state.view_graph)
-        for (const auto& n : state.view_graph->nodes)
-          if (n.name == s->name) state.canvas.select(n.id.v, true);
+        selectByName(state.canvas, *state.view_graph, s->name);
       ImGui::PopID();
       ImGui::TableSetColumnIndex(1);
       ImGui::Text("%lld", static_cast<long long>(s->bytes));
