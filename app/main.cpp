@@ -38,6 +38,16 @@ int main(int argc, char** argv) {
   app.add_option("--iters", iters, "Execution-stage steps per side (0 skips the stage)")->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--heat", heat, "Colour graph nodes by their measured time (needs --iters)");
+  std::map<std::string, int64_t> model_options;
+  aotviz::cli::addModelSizeFlags(&app, model_options);
+  std::string partition_view = "aotviz";
+  app.add_option("--partition", partition_view, "Partition to draw: aotviz's, or PyTorch's own (a TORCH_TRACE compile)")
+      ->check(CLI::IsMember({"aotviz", "pytorch"}))
+      ->capture_default_str();
+  double budget = -1;
+  app.add_option("--budget", budget, "A what-if activation memory budget in [0, 1], applied once the model is open "
+                                     "(the Partition panel's slider)")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--state-out", state_out, "With --screenshot: also write the app's state as JSON (scripted tests)");
   app.add_option("--screenshot", screenshot, "Render --frames frames, write this PNG and exit (for docs and tests)");
   app.add_option("--frames", frames, "Frames to render before --screenshot is taken")->capture_default_str()->check(CLI::PositiveNumber);
@@ -58,6 +68,9 @@ int main(int argc, char** argv) {
   opts.inputs = inputs;
   opts.iters = iters;
   opts.heat = heat;
+  opts.pytorch_partition = partition_view == "pytorch";
+  opts.budget = budget;
+  opts.model_options = model_options;
   opts.state_out = state_out;
   if (std::sscanf(size.c_str(), "%dx%d", &opts.width, &opts.height) != 2 || opts.width < 320 || opts.height < 240) {
     std::cerr << "error: --size must be WIDTHxHEIGHT with at least 320x240, got '" << size << "'\n";
@@ -71,6 +84,9 @@ int main(int argc, char** argv) {
   (void)inputs;
   (void)iters;
   (void)heat;
+  (void)partition_view;
+  (void)budget;
+  (void)model_options;
   (void)state_out;
   std::cerr << "error: this aotviz was built without the GUI (-DAOTVIZ_GUI=OFF); use a subcommand, e.g. "
                "`aotviz compile " << model << " --out out/`. See `aotviz --help`.\n";

@@ -57,7 +57,8 @@ struct RunOptions {
 int runModels(bool json) {
   if (json) {
     nlohmann::json j = nlohmann::json::array();
-    for (const auto& m : models::modelList()) j.push_back({{"name", m.name}, {"description", m.description}});
+    for (const auto& m : models::modelList())
+      j.push_back({{"name", m.name}, {"description", m.description}, {"options", m.options}});
     std::cout << j.dump(1) << "\n";
     return 0;
   }
@@ -324,6 +325,7 @@ int guarded(F body) {
 void addPipelineFlags(CLI::App* cmd, PipelineFlags& f) {
   pipeline::Config& c = f.config;
   cmd->add_option("model", c.model, "Built-in model name (see `aotviz models`), a torch.export .pt2 or a TorchScript .pt file")->required();
+  addModelSizeFlags(cmd, c.model_options);
   cmd->add_option("--inputs", c.inputs_spec, "Input spec JSON for a .pt model (default: the .json next to it) or a .pt2 (default: its sample inputs)");
   cmd->add_option("--seed", c.seed, "Seed for parameter initialisation")->capture_default_str();
   cmd->add_option("--trace", c.trace, "Capture with fake (meta) or real tensors")
@@ -373,6 +375,18 @@ struct CliState {
   double trace_budget = -1;
 };
 
+void addModelSizeFlags(CLI::App* cmd, std::map<std::string, int64_t>& options) {
+  std::map<std::string, std::string> takers;  // option → "gpt (default 4)"
+  for (const auto& m : models::modelList())
+    for (const auto& [k, v] : m.options)
+      takers[k] += (takers[k].empty() ? "" : ", ") + m.name + " (default " + std::to_string(v) + ")";
+  for (const auto& [k, who] : takers)
+    cmd->add_option_function<int64_t>("--" + k, [&options, k = k](int64_t v) { options[k] = v; },
+                                      "Size of a built-in model: " + k + ", for " + who)
+        ->check(CLI::PositiveNumber)
+        ->group("Model size");
+}
+
 std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   auto st = std::make_shared<CliState>();
   st->exit_code = &exit_code;
@@ -419,6 +433,9 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   trace_cmd->add_option("--graph", s->trace.graph, "Only this compile id (e.g. 0/0, 0/0_1)");
   trace_cmd->add_option("--budget", s->trace_budget, "What-if: aotviz's min-cut under this memory budget instead of PyTorch's")
       ->check(CLI::Range(0.0, 1.0));
+  trace_cmd->add_option("--must-save", s->trace.must_save, "What-if: this joint node must be saved (repeatable)");
+  trace_cmd->add_option("--must-recompute", s->trace.must_recompute,
+                        "What-if: this joint node must be recomputed in the backward (repeatable)");
   trace_cmd->add_flag("--json", s->trace.json, "Machine-readable output on stdout");
   trace_cmd->callback([s] {
     if (s->trace_rank >= 0) s->trace.rank = s->trace_rank;

@@ -524,12 +524,17 @@ Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_
   return m;
 }
 
-Model openModel(const std::string& name_or_path, const std::string& inputs_spec, uint64_t seed) {
+Model openModel(const std::string& name_or_path, const std::string& inputs_spec, uint64_t seed,
+                const ModelOptions& options) {
   // Note [Trace device before the first backward]: LibTorch's autograd engine counts each device type's devices
   // once, at the process's first backward, and keeps a ready queue per device; a backward traced on the trace
   // device after an ordinary eager backward (the user's own, or a test's) then finds no queue for it (engine.cpp:
   // "device.index() < device_ready_queues_.size()"). Opening a model installs the trace device first.
   capture::installTraceBackend();
+  const bool file = looksLikeExportedProgram(name_or_path) || (looksLikeTorchScript(name_or_path) && !hasModel(name_or_path));
+  if (file && !options.empty())
+    fail(kStage, name_or_path, "size options (--layers, --width, ...) are for built-in models; a file has its own sizes",
+         "drop them, or export the model at the size you want");
   if (looksLikeExportedProgram(name_or_path)) {
     if (inputs_spec.empty()) return loadExportedProgram(name_or_path, nullptr, seed);
     const InputSpec spec = loadInputSpec(inputs_spec);
@@ -539,7 +544,7 @@ Model openModel(const std::string& name_or_path, const std::string& inputs_spec,
     if (!inputs_spec.empty())
       fail(kStage, name_or_path, "--inputs is only for .pt and .pt2 files; built-in models bring their own inputs",
            "drop --inputs, or pass a .pt file");
-    return buildModel(name_or_path, seed);
+    return buildModel(name_or_path, seed, options);
   }
   if (!std::filesystem::exists(name_or_path))
     fail(kStage, name_or_path, "no such file", "pass a built-in model name (aotviz models) or a TorchScript .pt file");

@@ -23,8 +23,9 @@ Model loadTorchScript(const std::string& pt_path, const InputSpec& spec, uint64_
 
 /// A built-in model name, a path to a torch.export .pt2 archive (exported_program.h; its sample inputs unless
 /// `inputs_spec` names a spec) or to a TorchScript .pt file. For a .pt file the spec is `inputs_spec`, or when
-/// empty the .json next to the .pt file (same stem).
-Model openModel(const std::string& name_or_path, const std::string& inputs_spec = {}, uint64_t seed = 0);
+/// empty the .json next to the .pt file (same stem). `options` size a built-in model (buildModel); files take none.
+Model openModel(const std::string& name_or_path, const std::string& inputs_spec = {}, uint64_t seed = 0,
+                const ModelOptions& options = {});
 
 /// True when `name_or_path` names a TorchScript file rather than a built-in model.
 bool looksLikeTorchScript(const std::string& name_or_path);

@@ -351,8 +351,12 @@ Model resnet18(uint64_t seed) {
 /// self-attention (masked_fill with a causal-mask buffer, softmax) and a GELU MLP, final LayerNorm, and an LM head
 /// tied to the token embedding. d_model 256, 4 heads, sequence 128, vocabulary 512, batch 2. Positions are the
 /// first T rows of the position table (a slice; nanoGPT indexes it with arange(T), the same values and gradient).
-Model gpt(uint64_t seed) {
-  const int64_t d = 256, heads = 4, layers = 4, T = 128, vocab = 512, batch = 2;
+Model gpt(uint64_t seed, const ModelOptions& o) {
+  const int64_t d = o.at("width"), heads = o.at("heads"), layers = o.at("layers"), T = o.at("seq"),
+                vocab = o.at("vocab"), batch = o.at("batch");
+  if (d % heads != 0)
+    fail("inputs", "gpt", "width " + std::to_string(d) + " is not a multiple of heads " + std::to_string(heads),
+         "pick a width that heads divides, e.g. --width " + std::to_string(heads * 64));
   at::manual_seed(static_cast<int64_t>(seed));
   Params ps;
   ps.embedding("wte", vocab, d);
@@ -421,6 +425,7 @@ Model gpt(uint64_t seed) {
 struct Entry {
   ModelInfo info;
   Model (*build)(uint64_t);
+  Model (*sized)(uint64_t, const ModelOptions&) = nullptr;  // instead of build, for a model with size options
 };
 
 const std::vector<Entry>& registry() {
@@ -440,7 +445,10 @@ const std::vector<Entry>& registry() {
       {{"deep_mlp", "24 x (Linear(256,256)+Tanh), batch 64"}, deepMlp},
       {{"gpt",
         "GPT-2-style decoder: token+position embeddings, 4 pre-LN blocks (causal self-attention, 4 heads; GELU "
-        "MLP 4x), final LN, LM head tied to the embedding; d_model=256 seq=128 vocab=512 batch=2"},
+        "MLP 4x), final LN, LM head tied to the embedding; d_model=256 seq=128 vocab=512 batch=2 (sizes: --layers "
+        "--width --heads --seq --vocab --batch)",
+        {{"layers", 4}, {"width", 256}, {"heads", 4}, {"seq", 128}, {"vocab", 512}, {"batch", 2}}},
+       nullptr,
        gpt},
       {{"resnet18", "torchvision resnet18 (BasicBlock x [2,2,2,2], BatchNorm in train mode), input 2x3x64x64"},
        resnet18},
@@ -472,14 +480,27 @@ std::vector<size_t> parameterIndices(const Model& m) {
   return r;
 }
 
-Model buildModel(const std::string& name, uint64_t seed) {
-  for (const auto& e : registry())
-    if (e.info.name == name) {
-      Model m = e.build(seed);
-      m.name = e.info.name;
-      m.description = e.info.description;
-      return m;
+Model buildModel(const std::string& name, uint64_t seed, const ModelOptions& options) {
+  for (const auto& e : registry()) {
+    if (e.info.name != name) continue;
+    ModelOptions sized = e.info.options;
+    std::string valid;
+    for (const auto& [k, v] : sized) valid += (valid.empty() ? "" : ", ") + k + " (default " + std::to_string(v) + ")";
+    for (const auto& [k, v] : options) {
+      if (!sized.count(k))
+        fail("inputs", name, valid.empty() ? "this model takes no size options ('" + k + "' given)" : "no size option '" + k + "'",
+             valid.empty() ? "drop the size flags, or use gpt (aotviz models)" : "its size options are: " + valid);
+      if (v < 1) fail("inputs", name, "size option " + k + " must be at least 1, got " + std::to_string(v), "");
+      sized[k] = v;
     }
+    Model m = e.sized ? e.sized(seed, sized) : e.build(seed);
+    m.name = e.info.name;
+    m.description = e.info.description;
+    std::string given;
+    for (const auto& [k, v] : options) given += (given.empty() ? "" : ", ") + k + "=" + std::to_string(v);
+    if (!given.empty()) m.notes.push_back("sized with " + given);
+    return m;
+  }
   std::string names;
   for (const auto& info : modelList()) names += (names.empty() ? "" : ", ") + info.name;
   fail("inputs", "", "unknown model '" + name + "'", "built-in models are: " + names + "; or pass a .pt file");

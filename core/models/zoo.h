@@ -2,6 +2,8 @@
 // functions over flat (parameter, buffer, input) tensors with module scopes, so capture can trace them.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,17 +26,22 @@ struct Model {
 /// Indices of a model's parameters among its inputs (the partitioners' static-lifetime inputs).
 std::vector<size_t> parameterIndices(const Model& m);
 
+/// Size options of a built-in model ("layers" → 48), validated by buildModel.
+using ModelOptions = std::map<std::string, int64_t>;
+
 struct ModelInfo {
   std::string name;
   std::string description;
+  ModelOptions options = {};  // the size options it takes, with their defaults (empty: none)
 };
 
 /// Every built-in model, in a stable order.
 const std::vector<ModelInfo>& modelList();
 bool hasModel(const std::string& name);
-/// Builds a model with freshly initialised parameters (deterministic for a seed). Throws AotError (stage
-/// "inputs") naming the available models when `name` is unknown.
-Model buildModel(const std::string& name, uint64_t seed = 0);
+/// Builds a model with freshly initialised parameters (deterministic for a seed), sized by `options` where it
+/// takes them (gpt: layers, width, heads, seq, vocab, batch). Throws AotError (stage "inputs") naming the
+/// available models when `name` is unknown, and the valid options for an option it does not take or a bad value.
+Model buildModel(const std::string& name, uint64_t seed = 0, const ModelOptions& options = {});
 
 /// The model the GUI opens by default.
 inline const char* kDefaultModel = "attn_block";

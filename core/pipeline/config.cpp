@@ -14,6 +14,7 @@ json Config::toJson() const {
   for (const auto& [k, o] : overrides) ov[k] = partition::overrideName(o);
   return {{"model", model},
           {"inputs_spec", inputs_spec},
+          {"model_options", model_options},
           {"seed", seed},
           {"trace", trace},
           {"device", device},
@@ -37,6 +38,11 @@ Config Config::fromJson(const json& j) {
   Config c;
   c.model = R.stringAt(j, "model", p);
   c.inputs_spec = R.stringAt(j, "inputs_spec", p);
+  if (j.contains("model_options")) {  // added in aotviz 0.3
+    const json& mo = R.field(j, "model_options", p);
+    if (!mo.is_object()) R.bad(p + ".model_options", "expected an object");
+    for (const auto& [k, v] : mo.items()) c.model_options[k] = R.intAt(mo, k.c_str(), p + ".model_options");
+  }
   c.seed = static_cast<uint64_t>(R.intAt(j, "seed", p));
   c.trace = R.stringAt(j, "trace", p);
   c.device = R.stringAt(j, "device", p);
@@ -73,7 +79,8 @@ size_t stageIndex(const std::string& name) {
 }
 
 size_t firstAffectedStage(const Config& a, const Config& b) {
-  if (a.model != b.model || a.inputs_spec != b.inputs_spec || a.seed != b.seed) return stageIndex("inputs");
+  if (a.model != b.model || a.inputs_spec != b.inputs_spec || a.model_options != b.model_options || a.seed != b.seed)
+    return stageIndex("inputs");
   if (a.trace != b.trace || a.device != b.device || a.keep_input_mutations != b.keep_input_mutations)
     return stageIndex("metadata");
   if (a.partitioner != b.partitioner || a.rules != b.rules || a.memory_budget != b.memory_budget ||

@@ -15,6 +15,7 @@ struct Config {
   // inputs
   std::string model = "attn_block";  // built-in model name or path to a TorchScript .pt
   std::string inputs_spec;           // input spec JSON for a .pt ("" = the .json next to it)
+  std::map<std::string, int64_t> model_options;  // a built-in model's size options (gpt --layers 48); {} = defaults
   uint64_t seed = 0;
   // metadata and joint
   std::string trace = "fake";  // fake | real

@@ -83,7 +83,7 @@ void skip(Snapshot& s, std::string why) {
 const models::Model& model(const LiveState& l) { return *l.model; }
 
 void runInputs(const Config& c, LiveState& l, Snapshot& s) {
-  l.model = models::openModel(c.model, c.inputs_spec, c.seed);
+  l.model = models::openModel(c.model, c.inputs_spec, c.seed, c.model_options);
   l.static_inputs = models::parameterIndices(*l.model);
   json inputs = json::array();
   for (const auto& in : l.model->inputs)

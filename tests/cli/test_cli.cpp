@@ -80,6 +80,29 @@ TEST(Cli, ModelsJsonListsThePeerModels) {
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
 }
 
+// gpt's size flags reach the model, the session keeps them (so Restart builds the same size), and a model without
+// size options refuses them with a message.
+TEST(Cli, GptSizeFlagsScaleTheGraphAndAreKeptInTheSession) {
+  auto dir = tempDir("gpt_size");
+  auto calls = [&](const std::string& flags) {
+    Result r = run("compile gpt " + flags + " --partitioner none --out " + dir.string() + " --json");
+    EXPECT_EQ(r.code, 0) << r.out;
+    return nlohmann::json::parse(r.out.substr(r.out.find('{')))["call_nodes"].get<int>();
+  };
+  const int one = calls("--layers 1 --seq 16 --width 64"), three = calls("--layers 3 --seq 16 --width 64");
+  EXPECT_GT(three, 2 * one);
+  auto session = nlohmann::json::parse(slurp(dir / "session.json"));
+  EXPECT_EQ(session["config"]["model_options"], (nlohmann::json{{"layers", 3}, {"seq", 16}, {"width", 64}}));
+  Result bad = run("compile mlp --layers 2 --out " + dir.string());
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("takes no size options"), std::string::npos) << bad.out;
+  auto models = nlohmann::json::parse(run("models --json").out);
+  for (const auto& m : models)
+    if (m["name"] == "gpt") {
+      EXPECT_EQ(m["options"]["layers"], 4) << m.dump();
+    }
+}
+
 TEST(Cli, CompileWritesJointGraphJsonAndText) {
   auto dir = tempDir("compile");
   Result r = run("compile mlp --out " + dir.string() + " --json");
