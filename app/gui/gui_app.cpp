@@ -261,6 +261,19 @@ void drawMenuBar(AppState& s) {
     }
     if (ImGui::MenuItem("Open .pt2, .pt, session or trace...")) s.open_dialog = true;
     if (ImGui::MenuItem("Save session...", nullptr, false, s.session != nullptr)) s.save_dialog = true;
+    // A TORCH_TRACE session: its other compiles (every rank, frame, restart and recompile), one click each.
+    const auto snaps = s.session ? s.session->snapshots() : std::vector<pipeline::SnapshotPtr>{};
+    const nlohmann::json* compiles = !snaps.empty() && snaps.front()->summary.contains("trace_compiles")
+                                         ? &snaps.front()->summary["trace_compiles"] : nullptr;
+    if (ImGui::BeginMenu("Trace compiles", compiles != nullptr)) {
+      const std::string dir = s.model.substr(0, s.model.rfind('#'));
+      for (const auto& c : *compiles) {
+        const std::string id = c.value("id", ""), label = c.value("label", id);
+        if (ImGui::MenuItem(label.c_str(), nullptr, dir + "#" + id == s.model, c.value("has_graph", false)))
+          openAndRemember(s, dir + "#" + id, "");
+      }
+      ImGui::EndMenu();
+    }
     if (ImGui::BeginMenu("Recent", !s.recent.empty())) {
       for (const auto& r : std::vector<std::string>(s.recent))
         if (ImGui::MenuItem(r.c_str())) openAndRemember(s, r, "");

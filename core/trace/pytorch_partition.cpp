@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <regex>
+#include <cctype>
 #include <set>
 
 namespace aotviz::trace {
@@ -13,16 +13,30 @@ namespace {
 
 bool startsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
-/// `static_input_indices=[0, 1, 3]` in the ViewAndMutationMeta repr.
+/// `static_input_indices=[0, 1, 3]` in the ViewAndMutationMeta repr. Scanned by hand: std::regex recurses once per
+/// character it repeats over and overflows the stack on the index lists of big models (a thousand parameters).
 std::vector<size_t> staticInputs(const std::string& meta) {
   std::vector<size_t> out;
-  static const std::regex field(R"(static_input_indices=\[([0-9,\s]*)\])");
-  std::smatch m;
-  if (!std::regex_search(meta, m, field)) return out;
-  static const std::regex number(R"([0-9]+)");
-  const std::string list = m[1].str();
-  for (auto it = std::sregex_iterator(list.begin(), list.end(), number); it != std::sregex_iterator(); ++it)
-    out.push_back(static_cast<size_t>(std::stoull(it->str())));
+  const std::string key = "static_input_indices=[";
+  const size_t at = meta.find(key);
+  if (at == std::string::npos) return out;
+  const size_t end = meta.find(']', at);
+  size_t value = 0;
+  bool digits = false;
+  for (size_t i = at + key.size(); i < end && i < meta.size(); ++i) {
+    const char c = meta[i];
+    if (c >= '0' && c <= '9') {
+      value = value * 10 + static_cast<size_t>(c - '0');
+      digits = true;
+    } else if (c == ',' || std::isspace(static_cast<unsigned char>(c))) {  // the repr wraps long lists
+      if (digits) out.push_back(value);
+      value = 0;
+      digits = false;
+    } else {
+      return {};  // not a list of indices
+    }
+  }
+  if (digits) out.push_back(value);
   return out;
 }
 

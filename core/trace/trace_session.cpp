@@ -115,7 +115,12 @@ pipeline::SessionRecord traceSession(const std::string& path) {
   for (const auto& b : pick->graph_breaks) in_notes.push_back("graph break: " + b);
   for (const auto& r : pick->recompile_reasons) in_notes.push_back("recompiled: " + r);
   for (const auto& k : pick->cache) in_notes.push_back("cache record: " + k);
-  rec.snapshots.push_back(snapshot("inputs", StageStatus::Done, in_notes));
+  auto inputs = std::make_shared<pipeline::Snapshot>(*snapshot("inputs", StageStatus::Done, in_notes));
+  inputs->summary["trace_compiles"] = nlohmann::json::array();  // the app's File > Trace compiles
+  for (const CompiledGraph& g : t.graphs)
+    inputs->summary["trace_compiles"].push_back(
+        {{"id", idOf(g)}, {"label", g.label()}, {"has_graph", g.joint.has_value() || g.inference.has_value()}});
+  rec.snapshots.push_back(inputs);
   const std::string from_trace = "taken from PyTorch's trace, not run by aotviz";
   for (const char* stage : {"metadata", "dedupe", "synthetic_base"})
     rec.snapshots.push_back(snapshot(stage, StageStatus::Skipped, {from_trace}));

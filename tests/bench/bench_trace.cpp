@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   std::printf("| read a printed joint graph (%zu nodes) | %.1f us per node (%.1f-%.1f) | 10k nodes: %.0f ms |\n", nodes,
               p.median, p.min, p.max, p.median * 10);
 
-  const int layers = argc > 2 ? std::atoi(argv[2]) : 83;  // 83 blocks: a 9,963-node joint graph
+  const int layers = argc > 2 ? std::atoi(argv[2]) : 100;  // 100 blocks: a 10,003-node joint graph
   if (layers <= 0) return 0;
   const fs::path big = fs::temp_directory_path() / ("aotviz_bench_big_trace_" + std::to_string(layers));
   const fs::path python = fs::path(AOTVIZ_SOURCE_DIR) / ".venv" / "bin" / "python";

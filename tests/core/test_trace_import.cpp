@@ -395,6 +395,11 @@ TEST(TraceImport, ReadsMultiRankRecompileInferenceAndCacheHitTraces) {
   EXPECT_NE(ranks.graphs[1].label().find("rank 1 [0/0]"), std::string::npos) << ranks.graphs[1].label();
   const pipeline::SessionRecord r1 = traceSession(assetDir("multi_rank_aot_eager") + "#rank1/0/0");
   EXPECT_EQ(r1.config.model, assetDir("multi_rank_aot_eager") + "#rank1/0/0");
+  // The app's File > Trace compiles menu lists both.
+  const auto& listed = r1.snapshots.front()->summary.at("trace_compiles");
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[1]["id"], "rank1/0/0");
+  EXPECT_EQ(listed[1]["has_graph"], true);
   EXPECT_NE(r1.snapshots.front()->notes.front().find("rank_1"), std::string::npos) << r1.snapshots.front()->notes.front();
   try {
     traceSession(assetDir("multi_rank_aot_eager") + "#rank2/0/0");
@@ -427,6 +432,22 @@ TEST(TraceImport, ReadsMultiRankRecompileInferenceAndCacheHitTraces) {
   EXPECT_EQ(h.post_grad.size(), 2u);
   EXPECT_NE(std::find(h.cache.begin(), h.cache.end(), "aotautograd_cache_hit"), h.cache.end());
   EXPECT_NE(h.label().find("AOTAutograd cache hit"), std::string::npos) << h.label();
+}
+
+// Big models list thousands of static inputs, wrapped over lines; reading them must not recurse per character
+// (std::regex did, and overflowed the stack on an 83-block trace).
+TEST(TraceImport, ReadsAThousandsLongStaticInputList) {
+  const CompiledGraph g = indexTrace(assetDir("mlp_aot_eager")).graphs.at(0);
+  std::string meta = g.fw_metadata->code;
+  const size_t at = meta.find("static_input_indices=[");
+  ASSERT_NE(at, std::string::npos);
+  std::string list = "static_input_indices=[0";
+  for (int i = 1; i < 5000; ++i) list += ",\n    " + std::to_string(i);
+  meta.replace(at, meta.find(']', at) + 1 - at, list + "]");
+  const PyTorchDecision d = pytorchDecision(parse(*g.joint, GraphKind::Joint), parse(*g.forward, GraphKind::Forward),
+                                            parse(*g.backward, GraphKind::Backward), meta, "");
+  ASSERT_EQ(d.static_inputs.size(), 5000u);
+  EXPECT_EQ(d.static_inputs.back(), 4999u);
 }
 
 }  // namespace
