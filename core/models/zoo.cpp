@@ -85,19 +85,44 @@ struct Bound {
   const at::Tensor& operator[](const std::string& n) const { return in.at(idx.at(n)); }
 };
 
+/// A module's scope given by its full path ("h.0.attn.c_attn", as its parameters are named): it pushes only what the
+/// enclosing module scopes do not already say ("c_attn" inside "h.0.attn"), so a nested module's scope never
+/// repeats its parent's path ("h.0.h.0.attn").
+class ModuleScope {
+ public:
+  explicit ModuleScope(const std::string& path) : guard_(relative(path)) { open().push_back(path); }
+  ~ModuleScope() { open().pop_back(); }
+  ModuleScope(const ModuleScope&) = delete;
+  ModuleScope& operator=(const ModuleScope&) = delete;
+
+ private:
+  static std::vector<std::string>& open() {
+    static thread_local std::vector<std::string> paths;
+    return paths;
+  }
+  static std::string relative(const std::string& path) {
+    if (open().empty()) return path;
+    const std::string& parent = open().back();
+    return path.size() > parent.size() && path.compare(0, parent.size(), parent) == 0 && path[parent.size()] == '.'
+               ? path.substr(parent.size() + 1)
+               : path;
+  }
+  ScopeGuard guard_;
+};
+
 at::Tensor linear(const Bound& p, const std::string& name, const at::Tensor& x) {
-  ScopeGuard s(name);
+  ModuleScope s(name);
   return at::linear(x, p[name + ".weight"], p[name + ".bias"]);
 }
 
 at::Tensor layerNorm(const Bound& p, const std::string& name, const at::Tensor& x) {
-  ScopeGuard s(name);
+  ModuleScope s(name);
   return at::layer_norm(x, {x.size(-1)}, p[name + ".weight"], p[name + ".bias"], 1e-5);
 }
 
 /// nn.BatchNorm2d.forward in training mode: count the batch, then batch_norm with momentum 0.1.
 at::Tensor batchNormTrain(const Bound& p, const std::string& name, const at::Tensor& x) {
-  ScopeGuard s(name);
+  ModuleScope s(name);
   at::Tensor nbt = p[name + ".num_batches_tracked"];
   nbt.add_(wrappedNumber(int64_t{1}));
   return at::batch_norm(x, p[name + ".weight"], p[name + ".bias"], p[name + ".running_mean"],
@@ -282,7 +307,7 @@ Model mutationFn(uint64_t seed) {
 
 
 at::Tensor conv(const Bound& p, const std::string& name, const at::Tensor& x, int64_t stride, int64_t padding) {
-  ScopeGuard s(name);
+  ModuleScope s(name);
   return at::conv2d(x, p[name + ".weight"], {}, {stride, stride}, {padding, padding});
 }
 
@@ -329,7 +354,7 @@ Model resnet18(uint64_t seed) {
     for (int l = 0; l < 4; ++l)
       for (int b = 0; b < 2; ++b) {
         const std::string n = "layer" + std::to_string(l + 1) + "." + std::to_string(b);
-        ScopeGuard block(n);
+        ModuleScope block(n);
         const int64_t stride = b == 0 && l > 0 ? 2 : 1;
         at::Tensor identity = x;
         at::Tensor y = conv(p, n + ".conv1", x, stride, 1);
@@ -391,11 +416,11 @@ Model gpt(uint64_t seed, const ModelOptions& o) {
     }
     for (int64_t l = 0; l < layers; ++l) {
       const std::string n = "h." + std::to_string(l);
-      ScopeGuard block(n);
+      ModuleScope block(n);
       at::Tensor h = layerNorm(p, n + ".ln_1", x);
       at::Tensor y;
       {
-        ScopeGuard s(n + ".attn");
+        ModuleScope s(n + ".attn");
         const int64_t C = h.size(2), H = heads, D = C / H;
         auto qkv = linear(p, n + ".attn.c_attn", h).split(C, 2);
         at::Tensor q = qkv[0].view({B, Tn, H, D}).transpose(1, 2);
@@ -410,7 +435,7 @@ Model gpt(uint64_t seed, const ModelOptions& o) {
       x = at::add(x, y);
       at::Tensor f = linear(p, n + ".mlp.c_fc", layerNorm(p, n + ".ln_2", x));
       {
-        ScopeGuard s(n + ".mlp.act");
+        ModuleScope s(n + ".mlp.act");
         f = at::gelu(f);
       }
       x = at::add(x, linear(p, n + ".mlp.c_proj", f));
