@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "core/ir/printer.h"
 #include "core/ir/serialize.h"
 #include "core/models/zoo.h"
+#include "core/partition/pareto.h"
 #include "core/partition/partition.h"
 #include "core/pipeline/pipeline.h"
 #include "core/util/atomic_file.h"
@@ -46,6 +48,8 @@ struct PipelineFlags {
 struct CompileOptions {
   PipelineFlags p;
   std::string out_dir;
+  std::string pareto_out;   // --pareto FILE.json
+  size_t pareto_points = 20;  // --pareto-points: partitioner runs of the sweep
 };
 
 struct RunOptions {
@@ -234,9 +238,31 @@ int runCompile(const CompileOptions& o) {
     summary["partition"] = {{"partitioner", part->summary["partitioner"]}, {"rules", part->summary["rules"]},
                             {"memory_budget", part->summary["memory_budget"]}, {"totals", part->summary["totals"]},
                             {"from_cache", part->summary["from_cache"]}};
+  std::optional<partition::ParetoSweep> pareto;
+  if (!o.pareto_out.empty()) {  // --pareto: the budget sweep on the joint graph the partition stage cut
+    if (!(part && part->partition && passes && passes->graph))
+      fail("partition", o.pareto_out, "--pareto needs the partition stage to have run on a joint graph",
+           "see the stage errors above; a forward-only model has no partition to sweep");
+    partition::Options base = part->partition->options;
+    pareto = partition::paretoSweep(*passes->graph, part->partition->num_fwd_outputs, part->partition->static_inputs, base,
+                                    o.pareto_points);
+    util::writeFileAtomic(o.pareto_out, partition::paretoToJson(*pareto).dump(1) + "\n");
+    summary["pareto"] = {{"file", o.pareto_out}, {"points", pareto->points.size()}, {"knee", pareto->knee},
+                         {"partitions", pareto->partitions}, {"seconds", pareto->seconds}};
+  }
   if (o.p.json) {
     std::cout << summary.dump(1) << "\n";
     return code;
+  }
+  if (pareto) {
+    std::cout << "[pareto] " << pareto->points.size() << " distinct partitions from " << pareto->partitions
+              << " budgets in " << static_cast<int>(pareto->seconds * 1000) << " ms, written to " << o.pareto_out << "\n";
+    for (size_t i = 0; i < pareto->points.size(); ++i) {
+      const auto& pt = pareto->points[i];
+      std::printf("  budget %.4f: saves %lld bytes (memory ratio %.3f), recomputes %zu ops (runtime %.3g)%s\n", pt.budget,
+                  static_cast<long long>(pt.saved_bytes), pt.memory_ratio, pt.recomputed_nodes, pt.recompute_runtime,
+                  static_cast<int>(i) == pareto->knee ? "  <- knee" : "");
+    }
   }
   if (joint && passes && passes->status == pipeline::StageStatus::Done)
     std::cout << "[joint] " << summary["model"].get<std::string>() << ": "
@@ -402,6 +428,12 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   compile_cmd->add_option("--iters", s->compile.p.config.iters,
                           "Also run eager and compiled this many steps (execution stage; 0 skips it)")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  compile_cmd->add_option("--pareto", s->compile.pareto_out,
+                          "Also sweep the memory budget (min-cut, by bisection as PyTorch's visualize_memory_budget_pareto) "
+                          "and write the saved-bytes / recompute-cost curve and its knee to this JSON file");
+  compile_cmd->add_option("--pareto-points", s->compile.pareto_points, "Partitioner runs the --pareto sweep may take")
+      ->check(CLI::Range(2, 1000))
       ->capture_default_str();
   compile_cmd->callback([s] { *s->exit_code = guarded([s] { return runCompile(s->compile); }); });
 

@@ -189,29 +189,10 @@ class Solver {
     return s;
   }
 
-  /// estimate_runtime with the "flops" estimator: FLOPs of matmuls and convolutions, 1 for anything else.
+  /// estimate_runtime with the "flops" estimator (estimateRuntime); 1 for a placeholder.
   double runtime(int x) const {
     const Item& it = v_.items[x];
-    if (it.placeholder) return 1;
-    const ir::Node& n = v_.graph.node(it.node);
-    auto meta = [&](size_t arg) -> const ir::TensorMeta* {
-      if (arg >= n.args.size() || n.args[arg].kind != ir::Arg::Kind::Value) return nullptr;
-      return &v_.graph.value(n.args[arg].value).meta;
-    };
-    auto numel = [](const ir::TensorMeta& m) { return static_cast<double>(m.numel()); };
-    const std::string& p = it.packet;
-    if (p == "mm" || p == "addmm" || p == "bmm") {
-      const ir::TensorMeta* a = meta(p == "addmm" ? 1 : 0);
-      if (a && !a->sizes.empty() && !n.outputs.empty())
-        return std::max(1.0, 2.0 * numel(v_.graph.value(n.outputs[0]).meta) * static_cast<double>(a->sizes.back()));
-    }
-    if (p == "convolution") {
-      const ir::TensorMeta* w = meta(1);
-      if (w && !w->sizes.empty() && w->sizes[0] > 0 && !n.outputs.empty())
-        return std::max(1.0, 2.0 * numel(v_.graph.value(n.outputs[0]).meta) * numel(*w) /
-                                 static_cast<double>(w->sizes[0]));
-    }
-    return 1;
+    return it.placeholder ? 1 : estimateRuntime(v_.graph, v_.graph.node(it.node));
   }
 
   bool mustRecompute(int x) const { return hasOverride(v_, o_, x, Override::MustRecompute); }

@@ -13,6 +13,7 @@
 #include "core/partition/joint_view.h"
 #include "core/partition/partitioners.h"
 #include "core/util/diagnostic.h"
+#include "core/util/human_bytes.h"
 
 namespace aotviz::partition {
 
@@ -20,13 +21,7 @@ using detail::JointView;
 
 namespace {
 
-std::string humanBytes(int64_t b) {
-  char buf[64];
-  if (b >= (int64_t(1) << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1 << 20));
-  else if (b >= 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(b) / 1024);
-  else std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(b));
-  return buf;
-}
+using util::humanBytes;
 
 std::string savedReason(Rule r, const std::string& op, int64_t bytes) {
   const std::string size = humanBytes(bytes);
@@ -122,6 +117,7 @@ PartitionResult partitionJoint(const ir::Graph& input_joint, size_t num_fwd_outp
   PartitionResult r;
   r.options = options;
   r.num_fwd_outputs = num_fwd_outputs;
+  r.static_inputs = static_inputs;
   r.notes = choice.notes;
   if (!merged.empty())
     r.notes.push_back("CSE merged " + std::to_string(merged.size()) + " repeated node(s) of the joint graph before "
@@ -258,6 +254,27 @@ PartitionResult partitionJoint(const ir::Graph& input_joint, size_t num_fwd_outp
   r.backward = std::move(e.backward);
   r.totals.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+double estimateRuntime(const ir::Graph& g, const ir::Node& n) {
+  if (n.kind != ir::NodeKind::Call) return 1;
+  auto meta = [&](size_t arg) -> const ir::TensorMeta* {
+    if (arg >= n.args.size() || n.args[arg].kind != ir::Arg::Kind::Value) return nullptr;
+    return &g.value(n.args[arg].value).meta;
+  };
+  auto numel = [](const ir::TensorMeta& m) { return static_cast<double>(m.numel()); };
+  const std::string p = n.opShortName();
+  if (p == "mm" || p == "addmm" || p == "bmm") {
+    const ir::TensorMeta* a = meta(p == "addmm" ? 1 : 0);
+    if (a && !a->sizes.empty() && !n.outputs.empty())
+      return std::max(1.0, 2.0 * numel(g.value(n.outputs[0]).meta) * static_cast<double>(a->sizes.back()));
+  }
+  if (p == "convolution") {
+    const ir::TensorMeta* w = meta(1);
+    if (w && !w->sizes.empty() && w->sizes[0] > 0 && !n.outputs.empty())
+      return std::max(1.0, 2.0 * numel(g.value(n.outputs[0]).meta) * numel(*w) / static_cast<double>(w->sizes[0]));
+  }
+  return 1;
 }
 
 int64_t backwardPeakBytes(const ir::Graph& bw) {

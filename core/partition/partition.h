@@ -96,6 +96,7 @@ struct Totals {
 struct PartitionResult {
   ir::Graph forward, backward;
   size_t num_fwd_outputs = 0;  // forward graph outputs before the saved values
+  std::vector<size_t> static_inputs;  // the primal indices partitioned as parameters (partitionJoint's argument)
   std::vector<SavedValue> saved;      // in the order of the forward's extra outputs / backward's placeholders
   std::vector<NodeDecision> nodes;    // one per joint node (placeholders and calls), joint order
   Totals totals;
@@ -110,6 +111,10 @@ struct PartitionResult {
 /// rules). Throws AotError (stage "partition") for bad options or an unpartitionable graph.
 PartitionResult partitionJoint(const ir::Graph& joint, size_t num_fwd_outputs, const std::vector<size_t>& static_inputs,
                                const Options& options);
+
+/// PyTorch's estimate_runtime under its default "flops" estimator (partitioners.py): the FLOPs of mm, addmm, bmm
+/// and convolution from the shapes, 1 for any other op. Unitless, as PyTorch's.
+double estimateRuntime(const ir::Graph& g, const ir::Node& n);
 
 /// Bytes live at the peak of running `bw` in order: its inputs, then each node's new (non-view) outputs, each freed
 /// after its last use; graph outputs stay (Totals::backward_peak_bytes).

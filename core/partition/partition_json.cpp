@@ -41,6 +41,7 @@ nlohmann::json partitionToJson(const PartitionResult& r, bool with_graphs) {
             {"overrides", overrides},
             {"functionalize_rng", r.options.functionalize_rng},
             {"num_fwd_outputs", r.num_fwd_outputs},
+            {"static_inputs", r.static_inputs},
             {"totals",
              {{"saved_bytes", r.totals.saved_bytes},
               {"activation_bytes", r.totals.activation_bytes},
@@ -77,6 +78,14 @@ PartitionResult partitionFromJson(const nlohmann::json& j) {
   }
   if (j.contains("functionalize_rng")) r.options.functionalize_rng = R.boolAt(j, "functionalize_rng", "");
   r.num_fwd_outputs = static_cast<size_t>(R.intAt(j, "num_fwd_outputs", ""));
+  if (j.contains("static_inputs")) {  // added in aotviz 0.3
+    const auto& si = R.array(R.field(j, "static_inputs", ""), "static_inputs");
+    for (size_t i = 0; i < si.size(); ++i) {
+      const int64_t k = R.getInt(si[i], util::indexPath("static_inputs", i));
+      if (k < 0) R.bad(util::indexPath("static_inputs", i), "expected a primal index, got " + std::to_string(k));
+      r.static_inputs.push_back(static_cast<size_t>(k));
+    }
+  }
   const auto& t = R.field(j, "totals", "");
   r.totals.saved_bytes = R.intAt(t, "saved_bytes", "totals");
   r.totals.activation_bytes = R.intAt(t, "activation_bytes", "totals");

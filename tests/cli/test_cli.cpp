@@ -103,6 +103,26 @@ TEST(Cli, GptSizeFlagsScaleTheGraphAndAreKeptInTheSession) {
     }
 }
 
+// compile --pareto writes the budget sweep (points by budget, the knee) and keeps to --pareto-points runs.
+TEST(Cli, CompileParetoWritesTheBudgetSweep) {
+  auto dir = tempDir("pareto");
+  const auto file = dir / "pareto.json";
+  Result r = run("compile gpt --layers 2 --seq 16 --width 64 --out " + dir.string() + " --pareto " + file.string() +
+                 " --pareto-points 8 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto summary = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  EXPECT_LE(summary["pareto"]["partitions"].get<int>(), 8);
+  auto j = nlohmann::json::parse(slurp(file));
+  EXPECT_EQ(j["format"], "aotviz.pareto");
+  ASSERT_GE(j["points"].size(), 2u);
+  EXPECT_EQ(j["points"][0]["budget"], 0.0);
+  EXPECT_EQ(j["points"].back()["memory_ratio"], 1.0);
+  EXPECT_GE(j["knee"].get<int>(), 0);
+  Result bad = run("compile gpt --layers 1 --partitioner none --out " + dir.string() + " --pareto " + file.string());
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("--pareto needs the partition stage"), std::string::npos) << bad.out;
+}
+
 TEST(Cli, CompileWritesJointGraphJsonAndText) {
   auto dir = tempDir("compile");
   Result r = run("compile mlp --out " + dir.string() + " --json");

@@ -9,6 +9,7 @@
 #include "core/capture/capture.h"
 #include "core/compile/interpreter.h"
 #include "core/models/zoo.h"
+#include "core/partition/pareto.h"
 #include "core/partition/partition.h"
 #include "core/runtime/runtime.h"
 #include "core/util/diagnostic.h"
@@ -398,6 +399,42 @@ TEST(Partition, ForwardThenBackwardEqualsTheJointOnEveryModel) {
     SCOPED_TRACE(info.name + " default");
     expectForwardBackwardMatchJoint(info.name, defaultPartition());
   }
+}
+
+// The budget sweep: PyTorch's bisection between budgets 0 and 1, each point the min-cut at that budget, the ends
+// normalised to memory ratio 0 and 1, more memory never costing more recomputation, the knee the point nearest the
+// origin on scaled axes, and the partitioner-run bound kept.
+TEST(Pareto, SweepsTheBudgetByBisectionAndFindsTheKnee) {
+  models::Model m = models::buildModel("gpt", 0, {{"layers", 2}, {"seq", 32}, {"width", 64}});
+  auto cap = capture::captureGraph(m.fn, m.inputs);
+  const std::vector<size_t> params = models::parameterIndices(m);
+  partition::Options base;
+  const partition::ParetoSweep s = partition::paretoSweep(cap.graph, cap.numForwardOutputs(), params, base, 12);
+  ASSERT_GE(s.points.size(), 3u);
+  EXPECT_LE(s.partitions, 12u);
+  EXPECT_DOUBLE_EQ(s.points.front().budget, 0.0);
+  EXPECT_DOUBLE_EQ(s.points.front().memory_ratio, 0.0);
+  EXPECT_DOUBLE_EQ(s.points.back().memory_ratio, 1.0);
+  for (size_t i = 1; i < s.points.size(); ++i) {
+    EXPECT_GT(s.points[i].budget, s.points[i - 1].budget);
+    EXPECT_GE(s.points[i].saved_bytes, s.points[i - 1].saved_bytes) << i;
+    EXPECT_LE(s.points[i].recompute_runtime, s.points[i - 1].recompute_runtime) << i;
+  }
+  // Each point is the partition at its budget.
+  for (const auto& p : s.points) {
+    partition::Options o = base;
+    o.memory_budget = p.budget;
+    const auto r = partition::partitionJoint(cap.graph, cap.numForwardOutputs(), params, o);
+    EXPECT_EQ(r.totals.saved_bytes, p.saved_bytes) << p.budget;
+    EXPECT_EQ(r.totals.recomputed_nodes, p.recomputed_nodes) << p.budget;
+  }
+  ASSERT_GE(s.knee, 0);
+  ASSERT_LT(static_cast<size_t>(s.knee), s.points.size());
+  EXPECT_GT(s.points[static_cast<size_t>(s.knee)].memory_ratio, 0.0);  // neither end on this curve
+  EXPECT_LT(s.points[static_cast<size_t>(s.knee)].memory_ratio, 1.0);
+  const auto j = partition::paretoToJson(s);
+  EXPECT_EQ(j["points"].size(), s.points.size());
+  EXPECT_EQ(j["knee"], s.knee);
 }
 
 }  // namespace
