@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   app.add_option("--partition", partition_view, "Partition to draw: aotviz's, or PyTorch's own (a TORCH_TRACE compile)")
       ->check(CLI::IsMember({"aotviz", "pytorch"}))
       ->capture_default_str();
+  bool pareto = false;
+  app.add_flag("--pareto", pareto, "Sweep the memory budget (the Memory panel's curve) once there is a partition");
   double budget = -1;
   app.add_option("--budget", budget, "A what-if activation memory budget in [0, 1], applied once the model is open "
                                      "(the Partition panel's slider)")
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
   opts.heat = heat;
   opts.pytorch_partition = partition_view == "pytorch";
   opts.budget = budget;
+  opts.pareto = pareto;
   opts.model_options = model_options;
   opts.state_out = state_out;
   if (std::sscanf(size.c_str(), "%dx%d", &opts.width, &opts.height) != 2 || opts.width < 320 || opts.height < 240) {
@@ -86,6 +89,7 @@ int main(int argc, char** argv) {
   (void)heat;
   (void)partition_view;
   (void)budget;
+  (void)pareto;
   (void)model_options;
   (void)state_out;
   std::cerr << "error: this aotviz was built without the GUI (-DAOTVIZ_GUI=OFF); use a subcommand, e.g. "

@@ -99,6 +99,41 @@ ensure_venv() {
   [ -z "$why" ] || { echo "aotviz: the venv at $VENV_DIR is still not right: $why" >&2; exit 1; }
 }
 
+# ImPlot for the app's charts. Debian has no ImPlot; PyPI's imgui-bundle source release 0.5.1 carries ImPlot 0.14
+# (external/implot), the last ImPlot that builds against Debian's Dear ImGui 1.86 (later ones need ImGui >= 1.89).
+# The sdist is fetched once from PyPI's file host, pinned by its SHA-256, and only ImPlot's files are kept.
+AOTVIZ_IMPLOT_URL="https://files.pythonhosted.org/packages/ef/22/79817a1eb384f70e80b1707c2bc100c28f51b681df36eda57ddb51c30f84/imgui-bundle-0.5.1.tar.gz"
+AOTVIZ_IMPLOT_SHA256=e72480b93239fa402f5be96c05ee2d970d7b6d6e70e76551203de34cb0ef13d0
+AOTVIZ_IMPLOT_DIR="$AOTVIZ_ROOT/.deps/implot-0.14"
+
+# ensure_implot: ImPlot's sources in $AOTVIZ_IMPLOT_DIR (idempotent).
+ensure_implot() {
+  [ -f "$AOTVIZ_IMPLOT_DIR/implot.cpp" ] && return 0
+  echo "aotviz: fetching ImPlot 0.14 (imgui-bundle 0.5.1 source release from PyPI, 22 MB, SHA-256 checked)"
+  /usr/bin/python3 - "$AOTVIZ_IMPLOT_URL" "$AOTVIZ_IMPLOT_SHA256" "$AOTVIZ_IMPLOT_DIR" <<'EOF'
+import hashlib, io, os, sys, tarfile, tempfile, urllib.request
+url, want, out = sys.argv[1:]
+data = urllib.request.urlopen(url, timeout=300).read()
+got = hashlib.sha256(data).hexdigest()
+if got != want:
+    sys.exit(f"aotviz: {url} has SHA-256 {got}, expected {want}: not used")
+names = ("implot.h", "implot_internal.h", "implot.cpp", "implot_items.cpp", "LICENSE")
+os.makedirs(os.path.dirname(out), exist_ok=True)
+tmp = tempfile.mkdtemp(dir=os.path.dirname(out))
+with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+    for m in tar.getmembers():
+        parts = m.name.split("/")
+        if len(parts) == 4 and parts[1:3] == ["external", "implot"] and parts[3] in names and m.isfile():
+            with open(os.path.join(tmp, parts[3]), "wb") as f:
+                f.write(tar.extractfile(m).read())
+missing = [n for n in names if not os.path.exists(os.path.join(tmp, n))]
+if missing:
+    sys.exit(f"aotviz: the ImPlot sources are not in {url}: {missing}")
+os.chmod(tmp, 0o755)
+os.rename(tmp, out)
+EOF
+}
+
 # configure DIR [extra cmake args...]: configures a build directory against the venv's LibTorch (quiet unless it
 # fails; prints aotviz's own status lines: LibTorch version, CUDA compiled in or not).
 configure() {
@@ -106,9 +141,10 @@ configure() {
   ensure_venv
   local prefix log
   prefix="$("$VENV_PYTHON" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')"
+  [[ " $* " == *" -DAOTVIZ_GUI=OFF "* ]] || ensure_implot
   log="$(mktemp)"
   if ! cmake -S "$AOTVIZ_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH="$prefix" \
-      -DAOTVIZ_PYTHON="$VENV_PYTHON" "$@" >"$log" 2>&1; then
+      -DAOTVIZ_PYTHON="$VENV_PYTHON" -DAOTVIZ_IMPLOT_DIR="$AOTVIZ_IMPLOT_DIR" "$@" >"$log" 2>&1; then
     cat "$log" >&2; rm -f "$log"; exit 1
   fi
   grep '^-- aotviz' "$log" || true

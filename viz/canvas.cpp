@@ -240,7 +240,7 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
   for (const NodeBox& b : layout.boxes) {
     if (b.x + b.w < vx0 || b.x > vx1 || b.y + b.h < vy0 || b.y > vy1) continue;
     ImVec2 p0 = toScreen(b.x, b.y), p1 = toScreen(b.x + b.w, b.y + b.h);
-    NodeCategory c = b.kind == BoxKind::Group ? NodeCategory::Forward
+    NodeCategory c = b.kind == BoxKind::Group ? (b.side ? NodeCategory::Backward : NodeCategory::Forward)
                      : b.node >= 0 ? categories_[static_cast<size_t>(b.node)]
                                    : NodeCategory::Forward;
     if (marks && b.node >= 0) {
@@ -268,6 +268,15 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
       hovered_index = static_cast<int32_t>(&b - layout.boxes.data());
     }
   }
+  // A module's forward and backward groups are linked: hovering one outlines the other and draws a line to it.
+  if (hovered_box && hovered_box->kind == BoxKind::Group)
+    for (const NodeBox& b : layout.boxes)
+      if (b.kind == BoxKind::Group && &b != hovered_box && b.scope == hovered_box->scope) {
+        const ImVec2 a0 = toScreen(hovered_box->x + hovered_box->w / 2, hovered_box->y + hovered_box->h / 2);
+        const ImVec2 b0 = toScreen(b.x, b.y), b1 = toScreen(b.x + b.w, b.y + b.h);
+        dl->AddLine(a0, ImVec2((b0.x + b1.x) / 2, (b0.y + b1.y) / 2), IM_COL32(255, 255, 255, 160), 2.0f);
+        dl->AddRect(b0, b1, IM_COL32(255, 255, 255, 255), 4.0f, 0, 2.5f);
+      }
   // Minimap: every box as a dot, and the visible rectangle.
   if (layout.width > 0 && layout.boxes.size() > 1) {
     const float mw = std::min(160.0f, size.x * 0.25f), mh = std::min(120.0f, size.y * 0.25f);
@@ -309,6 +318,8 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
           if (d.name == n.name) ImGui::TextWrapped("%s: %s", partition::placementName(d.placement), d.reason.c_str());
     } else {
       ImGui::Text("%s", hovered_box->label.c_str());
+      ImGui::TextDisabled("module %s, %s half: click to open it one level", hovered_box->scope.c_str(),
+                          hovered_box->side ? "backward" : "forward");
     }
     ImGui::EndTooltip();
   }

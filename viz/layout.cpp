@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/util/human_bytes.h"
+
 namespace aotviz::viz {
 
 namespace {
@@ -28,10 +30,6 @@ struct Item {
   std::vector<int32_t> up, down;  // neighbouring items in the ranks above and below
 };
 
-bool inScope(const std::string& scope, const std::string& collapsed) {
-  return scope == collapsed || (scope.size() > collapsed.size() && scope.compare(0, collapsed.size(), collapsed) == 0 &&
-                                scope[collapsed.size()] == '.');
-}
 
 float labelWidth(const std::string& label, float char_w) {
   size_t longest = 0, cur = 0;
@@ -85,6 +83,54 @@ struct Column {
 
 }  // namespace
 
+bool inScope(const std::string& scope, const std::string& ancestor) {
+  return scope == ancestor || (scope.size() > ancestor.size() && scope.compare(0, ancestor.size(), ancestor) == 0 &&
+                               scope[ancestor.size()] == '.');
+}
+
+std::set<std::string> childScopes(const ir::Graph& g, const std::string& parent) {
+  std::set<std::string> out;
+  const size_t from = parent.empty() ? 0 : parent.size() + 1;
+  for (const ir::Node& n : g.nodes) {
+    const std::string& s = n.prov.scope;
+    if (n.kind != ir::NodeKind::Call || s.empty() || s == parent) continue;
+    if (!parent.empty() && !inScope(s, parent)) continue;
+    const size_t dot = s.find('.', from);
+    out.insert(dot == std::string::npos ? s : s.substr(0, dot));
+  }
+  return out;
+}
+
+std::set<std::string> overviewScopes(const ir::Graph& g, const std::string& path) {
+  std::set<std::string> collapsed = childScopes(g, "");
+  size_t at = 0;
+  while (!path.empty()) {  // each step of the path, outermost first
+    const size_t dot = path.find('.', at);
+    const std::string step = dot == std::string::npos ? path : path.substr(0, dot);
+    collapsed.erase(step);
+    const std::set<std::string> children = childScopes(g, step);
+    collapsed.insert(children.begin(), children.end());
+    if (dot == std::string::npos) break;
+    at = dot + 1;
+  }
+  return collapsed;
+}
+
+std::set<std::string> revealNode(const ir::Graph& g, const std::set<std::string>& collapsed, int32_t node) {
+  std::set<std::string> out = collapsed;
+  if (node < 0 || static_cast<size_t>(node) >= g.nodes.size()) return out;
+  const std::string& scope = g.nodes[static_cast<size_t>(node)].prov.scope;
+  for (;;) {  // the outermost collapsed scope holding the node, expanded one level, until none holds it
+    std::string outer;
+    for (const auto& c : out)
+      if (inScope(scope, c) && (outer.empty() || c.size() < outer.size())) outer = c;
+    if (outer.empty()) return out;
+    out.erase(outer);
+    const std::set<std::string> children = childScopes(g, outer);  // the next round expands the node's own
+    out.insert(children.begin(), children.end());
+  }
+}
+
 std::string LayoutOptions::key() const {
   std::ostringstream k;
   k << split_joint << '|' << node_h << '|' << rank_gap << '|' << node_gap << '|' << column_gap << '|' << char_w << '|'
@@ -123,16 +169,55 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
     return n.role == ir::InputRole::Tangent || n.role == ir::InputRole::Saved ? 1 : 0;
   };
   std::unordered_map<std::string, int64_t> saved_bytes;
-  if (opts.partition)
+  std::unordered_map<std::string, partition::Placement> placement;
+  if (opts.partition) {
     for (const auto& s : opts.partition->saved) saved_bytes[s.name] = s.bytes;
+    for (const auto& d : opts.partition->nodes) placement.emplace(d.name, d.placement);
+  }
   L->box_of_node.assign(N, -1);
+  // The collapsed scope each call node falls in (the outermost), and each input whose every user falls in one
+  // scope joins that scope's group, on the side of its first user: a module's parameters are inside its box.
+  std::vector<std::string> group_of(N);
+  std::vector<int> side_of(N);
+  for (const ir::Node& n : g.nodes) {
+    side_of[static_cast<size_t>(n.id.v)] = sideOf(n);
+    if (n.kind != ir::NodeKind::Call) continue;
+    std::string& group = group_of[static_cast<size_t>(n.id.v)];
+    for (const auto& c : opts.collapsed_scopes)
+      if (inScope(n.prov.scope, c) && (group.empty() || c.size() < group.size())) group = c;
+  }
+  if (!opts.collapsed_scopes.empty()) {
+    std::vector<int8_t> state(N, 0);  // placeholders: 0 no user yet, 1 every user in group_of, -1 mixed
+    for (const ir::Node& n : g.nodes) {
+      auto use = [&](ir::ValueId v) {
+        if (!v.valid()) return;
+        const size_t p = static_cast<size_t>(g.value(v).producer.v);
+        if (g.nodes[p].kind != ir::NodeKind::Placeholder || state[p] < 0) return;
+        const std::string& mine = group_of[static_cast<size_t>(n.id.v)];
+        if (mine.empty() || (state[p] == 1 && group_of[p] != mine)) {
+          state[p] = -1;
+        } else if (state[p] == 0) {
+          state[p] = 1;
+          group_of[p] = mine;
+          side_of[p] = side_of[static_cast<size_t>(n.id.v)];
+        }
+      };
+      for (const ir::Arg& a : n.args) {
+        if (a.kind == ir::Arg::Kind::Value) use(a.value);
+        if (a.kind == ir::Arg::Kind::ValueList)
+          for (ir::ValueId v : a.values) use(v);
+      }
+    }
+    for (size_t i = 0; i < N; ++i)
+      if (g.nodes[i].kind == ir::NodeKind::Placeholder && state[i] != 1) {
+        group_of[i].clear();
+        side_of[i] = sideOf(g.nodes[i]);
+      }
+  }
   std::map<std::pair<std::string, int>, int32_t> groups;
   for (const ir::Node& n : g.nodes) {
-    const int side = sideOf(n);
-    std::string group;
-    if (n.kind == ir::NodeKind::Call)
-      for (const auto& c : opts.collapsed_scopes)
-        if (inScope(n.prov.scope, c) && (group.empty() || c.size() < group.size())) group = c;
+    const int side = side_of[static_cast<size_t>(n.id.v)];
+    const std::string& group = group_of[static_cast<size_t>(n.id.v)];
     if (!group.empty()) {
       auto [it, fresh] = groups.emplace(std::make_pair(group, side), static_cast<int32_t>(L->boxes.size()));
       if (fresh) {
@@ -143,10 +228,19 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
         L->boxes.push_back(std::move(b));
       }
       NodeBox& b = L->boxes[static_cast<size_t>(it->second)];
+      L->box_of_node[static_cast<size_t>(n.id.v)] = it->second;
+      if (n.kind == ir::NodeKind::Placeholder) {
+        ++b.group_inputs;
+        continue;
+      }
       ++b.group_ops;
+      const auto pl = placement.find(n.name);
+      if (pl == placement.end()) (n.prov.phase == ir::Phase::Backward ? b.group_backward : b.group_forward)++;
+      else if (pl->second == partition::Placement::Recomputed) ++b.group_recomputed;
+      else if (pl->second == partition::Placement::Backward) ++b.group_backward;
+      else ++b.group_forward;
       auto sb = saved_bytes.find(n.name);
       if (sb != saved_bytes.end()) b.group_saved_bytes += sb->second;
-      L->box_of_node[static_cast<size_t>(n.id.v)] = it->second;
       continue;
     }
     NodeBox b;
@@ -167,8 +261,17 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
   }
   for (NodeBox& b : L->boxes) {
     if (b.kind == BoxKind::Group) {
-      b.label = b.scope + "\n" + std::to_string(b.group_ops) + " ops";
-      if (b.group_saved_bytes > 0) b.label += ", saves " + std::to_string(b.group_saved_bytes / 1024) + " KiB";
+      b.label = b.scope + " (" + std::to_string(b.group_ops) + " ops" +
+                (b.group_inputs ? ", " + std::to_string(b.group_inputs) + " inputs" : "") + ")\n";
+      std::string parts;
+      auto part = [&](size_t n, const char* what) {
+        if (n) parts += (parts.empty() ? "" : " ") + std::to_string(n) + " " + what;
+      };
+      part(b.group_forward, "fw");
+      part(b.group_backward, "bw");
+      part(b.group_recomputed, "recomputed");
+      b.label += parts;
+      if (b.group_saved_bytes > 0) b.label += ", saves " + util::humanBytes(b.group_saved_bytes);
     }
     b.w = labelWidth(b.label, opts.char_w);
     b.h = opts.node_h;

@@ -38,7 +38,10 @@ struct NodeBox {
   int rank = 0;
   float x = 0, y = 0, w = 0, h = 0;  // top-left corner and size
   size_t group_ops = 0;              // group: ops inside
-  int64_t group_saved_bytes = 0;     // group: bytes of saved values produced inside
+  int64_t group_saved_bytes = 0;     // group: bytes of saved values produced inside (they leave it for the backward)
+  /// group: its ops by where the partition places them (without a partition: by phase); recomputed ops count once.
+  size_t group_forward = 0, group_backward = 0, group_recomputed = 0;
+  size_t group_inputs = 0;  // group: graph inputs only its ops use (a module's parameters)
 };
 
 /// Normal: inside a column, downwards. Saved: forward → backward (a saved value). Cross: between the columns into the
@@ -83,6 +86,20 @@ struct LayoutOptions {
 
   std::string key() const;  // for caches
 };
+
+/// Module scopes form a tree by their dotted paths ("h" ⊃ "h.3" ⊃ "h.3.attn"). The scopes one level below
+/// `parent` ("" = the top level) that `g`'s call nodes lie in, sorted.
+std::set<std::string> childScopes(const ir::Graph& g, const std::string& parent);
+/// The collapsed scopes of a module overview opened down to `path` ("" = the top level): every scope along the
+/// path is expanded, and its children and the siblings of each step are collapsed.
+std::set<std::string> overviewScopes(const ir::Graph& g, const std::string& path);
+/// Graphs with more nodes than this open as a module overview (overviewScopes(g, "")).
+inline constexpr size_t kOverviewNodes = 500;
+/// The collapsed scopes to open so that node `node` of `g` is shown on its own: each collapsed scope containing
+/// it is expanded one level at a time, keeping its other children collapsed. Unchanged when it is already shown.
+std::set<std::string> revealNode(const ir::Graph& g, const std::set<std::string>& collapsed, int32_t node);
+/// True when `scope` is `ancestor` or lies inside it.
+bool inScope(const std::string& scope, const std::string& ancestor);
 
 /// Lays `g` out. `progress` (may be empty) gets values in [0, 1]; when `cancel` becomes true the function returns
 /// nullptr early.

@@ -3,13 +3,17 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <string>
 #include <vector>
 
+#include "core/partition/pareto.h"
 #include "core/pipeline/debug_session.h"
 #include "viz/canvas.h"
 #include "viz/layout.h"
@@ -25,7 +29,19 @@ struct LogLine {
 };
 
 struct PanelVisibility {
-  bool pipeline = true, graph = true, inspector = true, metadata = true, partition = true, execution = true, log = true;
+  bool pipeline = true, graph = true, inspector = true, metadata = true, partition = true, memory = true, execution = true,
+       log = true;
+};
+
+/// The Memory panel's budget sweep (partition::paretoSweep), run on a worker thread.
+struct ParetoState {
+  std::shared_ptr<const ir::Graph> graph;                // the joint graph swept
+  std::shared_ptr<const partition::PartitionResult> of;  // the partition whose options it swept with
+  std::future<partition::ParetoSweep> running;
+  std::shared_ptr<std::atomic<float>> progress;
+  std::optional<partition::ParetoSweep> result;
+  std::string error;
+  int frames_drawn = 0;  // frames the result's plot has been drawn (ImPlot fits its axes a frame later)
 };
 
 /// Per-node times of the execution stage's profiled step, parsed once per execution snapshot (the Chrome trace
@@ -63,12 +79,21 @@ struct AppState {
   std::vector<std::string> recent;  // File > Recent (persisted)
   bool open_dialog = false, save_dialog = false;
   std::set<std::string> collapsed_scopes;  // Graph panel: module scopes shown as one box
+  /// Module overview: a newly opened model's first joint graph over viz::kOverviewNodes nodes opens collapsed to its
+  /// top-level modules; `overview_path` is the module the breadcrumbs show opened ("" = the top level).
+  bool overview_pending = true;
+  std::string overview_path;
+  int32_t reveal_node = -1;  // a search hit inside a collapsed group: centred once the opened layout is ready
   /// The graph on the Graph panel this frame (and its partition when it is the joint graph), for the Inspector.
   std::shared_ptr<const ir::Graph> view_graph;
   std::shared_ptr<const partition::PartitionResult> view_partition;  // the partition drawn (latest), any tab
   /// The latest partition snapshot's results, any tab: aotviz's, and PyTorch's own for a TORCH_TRACE compile
   /// (drawn instead of aotviz's while draw_pytorch_partition is on).
   std::shared_ptr<const partition::PartitionResult> computed_partition, pytorch_partition;
+  std::shared_ptr<const ir::Graph> joint_graph;  // the graph the partition stage cut (the Joint tab's), any tab
+  ParetoState pareto;
+  int pareto_points = 20;  // partitioner runs a sweep may take
+  bool pareto_requested = false;  // sweep as soon as there is a partition (--pareto)
   bool draw_pytorch_partition = false;
   /// The Partition panel's node-by-node comparison of computed_partition with pytorch_partition, computed once per pair.
   std::pair<std::shared_ptr<const partition::PartitionResult>, std::shared_ptr<const partition::PartitionResult>> compared;

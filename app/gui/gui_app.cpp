@@ -5,6 +5,7 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <implot.h>
 #include <stb_image_write.h>
 
 #include <nlohmann/json.hpp>
@@ -55,6 +56,9 @@ void openModel(AppState& s, const std::string& model, const std::string& inputs_
                const std::map<std::string, int64_t>& model_options = {}) {
   s.snapshots_logged = 0;
   s.current_stage = -1;
+  s.collapsed_scopes.clear();  // the next joint graph decides: a module overview when it is big
+  s.overview_pending = true;
+  s.overview_path.clear();
   const bool trace = trace::looksLikeTrace(model);
   if (trace || isSessionFile(model)) {
     pipeline::SessionRecord rec = trace ? trace::traceSession(model) : pipeline::loadSession(model);
@@ -184,6 +188,7 @@ void loadSettings(AppState& s) {
     s.show.inspector = v.value("inspector", true);
     s.show.metadata = v.value("metadata", true);
     s.show.partition = v.value("partition", true);
+    s.show.memory = v.value("memory", true);
     s.show.execution = v.value("execution", true);
     s.show.log = v.value("log", true);
   } catch (const std::exception& e) {
@@ -199,7 +204,7 @@ void saveSettings(const AppState& s) {
     nlohmann::json j = {{"recent", s.recent},
                         {"show",
                          {{"pipeline", s.show.pipeline}, {"graph", s.show.graph}, {"inspector", s.show.inspector},
-                          {"metadata", s.show.metadata}, {"partition", s.show.partition},
+                          {"metadata", s.show.metadata}, {"partition", s.show.partition}, {"memory", s.show.memory},
                           {"execution", s.show.execution}, {"log", s.show.log}}}};
     std::filesystem::create_directories(settingsPath().parent_path());
     util::writeFileAtomic(settingsPath(), j.dump(1) + "\n");
@@ -300,6 +305,7 @@ void drawMenuBar(AppState& s) {
     ImGui::MenuItem("Inspector", nullptr, &s.show.inspector);
     ImGui::MenuItem("Metadata", nullptr, &s.show.metadata);
     ImGui::MenuItem("Partition", nullptr, &s.show.partition);
+    ImGui::MenuItem("Memory", nullptr, &s.show.memory);
     ImGui::MenuItem("Execution", nullptr, &s.show.execution);
     ImGui::MenuItem("Log", nullptr, &s.show.log);
     ImGui::EndMenu();
@@ -323,9 +329,10 @@ void placeNext(const char* panel) {
       {"Pipeline", pos.x, pos.y, left, top_h * 0.55f},
       {"Metadata", pos.x, pos.y + top_h * 0.55f, left, top_h * 0.45f},
       {"Graph", pos.x + left, pos.y, centre, top_h},
-      {"Inspector", pos.x + left + centre, pos.y, right, top_h * 0.40f},
-      {"Partition", pos.x + left + centre, pos.y + top_h * 0.40f, right, top_h * 0.30f},
-      {"Execution", pos.x + left + centre, pos.y + top_h * 0.70f, right, top_h * 0.30f},
+      {"Inspector", pos.x + left + centre, pos.y, right, top_h * 0.26f},
+      {"Partition", pos.x + left + centre, pos.y + top_h * 0.26f, right, top_h * 0.30f},
+      {"Memory", pos.x + left + centre, pos.y + top_h * 0.56f, right, top_h * 0.28f},
+      {"Execution", pos.x + left + centre, pos.y + top_h * 0.84f, right, top_h * 0.16f},
       {"Log", pos.x, pos.y + top_h, size.x, log_h},
   };
   for (const Rect& r : rects)
@@ -347,7 +354,8 @@ void drawFrame(AppState& s) {
   const Panel panels[] = {
       {"Pipeline", &s.show.pipeline, drawPipelinePanel},    {"Metadata", &s.show.metadata, drawMetadataPanel},
       {"Graph", &s.show.graph, drawGraphPanel},             {"Inspector", &s.show.inspector, drawInspectorPanel},
-      {"Partition", &s.show.partition, drawPartitionPanel}, {"Execution", &s.show.execution, drawExecutionPanel},
+      {"Partition", &s.show.partition, drawPartitionPanel}, {"Memory", &s.show.memory, drawMemoryPanel},
+      {"Execution", &s.show.execution, drawExecutionPanel},
       {"Log", &s.show.log, drawLogPanel},
   };
   for (const Panel& p : panels) {
@@ -385,6 +393,8 @@ nlohmann::json stateJson(const AppState& s) {
     j["inspector"] = ins;
   }
   if (s.view_graph) j["graph_nodes"] = s.view_graph->nodes.size();
+  j["collapsed_scopes"] = s.collapsed_scopes;
+  j["overview_path"] = s.overview_path;
   auto totals = [](const partition::PartitionResult& p) {
     return nlohmann::json{{"saved", p.saved.size()}, {"saved_bytes", p.totals.saved_bytes}, {"recomputed", p.totals.recomputed_nodes}};
   };
@@ -395,6 +405,9 @@ nlohmann::json stateJson(const AppState& s) {
     j["moved_vs_pytorch"] = s.compared_moved.size();
   }
   j["memory_budget"] = s.session->config().memory_budget;
+  if (s.pareto.result)
+    j["pareto"] = {{"points", s.pareto.result->points.size()}, {"knee", s.pareto.result->knee},
+                   {"partitions", s.pareto.result->partitions}};
   for (const auto& sn : s.session->snapshots()) {
     if (sn->stage == "metadata" && sn->status == pipeline::StageStatus::Done)
       j["metadata"] = {{"inputs", sn->meta["input_info"].size()}, {"outputs", sn->meta["output_info"].size()}};
@@ -450,6 +463,7 @@ int runGui(const GuiOptions& opts) {
   state.requested_tab = opts.tab;
   state.side_by_side = opts.side_by_side;
   state.draw_pytorch_partition = opts.pytorch_partition;
+  state.pareto_requested = opts.pareto;
   if (!opts.stage.empty() && state.session->live()) {
     try {
       state.session->runToStage(opts.stage);
@@ -488,6 +502,7 @@ int runGui(const GuiOptions& opts) {
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
+  ImPlot::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // the layout is tiled by code; settings persistence comes with the debugger
   viz::applyImGuiStyle();
@@ -520,7 +535,10 @@ int runGui(const GuiOptions& opts) {
     std::string t = windowTitle(state);
     if (t != title) glfwSetWindowTitle(window, (title = t).c_str());
     // Screenshots wait (a bounded number of frames) for background layouts so the graph is on the picture.
-    if (headless && ++frame >= opts.frames && (!state.graph_pending || frame > opts.frames + 2000)) {
+    // A new Pareto curve is fitted to its data one frame after it is first drawn.
+    const bool waiting = state.graph_pending || state.pareto.running.valid() || state.pareto_requested ||
+                         (state.pareto.result && state.pareto.frames_drawn < 3);
+    if (headless && ++frame >= opts.frames && (!waiting || frame > opts.frames + 2000)) {
       try {
         writeScreenshot(window, opts.screenshot);
         std::cout << "wrote " << opts.screenshot << "\n";
@@ -537,6 +555,7 @@ int runGui(const GuiOptions& opts) {
   if (persist) saveSettings(state);
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
+  ImPlot::DestroyContext();
   ImGui::DestroyContext();
   glfwDestroyWindow(window);
   glfwTerminate();

@@ -270,6 +270,26 @@ TEST(GuiScripted, DrawsPyTorchsPartitionAndRepartitionsATraceWhatIf) {
   std::filesystem::remove_all(dir);
 }
 
+// A graph over 500 nodes opens as a module overview, and the Memory panel sweeps the budget (--pareto) and draws
+// the curve: its points and knee reach the state.
+TEST(GuiScripted, BigGraphsOpenAsAModuleOverviewAndTheMemoryPanelSweepsTheBudget) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_overview_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto png = dir / "overview.png", state = dir / "state.json";
+  ASSERT_EQ(std::system(runUnderXvfb("gpt --layers 6 --seq 16 --width 64 --stage partition --pareto --screenshot " +
+                                     png.string() + " --state-out " + state.string() + " --frames 3").c_str()), 0);
+  auto j = readJson(state);
+  EXPECT_TRUE(j["errors"].empty()) << j["errors"].dump();
+  EXPECT_GT(j["graph_nodes"].get<int>(), 500) << j.dump();
+  EXPECT_EQ(j["collapsed_scopes"], (nlohmann::json{"h", "lm_head", "ln_f", "wpe", "wte"})) << j.dump();
+  ASSERT_TRUE(j.contains("pareto")) << j.dump();
+  EXPECT_GE(j["pareto"]["points"].get<int>(), 3) << j.dump();
+  EXPECT_GE(j["pareto"]["knee"].get<int>(), 0) << j.dump();
+  EXPECT_LE(j["pareto"]["partitions"].get<int>(), 20) << j.dump();
+  EXPECT_GT(pixelsOfColour(png, kForward), 500u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GuiScreenshot, UnknownModelIsAClearErrorNotACrash) {
   const int rc = std::system(runUnderXvfb("no_such_model --screenshot /dev/null 2>/dev/null").c_str());
   EXPECT_NE(rc, 0);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "core/capture/capture.h"
@@ -131,6 +132,47 @@ TEST(Layout, CollapseByScopeAndExpandRoundTrip) {
     EXPECT_EQ(expanded->boxes[i].x, full->boxes[i].x);
     EXPECT_EQ(expanded->boxes[i].y, full->boxes[i].y);
   }
+}
+
+// The module overview: the scope tree by dotted paths, the overview opened down a path, a node revealed inside
+// collapsed modules one level at a time, and group boxes that count their ops by placement.
+TEST(Layout, ModuleOverviewOpensDownThePathAndRevealsANode) {
+  models::Model m = models::buildModel("gpt", 0, {{"layers", 3}, {"seq", 16}, {"width", 64}});
+  auto cap = capture::captureGraph(m.fn, m.inputs);
+  auto part = partition::partitionJoint(cap.graph, cap.numForwardOutputs(), models::parameterIndices(m), {});
+  const ir::Graph& g = part.joint;
+  EXPECT_EQ(childScopes(g, ""), (std::set<std::string>{"h", "lm_head", "ln_f", "wpe", "wte"}));
+  EXPECT_EQ(childScopes(g, "h"), (std::set<std::string>{"h.0", "h.1", "h.2"}));
+  EXPECT_EQ(overviewScopes(g, ""), childScopes(g, ""));
+  // Opened down to h.1: h.1's children and the siblings along the way stay collapsed.
+  const auto at_h1 = overviewScopes(g, "h.1");
+  EXPECT_TRUE(at_h1.count("h.0") && at_h1.count("h.2") && at_h1.count("wte") && at_h1.count("h.1.attn"));
+  EXPECT_FALSE(at_h1.count("h") || at_h1.count("h.1"));
+  // A node deep inside h.2.attn, revealed from the top-level overview.
+  int32_t deep = -1;
+  for (const auto& n : g.nodes)
+    if (n.kind == ir::NodeKind::Call && n.prov.scope == "h.2.attn") deep = n.id.v;
+  ASSERT_GE(deep, 0);
+  const auto revealed = revealNode(g, overviewScopes(g, ""), deep);
+  for (const auto& c : revealed) EXPECT_FALSE(inScope("h.2.attn", c)) << c << " still hides the node";
+  EXPECT_TRUE(revealed.count("h.0") && revealed.count("h.2.mlp")) << "its neighbours stay collapsed";
+  LayoutOptions o;
+  o.partition = &part;
+  o.collapsed_scopes = revealed;
+  auto l = layoutGraph(g, o);
+  EXPECT_EQ(l->boxes[static_cast<size_t>(l->box_of_node[static_cast<size_t>(deep)])].node, deep);
+  // Group boxes count their ops by the partition's placement.
+  o.collapsed_scopes = {"h.0"};
+  auto c = layoutGraph(g, o);
+  size_t fw = 0, bw = 0, rc = 0, ops = 0;
+  for (const auto& b : c->boxes)
+    if (b.kind == BoxKind::Group) {
+      fw += b.group_forward, bw += b.group_backward, rc += b.group_recomputed, ops += b.group_ops;
+      EXPECT_NE(b.label.find("h.0 ("), std::string::npos) << b.label;
+    }
+  EXPECT_EQ(fw + bw + rc, ops);
+  EXPECT_GT(fw, 0u);
+  EXPECT_GT(bw, 0u);
 }
 
 TEST(Layout, ForwardAndBackwardViewsKeepTheJointViewsPlaces) {

@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <filesystem>
+#include <set>
 #include <unordered_map>
 
 #include "app/gui/panels/panels.h"
@@ -31,6 +32,7 @@ std::shared_ptr<const ir::Graph> graphFor(AppState& state, const std::vector<pip
     }
   }
   part = state.draw_pytorch_partition && state.pytorch_partition ? state.pytorch_partition : state.computed_partition;
+  state.joint_graph = joint;
   if (tab == 0) return joint;
   if (!part) return nullptr;
   return std::shared_ptr<const ir::Graph>(part, tab == 1 ? &part->forward : &part->backward);
@@ -133,6 +135,38 @@ void drawSideBySide(AppState& state, const std::shared_ptr<const partition::Part
 
 }  // namespace
 
+/// The module overview's breadcrumbs: "all modules > h > h.3", each opening the overview down to that module; shown
+/// while modules are collapsed or one is opened.
+void drawBreadcrumbs(AppState& state, const ir::Graph& g) {
+  if (state.collapsed_scopes.empty() && state.overview_path.empty()) return;
+  const std::string& path = state.overview_path;
+  std::vector<std::string> steps = {""};  // "", "h", "h.3", "h.3.attn"
+  if (!path.empty()) {
+    for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) steps.push_back(path.substr(0, dot));
+    steps.push_back(path);
+  }
+  std::string open_path;
+  bool clicked = false;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (i) {
+      ImGui::SameLine();
+      ImGui::TextDisabled(">");
+      ImGui::SameLine();
+    }
+    const std::string label = i == 0 ? "all modules" : steps[i].substr(steps[i - 1].empty() ? 0 : steps[i - 1].size() + 1);
+    ImGui::PushID(static_cast<int>(i));
+    if (ImGui::SmallButton(label.c_str())) {
+      open_path = steps[i];
+      clicked = true;
+    }
+    ImGui::PopID();
+  }
+  if (clicked) {
+    state.collapsed_scopes = viz::overviewScopes(g, open_path);
+    state.overview_path = open_path;
+  }
+}
+
 bool selectByName(viz::Canvas& canvas, const ir::Graph& g, const std::string& name) {
   for (const ir::Node& n : g.nodes)
     if (n.name == name) {
@@ -173,6 +207,17 @@ void drawGraphPanel(AppState& state) {
     ImGui::End();
     return;
   }
+  if (state.overview_pending && joint) {  // a newly opened model: big joint graphs open as a module overview
+    state.overview_pending = false;
+    if (joint->nodes.size() > viz::kOverviewNodes) {
+      state.collapsed_scopes = viz::overviewScopes(*joint, "");
+      state.overview_path.clear();
+      if (!state.collapsed_scopes.empty())
+        state.addLog(LogLevel::Info, "graph", std::to_string(joint->nodes.size()) + " nodes: opened as a module overview (" +
+                                                  std::to_string(state.collapsed_scopes.size()) +
+                                                  " top-level modules); click a module to open it, Expand all for every node");
+    }
+  }
   viz::LayoutOptions lo;
   lo.partition = state.graph_tab == 0 ? part.get() : nullptr;
   lo.collapsed_scopes = state.collapsed_scopes;
@@ -202,6 +247,14 @@ void drawGraphPanel(AppState& state) {
     size_t hits = state.canvas.search(*g, *layout, state.search);
     state.addLog(hits ? LogLevel::Info : LogLevel::Warning, "graph",
                  std::to_string(hits) + " node(s) match '" + std::string(state.search) + "'");
+    // A hit inside a collapsed module: open the modules around it (one level each) and centre it once laid out.
+    const int32_t hit = state.canvas.selected();
+    if (hits && hit >= 0 && layout->boxes[static_cast<size_t>(layout->box_of_node[static_cast<size_t>(hit)])].kind ==
+                                viz::BoxKind::Group) {
+      state.collapsed_scopes = viz::revealNode(*g, state.collapsed_scopes, hit);
+      state.overview_path = g->nodes[static_cast<size_t>(hit)].prov.scope;
+      state.reveal_node = hit;
+    }
   }
   ImGui::SameLine();
   static int focus = 0;
@@ -220,7 +273,10 @@ void drawGraphPanel(AppState& state) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("DOT, SVG or PNG (by extension) through Graphviz, same colours");
   if (!state.collapsed_scopes.empty()) {
     ImGui::SameLine();
-    if (ImGui::Button("Expand all")) state.collapsed_scopes.clear();
+    if (ImGui::Button("Expand all")) {
+      state.collapsed_scopes.clear();
+      state.overview_path.clear();
+    }
   }
   ImGui::SameLine();
   ImGui::Checkbox("time heat", &state.show_heat);
@@ -231,6 +287,7 @@ void drawGraphPanel(AppState& state) {
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Colour nodes by their measured time in the profiled step (run the execution stage first)");
   viz::drawLegend();
+  drawBreadcrumbs(state, *g);
   if (!layout) {
     state.graph_pending = true;
     ImGui::ProgressBar(state.layouts->progress(), ImVec2(-1, 0), "laying out...");
@@ -242,6 +299,12 @@ void drawGraphPanel(AppState& state) {
     ImGui::End();
     return;
   }
+  if (state.reveal_node >= 0 && static_cast<size_t>(state.reveal_node) < layout->box_of_node.size() &&
+      layout->boxes[static_cast<size_t>(layout->box_of_node[static_cast<size_t>(state.reveal_node)])].kind !=
+          viz::BoxKind::Group) {
+    state.canvas.select(state.reveal_node, true);
+    state.reveal_node = -1;
+  }
   state.inspect_right = false;
   const auto marks = state.graph_tab == 0 ? aliasMarks(state.visibleSnapshots(), *g)
                                           : std::unordered_map<int32_t, viz::NodeCategory>{};
@@ -252,7 +315,12 @@ void drawGraphPanel(AppState& state) {
   // A click on a collapsed group expands it; a right-click on a node offers to collapse its module scope.
   if (state.canvas.clickedBox() >= 0) {
     const viz::NodeBox& b = layout->boxes[static_cast<size_t>(state.canvas.clickedBox())];
-    if (b.kind == viz::BoxKind::Group) state.collapsed_scopes.erase(b.scope);
+    if (b.kind == viz::BoxKind::Group) {  // one level down the module tree: its sub-modules stay collapsed
+      state.collapsed_scopes.erase(b.scope);
+      const std::set<std::string> children = viz::childScopes(*g, b.scope);
+      state.collapsed_scopes.insert(children.begin(), children.end());
+      state.overview_path = b.scope;
+    }
   }
   if (state.canvas.contextNode() >= 0) {
     state.context_node = state.canvas.contextNode();
@@ -264,7 +332,11 @@ void drawGraphPanel(AppState& state) {
       ImGui::TextDisabled("%s", g->nodes[static_cast<size_t>(state.context_node)].name.c_str());
       // The node's scope and each enclosing one.
       while (!scope.empty()) {
-        if (ImGui::MenuItem(("Collapse " + scope).c_str())) state.collapsed_scopes.insert(scope);
+        if (ImGui::MenuItem(("Collapse " + scope).c_str())) {
+          for (auto it = state.collapsed_scopes.begin(); it != state.collapsed_scopes.end();)  // inner ones merge
+            it = viz::inScope(*it, scope) ? state.collapsed_scopes.erase(it) : std::next(it);
+          state.collapsed_scopes.insert(scope);
+        }
         const size_t dot = scope.rfind('.');
         scope = dot == std::string::npos ? std::string() : scope.substr(0, dot);
       }

@@ -13,6 +13,7 @@ void drawGraphPanel(AppState& state);
 void drawInspectorPanel(AppState& state);
 void drawMetadataPanel(AppState& state);
 void drawPartitionPanel(AppState& state);
+void drawMemoryPanel(AppState& state);
 void drawExecutionPanel(AppState& state);
 void drawLogPanel(AppState& state);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include "app/gui/panels/panels.h"
 
@@ -96,6 +97,55 @@ void drawPyTorchComparison(AppState& state, const partition::PartitionResult& ou
   ImGui::EndTable();
 }
 
+/// Saved bytes by module, one level below the module the Graph panel's breadcrumbs have open: where the memory
+/// kept for the backward comes from. A row opens its module on the graph.
+void drawSavedByModule(AppState& state, const partition::PartitionResult& part) {
+  const std::string& at = state.overview_path;
+  std::unordered_map<std::string, const ir::Node*> producer;  // saved value name → its joint node
+  for (const ir::Value& v : part.joint.values) producer[v.name] = &part.joint.node(v.producer);
+  std::map<std::string, std::pair<int64_t, size_t>> by_module;  // module → bytes, values
+  for (const auto& sv : part.saved) {
+    auto it = producer.find(sv.name);
+    std::string scope = it == producer.end() ? "" : it->second->prov.scope;
+    if (!at.empty() && !viz::inScope(scope, at)) continue;
+    if (scope == at) scope.clear();
+    else if (!scope.empty()) {
+      const size_t dot = scope.find('.', at.empty() ? 0 : at.size() + 1);
+      if (dot != std::string::npos) scope.resize(dot);
+    }
+    auto& row = by_module[scope.empty() ? (at.empty() ? "(inputs, no module)" : at + " itself") : scope];
+    row.first += sv.bytes;
+    ++row.second;
+  }
+  if (by_module.empty() || !ImGui::CollapsingHeader(("saved bytes by module" + (at.empty() ? "" : " in " + at)).c_str()))
+    return;
+  std::vector<std::pair<std::string, std::pair<int64_t, size_t>>> rows(by_module.begin(), by_module.end());
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+  if (!ImGui::BeginTable("by_module", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp,
+                         ImVec2(0, 140)))
+    return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("module");
+  ImGui::TableSetupColumn("saved");
+  ImGui::TableSetupColumn("values");
+  ImGui::TableHeadersRow();
+  for (const auto& [module, row] : rows) {
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    const bool opens = module.front() != '(' && module.find(' ') == std::string::npos;
+    if (ImGui::Selectable(module.c_str(), false, ImGuiSelectableFlags_SpanAllColumns) && opens && state.view_graph) {
+      state.collapsed_scopes = viz::overviewScopes(*state.view_graph, module);
+      state.overview_path = module;
+    }
+    if (opens && ImGui::IsItemHovered()) ImGui::SetTooltip("open %s on the graph", module.c_str());
+    ImGui::TableSetColumnIndex(1);
+    ImGui::TextUnformatted(kib(row.first).c_str());
+    ImGui::TableSetColumnIndex(2);
+    ImGui::Text("%zu", row.second);
+  }
+  ImGui::EndTable();
+}
+
 }  // namespace
 
 void drawPartitionPanel(AppState& state) {
@@ -164,6 +214,7 @@ void drawPartitionPanel(AppState& state) {
   if (state.previous_partition) ImGui::TextColored(ImVec4(0.8f, 0.8f, 0.5f, 1.0f), "%s", diffLine(state).c_str());
   if (state.pytorch_partition) drawPyTorchComparison(state, *part, *state.pytorch_partition);
   const auto drawn = state.view_partition ? state.view_partition : part;
+  drawSavedByModule(state, *drawn);
   std::vector<const partition::SavedValue*> saved;
   for (const auto& s : drawn->saved) saved.push_back(&s);
   std::stable_sort(saved.begin(), saved.end(), [](auto* a, auto* b) { return a->bytes > b->bytes; });
