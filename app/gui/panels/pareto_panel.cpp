@@ -7,8 +7,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <limits>
-#include <thread>
 
 #include "app/gui/panels/panels.h"
 
