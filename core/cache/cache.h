@@ -20,7 +20,8 @@ namespace aotviz::cache {
 
 /// 2: entries carry a digest of their partition record, so a bit flip that still parses is caught too.
 /// 3: the partition record keeps its static inputs (what a what-if or a Pareto sweep partitions with again).
-inline constexpr int kCacheEntrySchemaVersion = 3;
+/// 4: the backward peak estimate counts a storage once however many views are on it (memory_timeline.cpp).
+inline constexpr int kCacheEntrySchemaVersion = 4;
 
 struct Stats {
   size_t hits = 0, misses = 0, corrupt = 0, writes = 0;

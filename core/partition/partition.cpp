@@ -277,52 +277,6 @@ double estimateRuntime(const ir::Graph& g, const ir::Node& n) {
   return 1;
 }
 
-int64_t backwardPeakBytes(const ir::Graph& bw) {
-  std::vector<int> last_use(bw.values.size(), -1);
-  for (size_t i = 0; i < bw.nodes.size(); ++i)
-    for (const ir::Arg& a : bw.nodes[i].args) {
-      if (a.kind == ir::Arg::Kind::Value && a.value.valid()) last_use[a.value.v] = static_cast<int>(i);
-      if (a.kind == ir::Arg::Kind::ValueList)
-        for (ir::ValueId v : a.values)
-          if (v.valid()) last_use[v.v] = static_cast<int>(i);
-    }
-  const ir::Node* out = bw.outputNode();
-  std::set<int> outputs;
-  if (out)
-    for (const ir::Arg& a : out->args)
-      if (a.kind == ir::Arg::Kind::Value) outputs.insert(a.value.v);
-  std::vector<int64_t> size(bw.values.size(), 0);
-  int64_t live = 0, peak = 0;
-  for (size_t i = 0; i < bw.nodes.size(); ++i) {
-    const ir::Node& n = bw.nodes[i];
-    if (n.kind == ir::NodeKind::Output) break;
-    const ir::SchemaInfo* s = n.kind == ir::NodeKind::Call ? ir::lookupSchema(n.op, n.overload) : nullptr;
-    for (size_t k = 0; k < n.outputs.size(); ++k) {
-      bool view = false;
-      if (s) {
-        const auto& rets = s->handle.schema().returns();
-        size_t r = k < rets.size() ? k : 0;
-        view = !rets.empty() && rets[r].alias_info() && !rets[r].alias_info()->isWrite();
-      }
-      size[n.outputs[k].v] = view ? 0 : bw.value(n.outputs[k]).meta.bytes();
-      live += size[n.outputs[k].v];
-    }
-    peak = std::max(peak, live);
-    for (const ir::Arg& a : n.args) {
-      auto release = [&](ir::ValueId v) {
-        if (v.valid() && last_use[v.v] == static_cast<int>(i) && !outputs.count(v.v)) {
-          live -= size[v.v];
-          size[v.v] = 0;
-        }
-      };
-      if (a.kind == ir::Arg::Kind::Value) release(a.value);
-      if (a.kind == ir::Arg::Kind::ValueList)
-        for (ir::ValueId v : a.values) release(v);
-    }
-  }
-  return peak;
-}
-
 std::vector<Moved> movedNodes(const PartitionResult& a, const PartitionResult& b) {
   std::unordered_map<std::string, Placement> before;
   for (const NodeDecision& d : a.nodes) before.emplace(d.name, d.placement);

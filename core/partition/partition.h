@@ -116,8 +116,9 @@ PartitionResult partitionJoint(const ir::Graph& joint, size_t num_fwd_outputs, c
 /// and convolution from the shapes, 1 for any other op. Unitless, as PyTorch's.
 double estimateRuntime(const ir::Graph& g, const ir::Node& n);
 
-/// Bytes live at the peak of running `bw` in order: its inputs, then each node's new (non-view) outputs, each freed
-/// after its last use; graph outputs stay (Totals::backward_peak_bytes).
+/// Bytes live at the peak of running `bw` in order: its inputs, then each node's new outputs (a view shares its
+/// base's storage), each freed after its last use; graph outputs stay (Totals::backward_peak_bytes). The peak is
+/// taken while a node's outputs and inputs are both held (core/partition/memory_timeline.h has the walk).
 int64_t backwardPeakBytes(const ir::Graph& bw);
 
 /// A joint node two partitions place differently.

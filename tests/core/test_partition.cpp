@@ -9,6 +9,8 @@
 #include "core/capture/capture.h"
 #include "core/compile/interpreter.h"
 #include "core/models/zoo.h"
+#include "core/execution/execution.h"
+#include "core/partition/memory_timeline.h"
 #include "core/partition/pareto.h"
 #include "core/partition/partition.h"
 #include "core/runtime/runtime.h"
@@ -438,4 +440,54 @@ TEST(Pareto, SweepsTheBudgetByBisectionAndFindsTheKnee) {
 }
 
 }  // namespace
+// The predicted live-bytes timeline against the interpreter's own count, node by node, over one real step: the
+// forward then the backward, the saved values held between them, the peak and what is live there.
+TEST(MemoryTimeline, PredictsTheLiveBytesTheInterpreterCounts) {
+  for (const std::string name : {"mlp", "cnn", "attn_block", "gpt", "resnet18"}) {
+    SCOPED_TRACE(name);
+    models::Model m = models::buildModel(name);
+    auto cap = capture::captureGraph(m.fn, m.inputs);
+    const auto part = partition::partitionJoint(cap.graph, cap.numForwardOutputs(), models::parameterIndices(m), {});
+    const partition::MemoryTimeline t = partition::predictMemoryTimeline(part);
+    ASSERT_EQ(t.forward_points, part.forward.nodes.size() - 1);
+    ASSERT_EQ(t.points.size(), t.forward_points + part.backward.nodes.size() - 1);
+    runtime::RuntimeOptions ro;
+    ro.profile = true;
+    runtime::CompiledFunction f(cap, &part, exec::CompileOptions{}, ro);
+    const std::vector<exec::Profile> prof = execution::profileStep(m, f, c10::Device(c10::DeviceType::CPU));
+    ASSERT_EQ(prof.size(), 2u);
+    std::map<std::pair<bool, std::string>, int64_t> measured;
+    for (size_t g = 0; g < 2; ++g)
+      for (const auto& n : prof[g].nodes) measured[{g == 1, n.name}] = n.live_bytes;
+    size_t compared = 0, equal = 0;
+    int64_t measured_peak = 0;
+    for (const auto& p : t.points) {
+      auto it = measured.find({p.backward, p.node});
+      if (it == measured.end()) continue;  // a placeholder: the interpreter counts all inputs before the first node
+      ++compared;
+      equal += it->second == p.live_bytes ? 1 : 0;
+      measured_peak = std::max(measured_peak, it->second);
+      EXPECT_LE(p.saved_bytes, p.live_bytes) << p.node;
+    }
+    EXPECT_EQ(compared, measured.size());
+    EXPECT_GT(compared, 20u);
+    EXPECT_EQ(equal, compared) << "nodes whose predicted live bytes equal the measured ones";
+    EXPECT_EQ(t.points[t.peak].live_bytes, measured_peak);
+    // At the end of the forward every saved value is held; the backward starts from them and the tangents.
+    EXPECT_EQ(t.points[t.forward_points - 1].saved_bytes, part.totals.saved_bytes);
+    EXPECT_EQ(t.points[t.forward_points].saved_bytes > 0, !part.saved.empty());
+    // What is live at the peak adds up to the peak, and its saved values to the per-module sums.
+    int64_t at_peak = 0, saved = 0, by_module = 0;
+    for (const auto& v : t.at_peak) {
+      at_peak += v.bytes;
+      saved += v.saved ? v.bytes : 0;
+    }
+    for (const auto& mb : t.saved_by_module) by_module += mb.bytes;
+    EXPECT_EQ(at_peak, t.points[t.peak].live_bytes);
+    EXPECT_EQ(saved, t.saved_at_peak);
+    EXPECT_EQ(by_module, t.saved_at_peak);
+    EXPECT_LE(t.saved_at_peak, t.points[t.peak].live_bytes);
+  }
+}
+
 }  // namespace aotviz
