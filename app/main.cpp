@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   bool pareto = false;
   app.add_flag("--pareto", pareto, "Sweep the memory budget (the Memory panel's curve) once there is a partition");
+  std::string memory_tab;
+  app.add_option("--memory-tab", memory_tab, "The Memory panel's tab to show: timeline or sweep (default: sweep with "
+                                             "--pareto, else timeline)")
+      ->check(CLI::IsMember({"timeline", "sweep"}));
   double budget = -1;
   app.add_option("--budget", budget, "A what-if activation memory budget in [0, 1], applied once the model is open "
                                      "(the Partition panel's slider)")
@@ -73,6 +77,7 @@ int main(int argc, char** argv) {
   opts.pytorch_partition = partition_view == "pytorch";
   opts.budget = budget;
   opts.pareto = pareto;
+  opts.memory_tab = memory_tab == "timeline" ? 0 : memory_tab == "sweep" ? 1 : -1;
   opts.model_options = model_options;
   opts.state_out = state_out;
   if (std::sscanf(size.c_str(), "%dx%d", &opts.width, &opts.height) != 2 || opts.width < 320 || opts.height < 240) {
@@ -90,6 +95,7 @@ int main(int argc, char** argv) {
   (void)partition_view;
   (void)budget;
   (void)pareto;
+  (void)memory_tab;
   (void)model_options;
   (void)state_out;
   std::cerr << "error: this aotviz was built without the GUI (-DAOTVIZ_GUI=OFF); use a subcommand, e.g. "

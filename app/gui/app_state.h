@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/partition/memory_timeline.h"
 #include "core/partition/pareto.h"
 #include "core/pipeline/debug_session.h"
 #include "viz/canvas.h"
@@ -42,6 +43,9 @@ struct ParetoState {
   std::optional<partition::ParetoSweep> result;
   std::string error;
   int frames_drawn = 0;  // frames the result's plot has been drawn (ImPlot fits its axes a frame later)
+  /// Measured compiled step times of the partitions executed on this joint graph: saved bytes → median ms.
+  std::map<int64_t, double> measured_ms;
+  std::shared_ptr<const ir::Graph> measured_graph;  // the joint graph measured_ms belongs to
 };
 
 /// Per-node times of the execution stage's profiled step, parsed once per execution snapshot (the Chrome trace
@@ -50,6 +54,19 @@ struct NodeTimes {
   pipeline::SnapshotPtr from;  // the execution snapshot they were read from
   std::map<std::string, std::unordered_map<std::string, double>> by_track;  // "forward"/"backward"/"" → node → µs
   std::unordered_map<std::string, double> first;  // node → µs of its first event
+  /// Bytes the interpreter held just after each node of the step's first forward and backward runs (0 forward,
+  /// 1 backward), node → bytes: the Memory panel's measured timeline.
+  std::unordered_map<std::string, int64_t> live_bytes[2];
+  double step_ms = 0;  // the compiled side's median step time in that execution snapshot
+};
+
+/// The Memory panel's live-bytes timeline of the drawn partition (partition::predictMemoryTimeline), computed once
+/// per partition; the measured line is matched to it by node name.
+struct TimelineState {
+  std::shared_ptr<const partition::PartitionResult> of;
+  pipeline::SnapshotPtr measured_from;  // the execution snapshot the measured line was read from
+  partition::MemoryTimeline timeline;
+  std::vector<double> x, predicted, saved, measured_x, measured;  // MiB; x = node position in the step
 };
 
 struct AppState {
@@ -92,6 +109,9 @@ struct AppState {
   std::shared_ptr<const partition::PartitionResult> computed_partition, pytorch_partition;
   std::shared_ptr<const ir::Graph> joint_graph;  // the graph the partition stage cut (the Joint tab's), any tab
   ParetoState pareto;
+  TimelineState timeline;
+  int timeline_depth = 2;  // Memory panel: module path components the peak's saved bytes are summed by
+  int requested_memory_tab = -1;  // Memory panel tab to select once: 0 timeline, 1 budget sweep (--memory-tab, --pareto)
   int pareto_points = 20;  // partitioner runs a sweep may take
   bool pareto_requested = false;  // sweep as soon as there is a partition (--pareto)
   bool draw_pytorch_partition = false;

@@ -408,6 +408,15 @@ nlohmann::json stateJson(const AppState& s) {
   if (s.pareto.result)
     j["pareto"] = {{"points", s.pareto.result->points.size()}, {"knee", s.pareto.result->knee},
                    {"partitions", s.pareto.result->partitions}};
+  if (s.pareto.measured_graph == s.joint_graph && !s.pareto.measured_ms.empty())
+    j["pareto_measured"] = s.pareto.measured_ms.size();
+  if (s.timeline.of && !s.timeline.timeline.points.empty()) {
+    const auto& tl = s.timeline.timeline;
+    j["timeline"] = {{"points", tl.points.size()}, {"forward_points", tl.forward_points},
+                     {"peak_node", tl.points[tl.peak].node}, {"peak_bytes", tl.points[tl.peak].live_bytes},
+                     {"saved_at_peak", tl.saved_at_peak}, {"modules_at_peak", tl.saved_by_module.size()},
+                     {"measured_points", s.timeline.measured.size()}};
+  }
   for (const auto& sn : s.session->snapshots()) {
     if (sn->stage == "metadata" && sn->status == pipeline::StageStatus::Done)
       j["metadata"] = {{"inputs", sn->meta["input_info"].size()}, {"outputs", sn->meta["output_info"].size()}};
@@ -464,6 +473,7 @@ int runGui(const GuiOptions& opts) {
   state.side_by_side = opts.side_by_side;
   state.draw_pytorch_partition = opts.pytorch_partition;
   state.pareto_requested = opts.pareto;
+  state.requested_memory_tab = opts.memory_tab >= 0 ? opts.memory_tab : opts.pareto ? 1 : -1;
   if (!opts.stage.empty() && state.session->live()) {
     try {
       state.session->runToStage(opts.stage);

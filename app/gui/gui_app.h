@@ -20,8 +20,9 @@ struct GuiOptions {
   bool heat = false;      // colour graph nodes by measured time
   bool pytorch_partition = false;  // a TORCH_TRACE compile: draw PyTorch's own partition instead of aotviz's
   std::map<std::string, int64_t> model_options;  // a built-in model's size (gpt --layers 48)
-  double budget = -1;
-  bool pareto = false;    // sweep the memory budget once there is a partition (the Memory panel's button)     // >= 0: a what-if memory budget applied once the model is open (and --stage has run)
+  double budget = -1;     // >= 0: a what-if memory budget applied once the model is open (and --stage has run)
+  bool pareto = false;    // sweep the memory budget once there is a partition (the Memory panel's button)
+  int memory_tab = -1;    // the Memory panel's tab: 0 timeline, 1 budget sweep (-1: the default; --pareto: 1)
   std::string state_out;  // with --screenshot: also write the app's state as JSON (for scripted tests)
   int width = 1600;
   int height = 1000;

@@ -290,6 +290,29 @@ TEST(GuiScripted, BigGraphsOpenAsAModuleOverviewAndTheMemoryPanelSweepsTheBudget
   std::filesystem::remove_all(dir);
 }
 
+// The Memory panel's timeline after an executed step: the predicted and the measured lines, the peak and the saved
+// values held there by module; the executed partition's step time joins the budget curve.
+TEST(GuiScripted, TheMemoryTimelineDrawsPredictedAndMeasuredBytesAndExplainsThePeak) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_timeline_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto png = dir / "timeline.png", state = dir / "state.json";
+  ASSERT_EQ(std::system(runUnderXvfb("gpt --layers 2 --seq 16 --width 64 --stage execution --iters 2 --memory-tab timeline "
+                                     "--screenshot " + png.string() + " --state-out " + state.string() + " --frames 3").c_str()), 0);
+  auto j = readJson(state);
+  EXPECT_TRUE(j["errors"].empty()) << j["errors"].dump();
+  ASSERT_TRUE(j.contains("timeline")) << j.dump();
+  const auto& t = j["timeline"];
+  EXPECT_GT(t["forward_points"].get<int>(), 10) << t.dump();
+  EXPECT_GT(t["points"].get<int>(), t["forward_points"].get<int>()) << t.dump();
+  // Every call node of the step was measured (placeholders are not points the interpreter reports).
+  EXPECT_GT(t["measured_points"].get<int>(), t["points"].get<int>() / 2) << t.dump();
+  EXPECT_GT(t["saved_at_peak"].get<int64_t>(), 0) << t.dump();
+  EXPECT_LE(t["saved_at_peak"].get<int64_t>(), t["peak_bytes"].get<int64_t>()) << t.dump();
+  EXPECT_GE(t["modules_at_peak"].get<int>(), 2) << t.dump();  // the blocks h.0, h.1 at least
+  EXPECT_EQ(j["pareto_measured"], 1) << j.dump();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GuiScreenshot, UnknownModelIsAClearErrorNotACrash) {
   const int rc = std::system(runUnderXvfb("no_such_model --screenshot /dev/null 2>/dev/null").c_str());
   EXPECT_NE(rc, 0);

@@ -176,6 +176,22 @@ bool selectByName(viz::Canvas& canvas, const ir::Graph& g, const std::string& na
   return false;
 }
 
+void showNode(AppState& state, const std::string& name) {
+  if (!state.view_graph) return;
+  const ir::Graph& g = *state.view_graph;
+  for (const ir::Node& n : g.nodes) {
+    if (n.name != name) continue;
+    state.canvas.select(n.id.v, true);
+    auto opened = viz::revealNode(g, state.collapsed_scopes, n.id.v);
+    if (opened != state.collapsed_scopes) {
+      state.collapsed_scopes = std::move(opened);
+      state.overview_path = n.prov.scope;
+      state.reveal_node = n.id.v;
+    }
+    return;
+  }
+}
+
 void drawGraphPanel(AppState& state) {
   state.graph_pending = false;
   if (!ImGui::Begin("Graph", &state.show.graph)) {

@@ -4,6 +4,17 @@
 
 namespace aotviz::gui {
 
+namespace {
+
+/// The first track (by tid) whose name starts with `graph`, "" when none.
+std::string firstTrack(const std::map<int, std::string>& tracks, const std::string& graph) {
+  for (const auto& [tid, name] : tracks)
+    if (name.rfind(graph, 0) == 0) return name;
+  return "";
+}
+
+}  // namespace
+
 const NodeTimes& nodeTimes(AppState& state) {
   pipeline::SnapshotPtr ex;
   for (const auto& s : state.visibleSnapshots())
@@ -23,7 +34,14 @@ const NodeTimes& nodeTimes(AppState& state) {
       t.by_track[""][node] += us;
       t.by_track[track.substr(0, track.find(' '))][node] += us;
       t.first.emplace(node, us);
+      // The step's first forward and backward runs (tracks "forward #0", "backward #1").
+      const int run = track.rfind("forward", 0) == 0 ? 0 : track.rfind("backward", 0) == 0 ? 1 : -1;
+      if (run >= 0 && track == firstTrack(tracks, run == 0 ? "forward" : "backward"))
+        t.live_bytes[run].emplace(node, e["args"].value("live_bytes", int64_t{0}));
     }
+    const auto& rep = ex->summary.value("report", nlohmann::json::object());
+    if (rep.contains("compiled") && rep["compiled"].is_object())
+      t.step_ms = rep["compiled"].value("median_step_ms", 0.0);
   }
   state.node_times = std::move(t);
   return state.node_times;

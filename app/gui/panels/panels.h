@@ -14,11 +14,16 @@ void drawInspectorPanel(AppState& state);
 void drawMetadataPanel(AppState& state);
 void drawPartitionPanel(AppState& state);
 void drawMemoryPanel(AppState& state);
+void drawMemoryTimeline(AppState& state);  // the Memory panel's Timeline tab (inside its window)
 void drawExecutionPanel(AppState& state);
 void drawLogPanel(AppState& state);
 
 /// Selects the node named `name` on `canvas` showing `g` (selection follows across views); false when `g` has none.
 bool selectByName(viz::Canvas& canvas, const ir::Graph& g, const std::string& name);
+
+/// Selects the node named `name` on the Graph panel's canvas; when a collapsed module hides it, opens the modules
+/// around it and centres it once laid out (as a search hit does).
+void showNode(AppState& state, const std::string& name);
 
 /// A centred, dimmed line of text for a panel that has nothing to show yet.
 void emptyState(const char* text);

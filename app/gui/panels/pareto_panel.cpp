@@ -1,7 +1,8 @@
-// app/gui/panels/pareto_panel.cpp — the Memory panel: the activation-memory-budget Pareto curve of the partition's
-// joint graph (core/partition/pareto.h), swept on a worker thread and plotted with ImPlot: saved bytes against
-// PyTorch's estimate of the recomputation, the knee and the current budget marked; a click loads that budget's
-// partition (a what-if, with undo). Under it, the points as a table.
+// app/gui/panels/pareto_panel.cpp — the Memory panel: its Timeline tab (memory_timeline_panel.cpp) and its Budget
+// sweep tab, the activation-memory-budget Pareto curve of the partition's joint graph (core/partition/pareto.h),
+// swept on a worker thread and plotted with ImPlot: saved bytes against PyTorch's estimate of the recomputation,
+// the knee and the current budget marked, and the measured step time of every partition executed so far on a
+// second axis; a click loads that budget's partition (a what-if, with undo). Under it, the points as a table.
 #include <imgui.h>
 #include <implot.h>
 
@@ -33,18 +34,22 @@ void startSweep(AppState& state, const std::shared_ptr<const partition::Partitio
   });
 }
 
-}  // namespace
-
-void drawMemoryPanel(AppState& state) {
-  if (!ImGui::Begin("Memory", &state.show.memory)) {
-    ImGui::End();
-    return;
+/// Records the measured step time of the partition executed now, for the curve's measured points.
+void recordMeasured(AppState& state, const partition::PartitionResult& part) {
+  ParetoState& p = state.pareto;
+  if (p.measured_graph != state.joint_graph) {
+    p.measured_ms.clear();
+    p.measured_graph = state.joint_graph;
   }
+  const NodeTimes& times = nodeTimes(state);
+  if (times.from && times.step_ms > 0 && !state.session->busy()) p.measured_ms[part.totals.saved_bytes] = times.step_ms;
+}
+
+void drawSweep(AppState& state) {
   const auto part = state.computed_partition;
   if (!state.session || !part || !state.joint_graph) {
-    emptyState("No partition yet. The Memory panel sweeps the activation memory budget of the partition's joint "
+    emptyState("No partition yet. The budget sweep runs the activation memory budget of the partition's joint "
                "graph: saved bytes against recomputation, the knee, and a click loads a budget.");
-    ImGui::End();
     return;
   }
   ParetoState& p = state.pareto;
@@ -87,7 +92,6 @@ void drawMemoryPanel(AppState& state) {
   if (!p.result || stale) {
     if (part->options.partitioner != partition::Partitioner::MinCut)
       ImGui::TextDisabled("the sweep is for the min-cut partitioner (Partition panel)");
-    ImGui::End();
     return;
   }
   const auto& pts = p.result->points;
@@ -101,6 +105,8 @@ void drawMemoryPanel(AppState& state) {
   if (ImPlot::BeginPlot("##pareto", ImVec2(-1, std::max(140.0f, ImGui::GetContentRegionAvail().y * 0.62f)),
                         ImPlotFlags_NoLegend)) {
     ImPlot::SetupAxes("saved (MiB)", "recompute (flops est.)", ImPlotAxisFlags_AutoFit, ImPlotAxisFlags_AutoFit);
+    if (!p.measured_ms.empty())
+      ImPlot::SetupAxis(ImAxis_Y2, "step (ms, measured)", ImPlotAxisFlags_AutoFit | ImPlotAxisFlags_Opposite);
     ++p.frames_drawn;
     ImPlot::PlotLine("curve", xs.data(), ys.data(), static_cast<int>(xs.size()));
     ImPlot::SetNextMarkerStyle(ImPlotMarker_Circle, 4);
@@ -118,6 +124,17 @@ void drawMemoryPanel(AppState& state) {
     if (now >= 0) {
       ImPlot::SetNextMarkerStyle(ImPlotMarker_Circle, 7, ImVec4(0, 0, 0, 0), 2.0f, ImVec4(1, 1, 1, 1));
       ImPlot::PlotScatter("now", &xs[static_cast<size_t>(now)], &ys[static_cast<size_t>(now)], 1);
+    }
+    if (!p.measured_ms.empty()) {  // measured step times of the partitions executed so far, on their own axis
+      std::vector<double> mx, my;
+      for (const auto& [bytes, ms] : p.measured_ms) {
+        mx.push_back(static_cast<double>(bytes) / (1 << 20));
+        my.push_back(ms);
+      }
+      ImPlot::SetAxes(ImAxis_X1, ImAxis_Y2);
+      ImPlot::SetNextMarkerStyle(ImPlotMarker_Square, 5, ImVec4(1.0f, 0.55f, 0.2f, 1.0f));
+      ImPlot::PlotScatter("measured step", mx.data(), my.data(), static_cast<int>(mx.size()));
+      ImPlot::SetAxes(ImAxis_X1, ImAxis_Y1);
     }
     if (ImPlot::IsPlotHovered()) {  // the nearest point within 12 px: tooltip, and a click loads it
       const ImVec2 mouse = ImGui::GetMousePos();
@@ -167,6 +184,29 @@ void drawMemoryPanel(AppState& state) {
       ImGui::Text("%.3g", pts[i].recompute_runtime);
     }
     ImGui::EndTable();
+  }
+}
+
+}  // namespace
+
+void drawMemoryPanel(AppState& state) {
+  if (!ImGui::Begin("Memory", &state.show.memory)) {
+    ImGui::End();
+    return;
+  }
+  if (state.session && state.computed_partition) recordMeasured(state, *state.computed_partition);
+  if (ImGui::BeginTabBar("memory_tabs")) {
+    const int want = state.requested_memory_tab;
+    state.requested_memory_tab = -1;
+    if (ImGui::BeginTabItem("Timeline", nullptr, want == 0 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      drawMemoryTimeline(state);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Budget sweep", nullptr, want == 1 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      drawSweep(state);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
   }
   ImGui::End();
 }

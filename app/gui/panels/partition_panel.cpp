@@ -83,8 +83,8 @@ void drawPyTorchComparison(AppState& state, const partition::PartitionResult& ou
     ImGui::TableNextRow();
     ImGui::TableSetColumnIndex(0);
     ImGui::PushID(name.c_str());
-    if (ImGui::Selectable(name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns) && state.view_graph)
-      selectByName(state.canvas, *state.view_graph, name);
+    if (ImGui::Selectable(name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns))
+      showNode(state, name);
     ImGui::PopID();
     ImGui::TableSetColumnIndex(1);
     ImGui::TextUnformatted(a.c_str());
@@ -228,8 +228,8 @@ void drawPartitionPanel(AppState& state) {
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);
       ImGui::PushID(s->name.c_str());
-      if (ImGui::Selectable(s->name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns) && state.view_graph)
-        selectByName(state.canvas, *state.view_graph, s->name);
+      if (ImGui::Selectable(s->name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns))
+        showNode(state, s->name);
       ImGui::PopID();
       ImGui::TableSetColumnIndex(1);
       ImGui::Text("%lld", static_cast<long long>(s->bytes));
