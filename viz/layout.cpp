@@ -169,22 +169,52 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
     return n.role == ir::InputRole::Tangent || n.role == ir::InputRole::Saved ? 1 : 0;
   };
   std::unordered_map<std::string, int64_t> saved_bytes;
-  std::unordered_map<std::string, partition::Placement> placement;
+  // Each node's placement: the partition lists its joint graph's nodes mostly in that graph's order (the nodes
+  // CSE merged come last), so one merge by name finds most; the rest are matched through a map of only them.
+  std::vector<const partition::Placement*> placement(N, nullptr);
   if (opts.partition) {
     for (const auto& s : opts.partition->saved) saved_bytes[s.name] = s.bytes;
-    for (const auto& d : opts.partition->nodes) placement.emplace(d.name, d.placement);
+    const auto& decided = opts.partition->nodes;
+    size_t j = 0;
+    for (size_t i = 0; i < N && j < decided.size(); ++i)
+      if (decided[j].name == g.nodes[i].name) placement[i] = &decided[j++].placement;
+    if (j < decided.size()) {
+      std::unordered_map<std::string, const partition::Placement*> rest;
+      for (size_t k = j; k < decided.size(); ++k) rest.emplace(decided[k].name, &decided[k].placement);
+      for (size_t i = 0; i < N; ++i) {
+        if (placement[i]) continue;
+        auto it = rest.find(g.nodes[i].name);
+        if (it != rest.end()) placement[i] = it->second;
+      }
+    }
   }
   L->box_of_node.assign(N, -1);
   // The collapsed scope each call node falls in (the outermost), and each input whose every user falls in one
   // scope joins that scope's group, on the side of its first user: a module's parameters are inside its box.
-  std::vector<std::string> group_of(N);
+  std::vector<int> group_of(N, -1);  // index into group_scopes
   std::vector<int> side_of(N);
+  std::vector<std::string> group_scopes;
+  // The outermost collapsed scope holding a scope: its dotted prefixes looked up shortest first, once per scope.
+  std::unordered_map<std::string, int> outermost, group_id;
+  auto groupOf = [&](const std::string& scope) {
+    auto [it, fresh] = outermost.try_emplace(scope, -1);
+    if (fresh && !opts.collapsed_scopes.empty() && !scope.empty())
+      for (size_t dot = 0;; ++dot) {
+        dot = scope.find('.', dot);
+        std::string prefix = scope.substr(0, dot);
+        if (opts.collapsed_scopes.count(prefix)) {
+          auto [id, added] = group_id.try_emplace(prefix, static_cast<int>(group_scopes.size()));
+          if (added) group_scopes.push_back(std::move(prefix));
+          it->second = id->second;
+          break;
+        }
+        if (dot == std::string::npos) break;
+      }
+    return it->second;
+  };
   for (const ir::Node& n : g.nodes) {
     side_of[static_cast<size_t>(n.id.v)] = sideOf(n);
-    if (n.kind != ir::NodeKind::Call) continue;
-    std::string& group = group_of[static_cast<size_t>(n.id.v)];
-    for (const auto& c : opts.collapsed_scopes)
-      if (inScope(n.prov.scope, c) && (group.empty() || c.size() < group.size())) group = c;
+    if (n.kind == ir::NodeKind::Call) group_of[static_cast<size_t>(n.id.v)] = groupOf(n.prov.scope);
   }
   if (!opts.collapsed_scopes.empty()) {
     std::vector<int8_t> state(N, 0);  // placeholders: 0 no user yet, 1 every user in group_of, -1 mixed
@@ -193,8 +223,8 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
         if (!v.valid()) return;
         const size_t p = static_cast<size_t>(g.value(v).producer.v);
         if (g.nodes[p].kind != ir::NodeKind::Placeholder || state[p] < 0) return;
-        const std::string& mine = group_of[static_cast<size_t>(n.id.v)];
-        if (mine.empty() || (state[p] == 1 && group_of[p] != mine)) {
+        const int mine = group_of[static_cast<size_t>(n.id.v)];
+        if (mine < 0 || (state[p] == 1 && group_of[p] != mine)) {
           state[p] = -1;
         } else if (state[p] == 0) {
           state[p] = 1;
@@ -210,34 +240,35 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
     }
     for (size_t i = 0; i < N; ++i)
       if (g.nodes[i].kind == ir::NodeKind::Placeholder && state[i] != 1) {
-        group_of[i].clear();
+        group_of[i] = -1;
         side_of[i] = sideOf(g.nodes[i]);
       }
   }
-  std::map<std::pair<std::string, int>, int32_t> groups;
+  std::vector<int32_t> group_box(2 * group_scopes.size(), -1);  // (group, side) → box, made at its first node
   for (const ir::Node& n : g.nodes) {
     const int side = side_of[static_cast<size_t>(n.id.v)];
-    const std::string& group = group_of[static_cast<size_t>(n.id.v)];
-    if (!group.empty()) {
-      auto [it, fresh] = groups.emplace(std::make_pair(group, side), static_cast<int32_t>(L->boxes.size()));
-      if (fresh) {
+    const int group = group_of[static_cast<size_t>(n.id.v)];
+    if (group >= 0) {
+      int32_t& box = group_box[static_cast<size_t>(2 * group + side)];
+      if (box < 0) {
+        box = static_cast<int32_t>(L->boxes.size());
         NodeBox b;
-        b.scope = group;
+        b.scope = group_scopes[static_cast<size_t>(group)];
         b.kind = BoxKind::Group;
         b.side = side;
         L->boxes.push_back(std::move(b));
       }
-      NodeBox& b = L->boxes[static_cast<size_t>(it->second)];
-      L->box_of_node[static_cast<size_t>(n.id.v)] = it->second;
+      NodeBox& b = L->boxes[static_cast<size_t>(box)];
+      L->box_of_node[static_cast<size_t>(n.id.v)] = box;
       if (n.kind == ir::NodeKind::Placeholder) {
         ++b.group_inputs;
         continue;
       }
       ++b.group_ops;
-      const auto pl = placement.find(n.name);
-      if (pl == placement.end()) (n.prov.phase == ir::Phase::Backward ? b.group_backward : b.group_forward)++;
-      else if (pl->second == partition::Placement::Recomputed) ++b.group_recomputed;
-      else if (pl->second == partition::Placement::Backward) ++b.group_backward;
+      const partition::Placement* pl = placement[static_cast<size_t>(n.id.v)];
+      if (!pl) (n.prov.phase == ir::Phase::Backward ? b.group_backward : b.group_forward)++;
+      else if (*pl == partition::Placement::Recomputed) ++b.group_recomputed;
+      else if (*pl == partition::Placement::Backward) ++b.group_backward;
       else ++b.group_forward;
       auto sb = saved_bytes.find(n.name);
       if (sb != saved_bytes.end()) b.group_saved_bytes += sb->second;
