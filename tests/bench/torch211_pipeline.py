@@ -4,8 +4,18 @@
 Run with the project's virtual environment (PyTorch 2.11):
     OMP_NUM_THREADS=1 .venv/bin/python tests/bench/torch211_pipeline.py [--mode warm] [--reps 5] [--models mlp,cnn]
     OMP_NUM_THREADS=1 .venv/bin/python tests/bench/torch211_pipeline.py --mode cold --models gpt
+    OMP_NUM_THREADS=1 .venv/bin/python tests/bench/torch211_pipeline.py --reps 1 --models gpt:layers=48,width=64,seq=16
 Models (architectures, sizes, seeds, inputs) come from tests/fidelity/torch211_aot.py's build(); default: all eight
 built-in zoo models (mlp, mlp_gelu_ln, cnn, attn_block, mutation_fn, deep_mlp, gpt, resnet18).
+
+Sized gpt: `gpt:k=v,k=v,...` sets any of zoo.cpp's gpt size options (layers, width, heads, seq, vocab, batch;
+defaults 4, 256, 4, 128, 512, 2, as `aotviz compile gpt --layers N ...` takes them); plain gpt is all defaults.
+In --models, commas separate models, and a comma-separated item of the form k=v (no ':') continues the sized name
+before it (model names never contain '='), so no shell quoting is needed:
+    --models mlp,gpt:layers=48,width=64,seq=16,cnn   means mlp, gpt:layers=48,width=64,seq=16, cnn
+An unknown option name, a value below 1 or a width that heads does not divide is an error. The output's key for a
+sized gpt is its name as given (e.g. "gpt:layers=48,width=64,seq=16"), and its entry also has "options": all six
+sizes it was built with.
 
 What one compilation is: a fresh model (or mutation_fn) wrapped with torch._functorch.aot_autograd.aot_module
 (aot_function for mutation_fn) with partition_fn=min_cut_rematerialization_partition (its default
@@ -177,16 +187,50 @@ def entry(runs):
             "saved_bytes_raw": last["saved_bytes_raw"], "joint_nodes": last["joint_nodes"]}
 
 
+def parse_models(spec):
+    """--models' value -> model names: split on commas, a k=v item (no ':') joins the sized name before it.
+    Raises ValueError for a stray k=v item, an unknown name or a bad gpt size option."""
+    names = []
+    for item in (i.strip() for i in spec.split(",")):
+        if not item:
+            continue
+        if "=" in item and ":" not in item.partition("=")[0]:
+            if not names or ":" not in names[-1]:
+                raise ValueError(f"size option {item!r} does not follow a sized model name (gpt:k=v,...)")
+            names[-1] += "," + item
+        else:
+            names.append(item)
+    for n in names:
+        if n.startswith("gpt:"):
+            models.gpt_options(n)  # raises ValueError with the reason
+        elif ":" in n and n.partition(":")[0] in BUILTIN:
+            raise ValueError(f"{n}: only gpt takes size options (gpt:layers=N,width=N,...)")
+        elif n not in BUILTIN:
+            raise ValueError(f"unknown model {n!r}; known: {', '.join(BUILTIN)}, or gpt:k=v,... with k in "
+                             f"{', '.join(models.GPT_OPTIONS)}")
+    return names
+
+
+def model_entry(name, runs):
+    e = entry(runs)
+    if name.startswith("gpt:"):
+        e["options"] = models.gpt_options(name)
+    return e
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--models", default=",".join(BUILTIN), help="comma-separated model names")
+    ap.add_argument("--models", default=",".join(BUILTIN),
+                    help="comma-separated model names; gpt:layers=N,width=N,... for a sized gpt (see above)")
     ap.add_argument("--reps", type=int, default=5, help="warm mode: compilations per model after the warm-up")
     ap.add_argument("--mode", choices=["warm", "cold"], default="warm")
     args = ap.parse_args()
-    names = [n for n in args.models.split(",") if n]
-    unknown = [n for n in names if n not in BUILTIN]
-    if unknown or not names:
-        ap.error(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(BUILTIN)}")
+    try:
+        names = parse_models(args.models)
+    except ValueError as e:
+        ap.error(str(e))
+    if not names:
+        ap.error(f"no models given; known: {', '.join(BUILTIN)}")
     if args.reps < 1:
         ap.error("--reps must be at least 1")
     if args.mode == "cold" and len(names) != 1:
@@ -196,14 +240,14 @@ def main():
     if args.mode == "cold":
         import_ms = (_T_IMPORTED - _T_START) * 1e3
         result["import_ms"] = import_ms
-        e = entry([compile_once(names[0])])
+        e = model_entry(names[0], [compile_once(names[0])])
         e["import_ms"] = import_ms
         result["models"][names[0]] = e
     else:
         result["reps"] = args.reps
         for name in names:
             compile_once(name)  # warm-up: lazy imports, dispatcher and Python-level caches
-            result["models"][name] = entry([compile_once(name) for _ in range(args.reps)])
+            result["models"][name] = model_entry(name, [compile_once(name) for _ in range(args.reps)])
     json.dump(result, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
 

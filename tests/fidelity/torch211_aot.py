@@ -143,7 +143,8 @@ class GptBlock(nn.Module):
 
 
 class Gpt(nn.Module):
-    """zoo.cpp gpt(): d_model 256, 4 heads, 4 layers, T 128, vocab 512, batch 2; logits are the only output."""
+    """zoo.cpp gpt(): d_model 256, 4 heads, 4 layers, T 128, vocab 512, batch 2 by default (build("gpt:...")
+    sizes it, see GPT_OPTIONS); logits are the only output."""
 
     def __init__(self, d=256, heads=4, layers=4, T=128, vocab=512):
         super().__init__()
@@ -360,6 +361,43 @@ def retie(module):
     return module
 
 
+# zoo.cpp's gpt size options and their defaults (its registry entry); `gpt:layers=48,width=64,seq=16` overrides any
+# subset, as `aotviz compile gpt --layers 48 --width 64 --seq 16` does. Plain "gpt" is all defaults.
+GPT_OPTIONS = {"layers": 4, "width": 256, "heads": 4, "seq": 128, "vocab": 512, "batch": 2}
+
+
+def gpt_options(name):
+    """The size options of a gpt name: "gpt" -> the defaults; "gpt:k=v,k=v" -> the defaults with those overrides.
+    Raises ValueError for an unknown option name, a repeated or malformed option, a value below 1, or a width
+    that heads does not divide (zoo.cpp's checks)."""
+    opts = dict(GPT_OPTIONS)
+    if name == "gpt":
+        return opts
+    if not name.startswith("gpt:"):
+        raise ValueError(f"{name!r} is not a gpt name (gpt or gpt:k=v,...)")
+    given = set()
+    for item in name[len("gpt:"):].split(","):
+        item = item.strip()
+        if not item:
+            continue
+        key, eq, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if key not in GPT_OPTIONS:
+            raise ValueError(f"{name}: no gpt size option {key!r}; its size options are: "
+                             + ", ".join(f"{k} (default {v})" for k, v in GPT_OPTIONS.items()))
+        if not eq or not value.lstrip("+").isdigit():
+            raise ValueError(f"{name}: size option {key} needs an integer value ({key}=N), got {item!r}")
+        if key in given:
+            raise ValueError(f"{name}: size option {key} given twice")
+        given.add(key)
+        opts[key] = int(value)
+        if opts[key] < 1:
+            raise ValueError(f"{name}: size option {key} must be at least 1, got {opts[key]}")
+    if opts["width"] % opts["heads"] != 0:
+        raise ValueError(f"{name}: width {opts['width']} is not a multiple of heads {opts['heads']}")
+    return opts
+
+
 def build(name):
     """Returns (fn_or_module, args, is_module, grad_mode)."""
     if name in MODULES:
@@ -373,11 +411,14 @@ def build(name):
         a = torch.randn(16, 16)
         b = torch.randn(16, 16).requires_grad_(True)
         return mutation_fn, [a.clone(), b], False, "enabled"
-    if name == "gpt":
+    if name == "gpt" or name.startswith("gpt:"):
+        o = gpt_options(name)  # plain "gpt": Gpt()'s defaults, i.e. d 256, 4 heads, 4 layers, T 128, vocab 512, batch 2
         torch.manual_seed(0)
-        model = Gpt().train()
+        model = Gpt(d=o["width"], heads=o["heads"], layers=o["layers"], T=o["seq"], vocab=o["vocab"]).train()
         torch.manual_seed(1)
-        return model, [torch.randint(512, (2, 128), dtype=torch.long)], True, "enabled"
+        return model, [torch.randint(o["vocab"], (o["batch"], o["seq"]), dtype=torch.long)], True, "enabled"
+    if ":" in name and name.partition(":")[0] in BUILTIN:
+        raise ValueError(f"{name}: only gpt takes size options (gpt:layers=N,width=N,...)")
     if name == "resnet18":
         torch.manual_seed(0)
         model = ResNet18().train()
