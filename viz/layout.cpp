@@ -9,6 +9,7 @@
 #include <mutex>
 #include <numeric>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -140,6 +141,44 @@ std::string LayoutOptions::key() const {
   return k.str();
 }
 
+std::shared_ptr<const NodeFacts> nodeFacts(const ir::Graph& g, const partition::PartitionResult* partition) {
+  auto f = std::make_shared<NodeFacts>();
+  const size_t N = g.nodes.size();
+  f->placement.assign(N, -1);
+  f->saved_bytes.assign(N, 0);
+  f->scope.assign(N, 0);
+  std::unordered_map<std::string_view, int32_t> scope_index;  // keys point into g
+  for (size_t i = 0; i < N; ++i) {
+    auto [it, fresh] = scope_index.try_emplace(g.nodes[i].prov.scope, static_cast<int32_t>(f->scopes.size()));
+    if (fresh) f->scopes.push_back(g.nodes[i].prov.scope);
+    f->scope[i] = it->second;
+  }
+  if (!partition) return f;
+  // The partition lists its joint graph's nodes mostly in that graph's order (the nodes CSE merged come last), so
+  // one merge by name finds most; the rest are matched through a map of only them.
+  const auto& decided = partition->nodes;
+  size_t j = 0;
+  for (size_t i = 0; i < N && j < decided.size(); ++i)
+    if (decided[j].name == g.nodes[i].name) f->placement[i] = static_cast<int8_t>(decided[j++].placement);
+  if (j < decided.size()) {
+    std::unordered_map<std::string_view, partition::Placement> rest;
+    for (size_t k = j; k < decided.size(); ++k) rest.emplace(decided[k].name, decided[k].placement);
+    for (size_t i = 0; i < N; ++i) {
+      auto it = f->placement[i] < 0 ? rest.find(g.nodes[i].name) : rest.end();
+      if (it != rest.end()) f->placement[i] = static_cast<int8_t>(it->second);
+    }
+  }
+  std::unordered_map<std::string_view, int64_t> saved;  // keys point into partition
+  saved.reserve(partition->saved.size());
+  for (const auto& s : partition->saved) saved.emplace(s.name, s.bytes);
+  for (size_t i = 0; i < N; ++i)
+    for (ir::ValueId v : g.nodes[i].outputs) {
+      auto it = saved.find(g.value(v).name);
+      if (it != saved.end()) f->saved_bytes[i] += it->second;
+    }
+  return f;
+}
+
 std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOptions& opts,
                                           const std::atomic<bool>* cancel,
                                           const std::function<void(float)>& progress) {
@@ -168,53 +207,40 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
     if (n.kind == ir::NodeKind::Output) return 1;
     return n.role == ir::InputRole::Tangent || n.role == ir::InputRole::Saved ? 1 : 0;
   };
-  std::unordered_map<std::string, int64_t> saved_bytes;
-  // Each node's placement: the partition lists its joint graph's nodes mostly in that graph's order (the nodes
-  // CSE merged come last), so one merge by name finds most; the rest are matched through a map of only them.
-  std::vector<const partition::Placement*> placement(N, nullptr);
-  if (opts.partition) {
-    for (const auto& s : opts.partition->saved) saved_bytes[s.name] = s.bytes;
-    const auto& decided = opts.partition->nodes;
-    size_t j = 0;
-    for (size_t i = 0; i < N && j < decided.size(); ++i)
-      if (decided[j].name == g.nodes[i].name) placement[i] = &decided[j++].placement;
-    if (j < decided.size()) {
-      std::unordered_map<std::string, const partition::Placement*> rest;
-      for (size_t k = j; k < decided.size(); ++k) rest.emplace(decided[k].name, &decided[k].placement);
-      for (size_t i = 0; i < N; ++i) {
-        if (placement[i]) continue;
-        auto it = rest.find(g.nodes[i].name);
-        if (it != rest.end()) placement[i] = it->second;
-      }
-    }
-  }
+  std::shared_ptr<const NodeFacts> facts_here;
+  const NodeFacts& facts = opts.facts && opts.facts->placement.size() == N ? *opts.facts
+                                                                          : *(facts_here = nodeFacts(g, opts.partition));
   L->box_of_node.assign(N, -1);
   // The collapsed scope each call node falls in (the outermost), and each input whose every user falls in one
   // scope joins that scope's group, on the side of its first user: a module's parameters are inside its box.
   std::vector<int> group_of(N, -1);  // index into group_scopes
   std::vector<int> side_of(N);
   std::vector<std::string> group_scopes;
-  // The outermost collapsed scope holding a scope: its dotted prefixes looked up shortest first, once per scope.
-  std::unordered_map<std::string, int> outermost, group_id;
-  auto groupOf = [&](const std::string& scope) {
-    auto [it, fresh] = outermost.try_emplace(scope, -1);
-    if (fresh && !opts.collapsed_scopes.empty() && !scope.empty())
-      for (size_t dot = 0;; ++dot) {
-        dot = scope.find('.', dot);
-        std::string prefix = scope.substr(0, dot);
-        if (opts.collapsed_scopes.count(prefix)) {
-          auto [id, added] = group_id.try_emplace(prefix, static_cast<int>(group_scopes.size()));
-          if (added) group_scopes.push_back(std::move(prefix));
-          it->second = id->second;
-          break;
-        }
-        if (dot == std::string::npos) break;
+  // The outermost collapsed scope holding each scope: its dotted prefixes looked up shortest first, once per scope.
+  std::vector<int> group_of_scope(facts.scopes.size(), -2);  // -2 not looked up yet, -1 in no collapsed scope
+  std::unordered_map<std::string, int> group_id;
+  auto groupOf = [&](int32_t scope_index) {
+    int& group = group_of_scope[static_cast<size_t>(scope_index)];
+    if (group != -2) return group;
+    group = -1;
+    const std::string& scope = facts.scopes[static_cast<size_t>(scope_index)];
+    for (size_t dot = 0; !scope.empty(); ++dot) {
+      dot = scope.find('.', dot);
+      std::string prefix = scope.substr(0, dot);
+      if (opts.collapsed_scopes.count(prefix)) {
+        auto [id, added] = group_id.try_emplace(prefix, static_cast<int>(group_scopes.size()));
+        if (added) group_scopes.push_back(std::move(prefix));
+        group = id->second;
+        break;
       }
-    return it->second;
+      if (dot == std::string::npos) break;
+    }
+    return group;
   };
   for (const ir::Node& n : g.nodes) {
     side_of[static_cast<size_t>(n.id.v)] = sideOf(n);
-    if (n.kind == ir::NodeKind::Call) group_of[static_cast<size_t>(n.id.v)] = groupOf(n.prov.scope);
+    if (n.kind == ir::NodeKind::Call && !opts.collapsed_scopes.empty())
+      group_of[static_cast<size_t>(n.id.v)] = groupOf(facts.scope[static_cast<size_t>(n.id.v)]);
   }
   if (!opts.collapsed_scopes.empty()) {
     std::vector<int8_t> state(N, 0);  // placeholders: 0 no user yet, 1 every user in group_of, -1 mixed
@@ -265,13 +291,12 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
         continue;
       }
       ++b.group_ops;
-      const partition::Placement* pl = placement[static_cast<size_t>(n.id.v)];
-      if (!pl) (n.prov.phase == ir::Phase::Backward ? b.group_backward : b.group_forward)++;
-      else if (*pl == partition::Placement::Recomputed) ++b.group_recomputed;
-      else if (*pl == partition::Placement::Backward) ++b.group_backward;
+      const int8_t pl = facts.placement[static_cast<size_t>(n.id.v)];
+      if (pl < 0) (n.prov.phase == ir::Phase::Backward ? b.group_backward : b.group_forward)++;
+      else if (pl == static_cast<int8_t>(partition::Placement::Recomputed)) ++b.group_recomputed;
+      else if (pl == static_cast<int8_t>(partition::Placement::Backward)) ++b.group_backward;
       else ++b.group_forward;
-      auto sb = saved_bytes.find(n.name);
-      if (sb != saved_bytes.end()) b.group_saved_bytes += sb->second;
+      b.group_saved_bytes += facts.saved_bytes[static_cast<size_t>(n.id.v)];
       continue;
     }
     NodeBox b;
@@ -311,6 +336,7 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
 
   // 2. Edges between boxes (deduplicated, in node order: deterministic).
   std::unordered_set<uint64_t> seen;
+  seen.reserve(2 * B);
   std::vector<std::vector<int32_t>> preds(B), succs(B);
   for (const ir::Node& n : g.nodes) {
     const int32_t dst = L->box_of_node[static_cast<size_t>(n.id.v)];

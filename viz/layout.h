@@ -72,6 +72,16 @@ struct Anchor {
 /// backward view: the backward column; its recomputed forward ops are placed freely).
 using Anchors = std::unordered_map<std::string, Anchor>;
 
+/// What a layout reads of each node that does not depend on the collapsed scopes: computed once per graph and
+/// partition (nodeFacts) and handed to every layout while modules open and close.
+struct NodeFacts {
+  std::vector<int8_t> placement;     // per node: its partition::Placement, -1 when the partition has none
+  std::vector<int64_t> saved_bytes;  // per node: bytes of its outputs the partition saves
+  std::vector<int32_t> scope;        // per node: index into scopes
+  std::vector<std::string> scopes;   // the distinct module scopes
+};
+std::shared_ptr<const NodeFacts> nodeFacts(const ir::Graph& g, const partition::PartitionResult* partition);
+
 struct LayoutOptions {
   bool split_joint = true;  // backward half in its own column (graphs with backward nodes)
   std::set<std::string> collapsed_scopes;  // a scope and its sub-scopes become one box
@@ -83,6 +93,9 @@ struct LayoutOptions {
   /// When set, nodes found here keep their x (relative to their column) and the order it implies; the others are
   /// placed next to their neighbours.
   std::shared_ptr<const Anchors> anchors;
+  /// nodeFacts(g, partition), when the caller keeps it across layouts; computed by the layout otherwise. Not part
+  /// of key(): it follows from the graph and the partition.
+  std::shared_ptr<const NodeFacts> facts;
 
   std::string key() const;  // for caches
 };
