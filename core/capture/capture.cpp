@@ -335,6 +335,7 @@ CaptureResult traceJoint(const TracedFn& fn, const std::vector<InputDesc>& input
   r.graph_inputs = inputs;
   r.warnings = ctx.warnings;
   r.cpu_fallbacks = ctx.cpu_fallbacks;
+  r.cpu_fallbacks_replayed = ctx.cpu_fallbacks_replayed;
   return r;
 }
 

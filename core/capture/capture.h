@@ -58,7 +58,8 @@ struct CaptureResult {
   std::vector<std::string> warnings;
   size_t ops_recorded = 0;                     // before DCE
   size_t dead_nodes_removed = 0;
-  size_t cpu_fallbacks = 0;
+  size_t cpu_fallbacks = 0;                    // ops with no Meta kernel, run on CPU stand-ins (fake mode)
+  size_t cpu_fallbacks_replayed = 0;           // of them, results replayed from an earlier identical call
   double seconds = 0;
 
   size_t numForwardOutputs() const { return mutated_inputs.size() + num_user_outputs + num_intermediate_bases; }

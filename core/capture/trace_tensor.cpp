@@ -23,6 +23,8 @@
 #include <torch/library.h>
 
 #include <algorithm>
+#include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/capture/key_set_guard.h"
@@ -359,6 +361,174 @@ void callOnCpuStandIns(const c10::OperatorHandle& op, torch::jit::Stack* stack, 
   }
 }
 
+/// What an op without a Meta kernel returns, by the metadata of its arguments. Its stand-ins are zero-filled, so its
+/// results (sizes, strides, dtypes; never values on meta) follow from the argument metadata and non-tensor
+/// arguments alone: the same key gives the same results. resnet18's convolutions and batch norms ran for real on
+/// every capture before (about 90% of its metadata and joint stages); repeated shapes in one model, the metadata
+/// stage's forward again in the joint stage, and every later capture of the model now cost a lookup.
+class StandInResults {
+ public:
+  /// The key of `op` on the `nargs` arguments on top of `stack`; "" when the arguments cannot be keyed.
+  static std::string key(const c10::OperatorHandle& op, const torch::jit::Stack& stack, size_t nargs) {
+    std::string k = opName(op);
+    k += op.operator_name().overload_name;
+    auto put = [&k](const void* p, size_t n) { k.append(static_cast<const char*>(p), n); };
+    auto putInt = [&](int64_t v) { put(&v, sizeof v); };
+    auto putTensor = [&](const at::Tensor& t) {
+      if (!t.defined()) return k.push_back('u');
+      k.push_back('T');
+      putInt(static_cast<int64_t>(t.scalar_type()));
+      putInt(static_cast<int64_t>(t.device().type()));
+      putInt(t.dim());
+      for (int64_t d = 0; d < t.dim(); ++d) {
+        putInt(t.size(d));
+        putInt(t.stride(d));
+      }
+      putInt(t.storage_offset());
+      k.push_back(t.requires_grad() ? 'g' : 'n');
+    };
+    for (size_t i = stack.size() - nargs; i < stack.size(); ++i) {
+      const c10::IValue& iv = stack[i];
+      k.push_back('|');
+      if (iv.isTensor()) {
+        putTensor(iv.toTensor());
+      } else if (iv.isTensorList()) {
+        for (const at::Tensor& t : iv.toTensorList()) putTensor(t);
+      } else if (iv.isList()) {
+        for (const c10::IValue& e : iv.toListRef()) {
+          if (e.isTensor()) putTensor(e.toTensor());
+          else if (e.isNone()) k.push_back('N');
+          else if (e.isInt()) putInt(e.toInt());
+          else if (e.isDouble()) {
+            const double d = e.toDouble();
+            put(&d, sizeof d);
+          }
+          else if (e.isBool()) k.push_back(e.toBool() ? '1' : '0');
+          else return "";
+        }
+      } else if (iv.isNone()) {
+        k.push_back('N');
+      } else if (iv.isInt()) {
+        putInt(iv.toInt());
+      } else if (iv.isDouble()) {
+        const double d = iv.toDouble();
+        put(&d, sizeof d);
+      } else if (iv.isBool()) {
+        k.push_back(iv.toBool() ? '1' : '0');
+      } else if (iv.isString()) {
+        k += iv.toStringRef();
+        k.push_back('\0');
+      } else if (iv.isDevice()) {
+        putInt(static_cast<int64_t>(iv.toDevice().type()));
+        putInt(iv.toDevice().index());
+      } else if (iv.isGenerator()) {
+        k.push_back('G');  // the stand-ins' values are zeros whatever it draws
+      } else {
+        return "";  // a Scalar of another kind, a symbolic int, an object: run it
+      }
+    }
+    return k;
+  }
+
+  /// The results of `key`, pushed onto `stack` in place of the arguments; false when not known.
+  bool replay(const std::string& key, torch::jit::Stack* stack, size_t nargs) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = results_.find(key);
+    if (it == results_.end()) return false;
+    stack->resize(stack->size() - nargs);
+    for (const Result& r : it->second) {
+      if (r.list) {
+        c10::List<at::Tensor> l;
+        for (const Meta& m : r.tensors) l.push_back(make(m));
+        stack->emplace_back(l);
+      } else if (r.tensors.empty()) {
+        stack->emplace_back();
+      } else {
+        stack->emplace_back(make(r.tensors[0]));
+      }
+    }
+    return true;
+  }
+
+  /// Remembers the `nret` results on top of `stack` when every one is a new tensor (or list of them, or None):
+  /// results that alias an argument (`inputs`) are not remembered. Bounded: past kMaxEntries nothing more is kept.
+  void remember(const std::string& key, const torch::jit::Stack& stack, size_t nret,
+                const std::vector<const at::TensorImpl*>& inputs) {
+    std::vector<Result> results;
+    auto meta = [&](const at::Tensor& t, Meta* m) {
+      if (!t.defined()) return true;  // an output the op's mask left out (convolution_backward's)
+      if (!t.is_meta() || std::count(inputs.begin(), inputs.end(), t.unsafeGetTensorImpl())) return false;
+      *m = {true, t.sizes().vec(), t.strides().vec(), t.scalar_type()};
+      return true;
+    };
+    for (size_t i = stack.size() - nret; i < stack.size(); ++i) {
+      const c10::IValue& iv = stack[i];
+      Result r;
+      if (iv.isTensor()) {
+        r.tensors.emplace_back();
+        if (!meta(iv.toTensor(), &r.tensors.back())) return;
+      } else if (iv.isTensorList()) {
+        r.list = true;
+        for (const at::Tensor& t : iv.toTensorList()) {
+          r.tensors.emplace_back();
+          if (!meta(t, &r.tensors.back())) return;
+        }
+      } else if (!iv.isNone()) {
+        return;
+      }
+      results.push_back(std::move(r));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (results_.size() < kMaxEntries) results_.emplace(key, std::move(results));
+  }
+
+ private:
+  struct Meta {
+    bool defined = false;
+    std::vector<int64_t> sizes, strides;
+    at::ScalarType dtype = at::kFloat;
+  };
+  struct Result {
+    bool list = false;
+    std::vector<Meta> tensors;  // one (a Tensor), several (a Tensor[]), or none (None)
+  };
+  static at::Tensor make(const Meta& m) {  // as callOnCpuStandIns maps a new result back to meta
+    if (!m.defined) return at::Tensor();
+    return at::empty_strided(m.sizes, m.strides, at::TensorOptions().dtype(m.dtype).device(at::kMeta));
+  }
+  static constexpr size_t kMaxEntries = 1 << 16;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::vector<Result>> results_;
+};
+
+StandInResults& standInResults() {
+  static StandInResults* r = new StandInResults();  // never destroyed: captures may run until exit
+  return *r;
+}
+
+/// An op without a usable Meta kernel: its remembered results, or a run on CPU stand-ins (remembered).
+void callWithoutMeta(TraceContext& ctx, const c10::OperatorHandle& op, torch::jit::Stack* stack, size_t nargs) {
+  ++ctx.cpu_fallbacks;
+  const std::string key = StandInResults::key(op, *stack, nargs);
+  if (!key.empty() && standInResults().replay(key, stack, nargs)) {
+    ++ctx.cpu_fallbacks_replayed;
+    return;
+  }
+  std::vector<const at::TensorImpl*> inputs;
+  for (size_t i = stack->size() - nargs; i < stack->size(); ++i) {
+    const c10::IValue& iv = (*stack)[i];
+    if (iv.isTensor()) inputs.push_back(iv.toTensor().unsafeGetTensorImpl());
+    if (iv.isTensorList())
+      for (const at::Tensor& t : iv.toTensorList()) inputs.push_back(t.unsafeGetTensorImpl());
+  }
+  callOnCpuStandIns(op, stack, nargs);
+  if (!key.empty() && !op.schema().returns().empty()) {
+    bool alias = false;
+    for (const auto& r : op.schema().returns()) alias |= r.alias_info() != nullptr;
+    if (!alias) standInResults().remember(key, *stack, op.schema().returns().size(), inputs);
+  }
+}
+
 bool hasBoolIndex(const torch::jit::Stack& args) {
   for (const c10::IValue& iv : args) {
     if (!iv.isList()) continue;
@@ -451,8 +621,7 @@ void traceFallbackImpl(const c10::OperatorHandle& op, torch::jit::Stack* stack) 
     use_cpu = g_no_meta.count(qname) > 0;
   }
   if (use_cpu) {
-    callOnCpuStandIns(op, stack, nargs);
-    ++ctx->cpu_fallbacks;
+    callWithoutMeta(*ctx, op, stack, nargs);
   } else {
     try {
       callInner(op, stack);
@@ -463,8 +632,7 @@ void traceFallbackImpl(const c10::OperatorHandle& op, torch::jit::Stack* stack) 
       if (ctx->mode != TraceMode::Fake) throw;
       stack->resize(begin);
       stack->insert(stack->end(), inner_args.begin(), inner_args.end());
-      callOnCpuStandIns(op, stack, nargs);
-      ++ctx->cpu_fallbacks;
+      callWithoutMeta(*ctx, op, stack, nargs);
       std::lock_guard<std::mutex> l(g_no_meta_mu);
       g_no_meta.insert(qname);
     }

@@ -45,6 +45,7 @@ struct TraceContext {
   std::vector<Lifted> lifted;
   size_t ops_recorded = 0;
   size_t cpu_fallbacks = 0;
+  size_t cpu_fallbacks_replayed = 0;  // of them, results replayed from an earlier run of the same op and metadata
   std::vector<std::string> warnings;
   /// The last error raised by the tracer, kept for callers that lose the AotError's type on the way out.
   std::optional<Diagnostic> last_error;

@@ -143,7 +143,8 @@ void runJoint(const Config&, LiveState& l, Snapshot& s) {
                     {"tangents", l.cap->num_tangents},
                     {"num_fwd_outputs", l.cap->numForwardOutputs()},
                     {"ops_recorded", l.cap->ops_recorded},
-                    {"cpu_fallbacks", l.cap->cpu_fallbacks}});
+                    {"cpu_fallbacks", l.cap->cpu_fallbacks},
+                    {"cpu_fallbacks_replayed", l.cap->cpu_fallbacks_replayed}});
 }
 
 void runPasses(const Config&, LiveState& l, Snapshot& s) {

@@ -170,6 +170,29 @@ TEST(Capture, IsDeterministic) {
     ASSERT_EQ(ir::graphToJsonString(capture::captureGraph(fn, inputs).graph), first) << "run " << run;
 }
 
+// Ops without a Meta kernel (convolution, batch norm, their backwards) run on CPU stand-ins once; the same op on the
+// same argument metadata again replays the remembered results, and the graph is the same as the first capture's.
+TEST(Capture, OpsWithoutAMetaKernelReplayTheirResultsOnTheSameMetadata) {
+  auto fn = [](const Tensors& in) {
+    at::Tensor y = at::convolution(in[0], in[1], {}, {1, 1}, {1, 1}, {1, 1}, false, {0, 0}, 1);
+    y = at::batch_norm(y, in[2], in[3], {}, {}, true, 0.1, 1e-5, false);
+    return Tensors{at::relu(at::convolution(y, in[4], {}, {2, 2}, {0, 0}, {1, 1}, false, {0, 0}, 1)).sum()};
+  };
+  // Shapes no other test uses, so the first capture in this process runs the stand-ins.
+  std::vector<capture::InputDesc> inputs{input("x", at::randn({1, 3, 11, 13}), false),
+                                         input("w1", at::randn({7, 3, 3, 3}), true),
+                                         input("gamma", at::ones({7}), true), input("beta", at::zeros({7}), true),
+                                         input("w2", at::randn({5, 7, 3, 3}), true)};
+  const auto first = capture::captureGraph(fn, inputs);
+  ASSERT_GE(first.cpu_fallbacks, 4u);  // two convolutions, batch norm, convolution_backward at least
+  EXPECT_LT(first.cpu_fallbacks_replayed, first.cpu_fallbacks);
+  const auto again = capture::captureGraph(fn, inputs);
+  EXPECT_EQ(again.cpu_fallbacks, first.cpu_fallbacks);
+  EXPECT_EQ(again.cpu_fallbacks_replayed, again.cpu_fallbacks);
+  EXPECT_EQ(ir::graphToJsonString(again.graph), ir::graphToJsonString(first.graph));
+  expectReplayMatchesEager(fn, inputs);  // a third capture, replayed, against eager autograd
+}
+
 TEST(Capture, ForwardOnlyGraphWhenNothingRequiresGrad) {
   auto fn = [](const Tensors& in) { return Tensors{at::relu(at::mm(in[0], in[1]))}; };
   std::vector<capture::InputDesc> inputs{input("x", at::randn({4, 8}), false), input("w", at::randn({8, 8}), false)};
