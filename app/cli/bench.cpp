@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <filesystem>
 #include <thread>
@@ -40,12 +41,53 @@ json stats(std::vector<double> v) {
   return {{"median", v[v.size() / 2]}, {"min", v.front()}, {"max", v.back()}};
 }
 
-std::vector<std::string> split(const std::string& s) {
+/// The models of --models: commas separate them, and a sized gpt keeps its options in its name
+/// (`gpt:layers=35,width=64`: an item `k=v` joins the name before it), as tests/bench/torch211_pipeline.py reads them.
+std::vector<std::string> splitModels(const std::string& s) {
   std::vector<std::string> r;
   std::stringstream ss(s);
-  for (std::string x; std::getline(ss, x, ',');)
-    if (!x.empty()) r.push_back(x);
+  for (std::string x; std::getline(ss, x, ',');) {
+    if (x.empty()) continue;
+    if (x.find('=') != std::string::npos && x.find(':') == std::string::npos && !r.empty()) r.back() += "," + x;
+    else r.push_back(x);
+  }
   return r;
+}
+
+/// A model of --models as the pipeline takes it: "gpt:layers=35,width=64" → gpt with those size options.
+struct BenchModel {
+  std::string model;
+  std::map<std::string, int64_t> options;
+  std::string flags;  // the same as `aotviz compile` flags: " --layers 35 --width 64"
+};
+
+BenchModel parseModel(const std::string& name) {
+  BenchModel m;
+  const size_t colon = name.find(':');
+  m.model = name.substr(0, colon);
+  if (colon == std::string::npos) return m;
+  std::stringstream ss(name.substr(colon + 1));
+  for (std::string kv; std::getline(ss, kv, ',');) {
+    const size_t eq = kv.find('=');
+    int64_t v = 0;
+    try {
+      v = std::stoll(kv.substr(eq == std::string::npos ? kv.size() : eq + 1));
+    } catch (const std::exception&) {
+      fail("bench", name, "size option '" + kv + "' is not KEY=INTEGER", "write e.g. gpt:layers=35,width=64");
+    }
+    m.options[kv.substr(0, eq)] = v;
+    m.flags += " --" + kv.substr(0, eq) + " " + std::to_string(v);
+  }
+  return m;
+}
+
+pipeline::Config benchConfig(const std::string& name) {
+  const BenchModel m = parseModel(name);
+  pipeline::Config c;
+  c.model = m.model;
+  c.model_options = m.options;
+  c.use_cache = false;
+  return c;
 }
 
 /// Runs `cmd` and parses its stdout as JSON; null (with `what` on stderr) when it fails.
@@ -86,7 +128,8 @@ double pipelineMs(const json& stages) {
 double coldOnce(const std::string& model) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("aotviz-bench-" + std::to_string(::getpid()));
   static const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();  // not the shell's
-  const json r = runJson("OMP_NUM_THREADS=1 '" + self + "' compile " + model + " --no-cache --json --out " +
+  const BenchModel m = parseModel(model);
+  const json r = runJson("OMP_NUM_THREADS=1 '" + self + "' compile " + m.model + m.flags + " --no-cache --json --out " +
                              dir.string() + " 2>/dev/null",
                          "aotviz compile " + model);
   std::error_code ec;
@@ -103,10 +146,7 @@ struct PipelineRun {
 
 /// aotviz's pipeline time up to the partition (stage times, cache off), its saved bytes and joint size.
 PipelineRun pipelineOnce(const std::string& model) {
-  pipeline::Config c;
-  c.model = model;
-  c.use_cache = false;
-  pipeline::Pipeline p(c);
+  pipeline::Pipeline p(benchConfig(model));
   const size_t last = pipeline::stageIndex("partition");
   while (p.next() <= last) {
     auto s = p.runNext();
@@ -124,9 +164,7 @@ PipelineRun pipelineOnce(const std::string& model) {
 }
 
 double stepRatioOnce(const std::string& model, int iters) {
-  pipeline::Config c;
-  c.model = model;
-  c.use_cache = false;
+  pipeline::Config c = benchConfig(model);
   c.iters = iters;
   pipeline::Pipeline p(c);
   p.runAll();
@@ -147,8 +185,9 @@ std::string range(const json& t, const char* f) {
 std::string markdown(const json& r) {
   std::ostringstream o;
   o << "| model | joint nodes | aotviz warm ms | PyTorch 2.11 warm ms | warm speed-up | aotviz cold ms | "
-       "PyTorch 2.11 cold ms | cold speed-up | compiled/eager | aotviz saved bytes | PyTorch min-cut saved bytes |\n"
-       "|---|---|---|---|---|---|---|---|---|---|---|\n";
+       "PyTorch 2.11 cold ms | cold speed-up | warm µs per joint node, aotviz / PyTorch | compiled/eager | "
+       "aotviz saved bytes | PyTorch min-cut saved bytes |\n"
+       "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& m : r["models"]) {
     o << "| " << m["model"].get<std::string>() << " | " << m["joint_nodes"].get<int64_t>() << " | "
       << range(m["aotviz_warm_ms"], "%.2f") << " | ";
@@ -157,6 +196,10 @@ std::string markdown(const json& r) {
       << " | " << range(m["aotviz_cold_ms"], "%.2f") << " | ";
     o << (m.contains("torch_cold_ms") ? range(m["torch_cold_ms"], "%.1f") + " | " + fmt(m["cold_speedup"], "%.1f") + "x"
                                       : std::string("- | -"))
+      << " | ";
+    const double nodes = static_cast<double>(std::max<int64_t>(1, m["joint_nodes"].get<int64_t>()));
+    o << fmt(m["aotviz_warm_ms"]["median"].get<double>() * 1e3 / nodes, "%.2f") << " / "
+      << (m.contains("torch_warm_ms") ? fmt(m["torch_warm_ms"]["median"].get<double>() * 1e3 / nodes, "%.0f") : "-")
       << " | " << range(m["compiled_over_eager"], "%.3f") << " | " << m["aotviz_saved_bytes"].get<int64_t>() << " | "
       << (m.contains("torch_saved_bytes") ? std::to_string(m["torch_saved_bytes"].get<int64_t>()) : "-") << " |\n";
   }
@@ -177,12 +220,12 @@ void summarize(json& result, const char* key) {
 }  // namespace
 
 int runBench(const BenchOptions& o) {
-  const auto models = split(o.models);
+  const auto models = splitModels(o.models);
   if (models.empty()) fail("bench", "", "no models given", "use --models mlp,cnn (see `aotviz models`)");
   if (o.reps < 1 || o.iters < 1 || o.step_reps < 1 || o.cold_reps < 1)
     fail("bench", "", "--reps, --cold-reps, --iters and --step-reps must be at least 1");
   for (const auto& name : models)
-    if (!models::hasModel(name))
+    if (!models::hasModel(parseModel(name).model))
       fail("bench", name, "unknown model '" + name + "' (bench runs built-in models)", "see `aotviz models` for the names");
   if (!o.json) std::cerr << "[bench] PyTorch 2.11's Python pipeline, warm: " << o.reps << " compilations per model...\n";
   const json py = runPython(o, "warm", o.models, o.reps);

@@ -444,7 +444,7 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
   run_cmd->callback([s] { *s->exit_code = guarded([s] { return runRun(s->run); }); });
 
   auto* bench_cmd = app.add_subcommand("bench", "Benchmark the pipeline against PyTorch's and eager LibTorch");
-  bench_cmd->add_option("--models", s->bench.models, "Comma-separated model names")->capture_default_str();
+  bench_cmd->add_option("--models", s->bench.models, "Comma-separated model names; a sized gpt as gpt:layers=35,width=64,seq=16")->capture_default_str();
   bench_cmd->add_option("--reps", s->bench.reps, "Pipeline runs per model on each side")->capture_default_str();
   bench_cmd->add_option("--iters", s->bench.iters, "Timed steps per side for compiled/eager")->capture_default_str();
   bench_cmd->add_option("--step-reps", s->bench.step_reps, "Repetitions of the compiled/eager measurement")
