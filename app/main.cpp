@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   app.add_option("--memory-tab", memory_tab, "The Memory panel's tab to show: timeline or sweep (default: sweep with "
                                              "--pareto, else timeline)")
       ->check(CLI::IsMember({"timeline", "sweep"}));
+  bool memory_wide = false;
+  app.add_flag("--memory-wide", memory_wide, "Show the Memory panel under the Graph panel, as wide as it");
   double budget = -1;
   app.add_option("--budget", budget, "A what-if activation memory budget in [0, 1], applied once the model is open "
                                      "(the Partition panel's slider)")
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
   opts.pytorch_partition = partition_view == "pytorch";
   opts.budget = budget;
   opts.pareto = pareto;
+  opts.memory_wide = memory_wide;
   opts.memory_tab = memory_tab == "timeline" ? 0 : memory_tab == "sweep" ? 1 : -1;
   opts.model_options = model_options;
   opts.state_out = state_out;
@@ -96,6 +99,7 @@ int main(int argc, char** argv) {
   (void)budget;
   (void)pareto;
   (void)memory_tab;
+  (void)memory_wide;
   (void)model_options;
   (void)state_out;
   std::cerr << "error: this aotviz was built without the GUI (-DAOTVIZ_GUI=OFF); use a subcommand, e.g. "

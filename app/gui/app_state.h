@@ -32,6 +32,7 @@ struct LogLine {
 struct PanelVisibility {
   bool pipeline = true, graph = true, inspector = true, metadata = true, partition = true, memory = true, execution = true,
        log = true;
+  bool memory_wide = false;  // the Memory panel under the Graph panel, as wide as it (View menu, --memory-wide)
 };
 
 /// The Memory panel's budget sweep (partition::paretoSweep), run on a worker thread.

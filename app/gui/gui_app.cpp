@@ -191,6 +191,7 @@ void loadSettings(AppState& s) {
     s.show.memory = v.value("memory", true);
     s.show.execution = v.value("execution", true);
     s.show.log = v.value("log", true);
+    s.show.memory_wide = v.value("memory_wide", false);
   } catch (const std::exception& e) {
     s.recent.clear();  // nothing half-read
     s.show = decltype(s.show){};
@@ -205,7 +206,8 @@ void saveSettings(const AppState& s) {
                         {"show",
                          {{"pipeline", s.show.pipeline}, {"graph", s.show.graph}, {"inspector", s.show.inspector},
                           {"metadata", s.show.metadata}, {"partition", s.show.partition}, {"memory", s.show.memory},
-                          {"execution", s.show.execution}, {"log", s.show.log}}}};
+                          {"execution", s.show.execution}, {"log", s.show.log},
+                          {"memory_wide", s.show.memory_wide}}}};
     std::filesystem::create_directories(settingsPath().parent_path());
     util::writeFileAtomic(settingsPath(), j.dump(1) + "\n");
   } catch (const std::exception& e) {
@@ -308,15 +310,18 @@ void drawMenuBar(AppState& s) {
     ImGui::MenuItem("Memory", nullptr, &s.show.memory);
     ImGui::MenuItem("Execution", nullptr, &s.show.execution);
     ImGui::MenuItem("Log", nullptr, &s.show.log);
+    ImGui::Separator();
+    ImGui::MenuItem("Wide Memory panel", nullptr, &s.show.memory_wide);
     ImGui::EndMenu();
   }
   ImGui::EndMainMenuBar();
 }
 
 /// Tiles the panels like a docked layout: Pipeline and Metadata on the left, Graph in the centre, Inspector,
-/// Partition and Execution on the right, Log along the bottom. Recomputed from the window size every frame, and
-/// applied before the panel's Begin.
-void placeNext(const char* panel) {
+/// Partition, Memory and Execution on the right, Log along the bottom; a wide Memory panel (View menu, the panel's
+/// own button, --memory-wide) takes the centre's lower part under the Graph instead. Recomputed from the window size
+/// every frame, and applied before the panel's Begin.
+void placeNext(const char* panel, bool memory_wide) {
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImVec2 pos = vp->WorkPos, size = vp->WorkSize;
   float left = size.x * 0.22f, right = size.x * 0.26f, log_h = size.y * 0.18f;
@@ -325,6 +330,21 @@ void placeNext(const char* panel) {
     const char* name;
     float x, y, w, h;
   };
+  const float graph_h = memory_wide ? top_h * 0.55f : top_h;
+  const Rect wide[] = {
+      {"Graph", pos.x + left, pos.y, centre, graph_h},
+      {"Memory", pos.x + left, pos.y + graph_h, centre, top_h - graph_h},
+      {"Inspector", pos.x + left + centre, pos.y, right, top_h * 0.30f},
+      {"Partition", pos.x + left + centre, pos.y + top_h * 0.30f, right, top_h * 0.45f},
+      {"Execution", pos.x + left + centre, pos.y + top_h * 0.75f, right, top_h * 0.25f},
+  };
+  if (memory_wide)
+    for (const Rect& r : wide)
+      if (std::string(r.name) == panel) {
+        ImGui::SetNextWindowPos(ImVec2(r.x, r.y), ImGuiCond_Always);
+        ImGui::SetNextWindowSize(ImVec2(r.w, r.h), ImGuiCond_Always);
+        return;
+      }
   const Rect rects[] = {
       {"Pipeline", pos.x, pos.y, left, top_h * 0.55f},
       {"Metadata", pos.x, pos.y + top_h * 0.55f, left, top_h * 0.45f},
@@ -360,7 +380,7 @@ void drawFrame(AppState& s) {
   };
   for (const Panel& p : panels) {
     if (!*p.visible) continue;
-    placeNext(p.name);
+    placeNext(p.name, s.show.memory_wide);
     p.draw(s);
   }
   ImGuiIO& io = ImGui::GetIO();
@@ -384,6 +404,7 @@ nlohmann::json stateJson(const AppState& s) {
   const int32_t sel = right ? s.canvas_right.selected() : s.canvas.selected();
   const ir::Graph* shown = right ? s.right_graph.get() : s.view_graph.get();
   j["side_by_side"] = s.side_by_side;
+  j["memory_wide"] = s.show.memory_wide;
   if (shown && sel >= 0 && sel < static_cast<int32_t>(shown->nodes.size())) {
     const ir::Node& n = shown->nodes[static_cast<size_t>(sel)];
     nlohmann::json ins = {{"node", n.name}, {"op", n.kind == ir::NodeKind::Call ? n.qualifiedOp() : ""}};
@@ -473,6 +494,7 @@ int runGui(const GuiOptions& opts) {
   state.side_by_side = opts.side_by_side;
   state.draw_pytorch_partition = opts.pytorch_partition;
   state.pareto_requested = opts.pareto;
+  state.show.memory_wide = state.show.memory_wide || opts.memory_wide;
   state.requested_memory_tab = opts.memory_tab >= 0 ? opts.memory_tab : opts.pareto ? 1 : -1;
   if (!opts.stage.empty() && state.session->live()) {
     try {

@@ -22,6 +22,7 @@ struct GuiOptions {
   std::map<std::string, int64_t> model_options;  // a built-in model's size (gpt --layers 48)
   double budget = -1;     // >= 0: a what-if memory budget applied once the model is open (and --stage has run)
   bool pareto = false;    // sweep the memory budget once there is a partition (the Memory panel's button)
+  bool memory_wide = false;  // the Memory panel under the Graph panel (View > Wide Memory panel)
   int memory_tab = -1;    // the Memory panel's tab: 0 timeline, 1 budget sweep (-1: the default; --pareto: 1)
   std::string state_out;  // with --screenshot: also write the app's state as JSON (for scripted tests)
   int width = 1600;

@@ -165,9 +165,18 @@ MemoryTimeline predictMemoryTimeline(const PartitionResult& r) {
   std::unordered_map<std::string, const SavedValue*> saved;
   for (const SavedValue& s : r.saved) saved.emplace(s.name, &s);
   // The module of a value: the forward node that computed it (a backward placeholder carries none).
+  // A graph input without one (a parameter) takes its first user's, as the module overview puts it in that box.
   std::unordered_map<std::string, std::string> scope_of;
-  for (const ir::Graph* g : {&r.forward, &r.backward})
-    for (const ir::Value& v : g->values) scope_of.emplace(v.name, g->node(v.producer).prov.scope);
+  for (const ir::Graph* g : {&r.forward, &r.backward}) {
+    for (const ir::Node& n : g->nodes)
+      for (const ir::Arg& a : n.args)
+        if (a.kind == ir::Arg::Kind::Value && a.value.valid() && !n.prov.scope.empty())
+          scope_of.emplace(g->value(a.value).name, n.prov.scope);  // kept only for inputs, below
+    for (const ir::Value& v : g->values) {
+      const ir::Node& producer = g->node(v.producer);
+      if (producer.kind != ir::NodeKind::Placeholder || !producer.prov.scope.empty()) scope_of[v.name] = producer.prov.scope;
+    }
+  }
 
   size_t peak_node = 0;  // the peak's node index in its graph
   for (const ir::Graph* g : {&r.forward, &r.backward}) {
@@ -214,6 +223,7 @@ MemoryTimeline predictMemoryTimeline(const PartitionResult& r) {
       ModuleBytes& m = by_module[lv.scope];
       m.scope = lv.scope;
       m.bytes += lv.bytes;
+      m.activation_bytes += lv.kind == "activation" ? lv.bytes : 0;
       ++m.values;
     }
     t.at_peak.push_back(std::move(lv));

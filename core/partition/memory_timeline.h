@@ -35,7 +35,7 @@ struct TimelinePoint {
 
 struct LiveValue {
   std::string name;   // value name (a saved value's name is its backward placeholder's)
-  std::string scope;  // module scope of the forward node that computed it ("" when unknown)
+  std::string scope;  // module scope of the forward node that computed it, or of a graph input's first user
   int64_t bytes = 0;
   bool saved = false;  // one of the partition's saved values
   std::string kind;    // a saved value's SavedValue::kind, "view_base" for a storage a saved view lives on; "" otherwise
@@ -44,6 +44,7 @@ struct LiveValue {
 struct ModuleBytes {
   std::string scope;  // "" = outside any module (graph inputs, top-level ops)
   int64_t bytes = 0;
+  int64_t activation_bytes = 0;  // of bytes, the values of kind "activation" (not inputs or their views)
   size_t values = 0;
 };
 

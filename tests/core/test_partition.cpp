@@ -482,7 +482,19 @@ TEST(MemoryTimeline, PredictsTheLiveBytesTheInterpreterCounts) {
       at_peak += v.bytes;
       saved += v.saved ? v.bytes : 0;
     }
-    for (const auto& mb : t.saved_by_module) by_module += mb.bytes;
+    int64_t activations = 0, module_activations = 0;
+    for (const auto& v : t.at_peak) {
+      activations += v.saved && v.kind == "activation" ? v.bytes : 0;
+      // gpt's modules own everything saved, parameters included (by their first user), and its token ids (wte).
+      if (name == "gpt" && v.saved) {
+        EXPECT_FALSE(v.scope.empty()) << v.name;
+      }
+    }
+    for (const auto& mb : t.saved_by_module) {
+      by_module += mb.bytes;
+      module_activations += mb.activation_bytes;
+    }
+    EXPECT_EQ(module_activations, activations);
     EXPECT_EQ(at_peak, t.points[t.peak].live_bytes);
     EXPECT_EQ(saved, t.saved_at_peak);
     EXPECT_EQ(by_module, t.saved_at_peak);

@@ -297,7 +297,7 @@ TEST(GuiScripted, TheMemoryTimelineDrawsPredictedAndMeasuredBytesAndExplainsTheP
   std::filesystem::create_directories(dir);
   const auto png = dir / "timeline.png", state = dir / "state.json";
   ASSERT_EQ(std::system(runUnderXvfb("gpt --layers 2 --seq 16 --width 64 --stage execution --iters 2 --memory-tab timeline "
-                                     "--screenshot " + png.string() + " --state-out " + state.string() + " --frames 3").c_str()), 0);
+                                     "--memory-wide --screenshot " + png.string() + " --state-out " + state.string() + " --frames 3").c_str()), 0);
   auto j = readJson(state);
   EXPECT_TRUE(j["errors"].empty()) << j["errors"].dump();
   ASSERT_TRUE(j.contains("timeline")) << j.dump();
@@ -310,6 +310,7 @@ TEST(GuiScripted, TheMemoryTimelineDrawsPredictedAndMeasuredBytesAndExplainsTheP
   EXPECT_LE(t["saved_at_peak"].get<int64_t>(), t["peak_bytes"].get<int64_t>()) << t.dump();
   EXPECT_GE(t["modules_at_peak"].get<int>(), 2) << t.dump();  // the blocks h.0, h.1 at least
   EXPECT_EQ(j["pareto_measured"], 1) << j.dump();
+  EXPECT_EQ(j["memory_wide"], true) << j.dump();
   std::filesystem::remove_all(dir);
 }
 

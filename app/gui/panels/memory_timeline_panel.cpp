@@ -81,7 +81,12 @@ void drawMemoryTimeline(AppState& state) {
   if (t.measured.empty())
     ImGui::TextDisabled("measured: run the execution stage (iters > 0) to draw the interpreter's count");
   int clicked = -1;
-  if (ImPlot::BeginPlot("##timeline", ImVec2(-1, std::max(140.0f, ImGui::GetContentRegionAvail().y * 0.5f)))) {
+  // A wide panel puts the chart and the peak's tables side by side; a narrow one stacks them.
+  const bool side = ImGui::GetContentRegionAvail().x > 640.0f;
+  if (side) ImGui::BeginChild("timeline_chart", ImVec2(ImGui::GetContentRegionAvail().x * 0.6f, 0));
+  const float chart_h = side ? ImGui::GetContentRegionAvail().y - ImGui::GetFrameHeightWithSpacing()
+                             : std::max(140.0f, ImGui::GetContentRegionAvail().y * 0.5f);
+  if (ImPlot::BeginPlot("##timeline", ImVec2(-1, chart_h))) {
     ImPlot::SetupAxes("node (forward, then backward)", "live (MiB)", ImPlotAxisFlags_AutoFit, ImPlotAxisFlags_AutoFit);
     ImPlot::SetupLegend(ImPlotLocation_North, ImPlotLegendFlags_Outside | ImPlotLegendFlags_Horizontal);
     const int n = static_cast<int>(t.x.size());
@@ -124,7 +129,13 @@ void drawMemoryTimeline(AppState& state) {
                       "and the tangents.");
   // The peak explained: the saved values live there, by module (cut to `depth` components of its path), then one
   // by one.
-  ImGui::SameLine();
+  if (side) {
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("timeline_peak");
+  } else {
+    ImGui::SameLine();
+  }
   ImGui::SetNextItemWidth(80);
   ImGui::SliderInt("module depth", &state.timeline_depth, 1, 4);
   std::map<std::string, partition::ModuleBytes> cut;
@@ -133,17 +144,19 @@ void drawMemoryTimeline(AppState& state) {
     partition::ModuleBytes& c = cut[scope];
     c.scope = scope;
     c.bytes += m.bytes;
+    c.activation_bytes += m.activation_bytes;
     c.values += m.values;
   }
   std::vector<partition::ModuleBytes> rows;
   for (auto& [scope, m] : cut) rows.push_back(m);
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.bytes > b.bytes; });
-  if (ImGui::BeginTable("peak_modules", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp,
+  if (ImGui::BeginTable("peak_modules", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp,
                         ImVec2(0, ImGui::GetContentRegionAvail().y * 0.45f))) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("saved at the peak, by module");
     ImGui::TableSetupColumn("values");
     ImGui::TableSetupColumn("bytes");
+    ImGui::TableSetupColumn("of it activations");
     ImGui::TableHeadersRow();
     for (const auto& m : rows) {
       ImGui::TableNextRow();
@@ -153,6 +166,8 @@ void drawMemoryTimeline(AppState& state) {
       ImGui::Text("%zu", m.values);
       ImGui::TableSetColumnIndex(2);
       ImGui::TextUnformatted(util::humanBytes(m.bytes).c_str());
+      ImGui::TableSetColumnIndex(3);
+      ImGui::TextUnformatted(util::humanBytes(m.activation_bytes).c_str());
     }
     ImGui::EndTable();
   }
@@ -176,6 +191,7 @@ void drawMemoryTimeline(AppState& state) {
     }
     ImGui::EndTable();
   }
+  if (side) ImGui::EndChild();
 }
 
 }  // namespace aotviz::gui

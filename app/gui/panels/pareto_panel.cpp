@@ -195,6 +195,9 @@ void drawMemoryPanel(AppState& state) {
     return;
   }
   if (state.session && state.computed_partition) recordMeasured(state, *state.computed_partition);
+  if (ImGui::SmallButton(state.show.memory_wide ? "narrow" : "wide")) state.show.memory_wide = !state.show.memory_wide;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Show the Memory panel under the Graph panel, as wide as it (View menu)");
+  ImGui::SameLine();
   if (ImGui::BeginTabBar("memory_tabs")) {
     const int want = state.requested_memory_tab;
     state.requested_memory_tab = -1;
