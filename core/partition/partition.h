@@ -134,6 +134,8 @@ inline constexpr int kPartitionSchemaVersion = 1;
 /// partition.json: options, totals, saved values with bytes and reasons, and every node's decision; with
 /// `with_graphs` also the forward, backward and (CSE'd) joint graphs, which makes it a complete record.
 nlohmann::json partitionToJson(const PartitionResult& r, bool with_graphs = false);
+/// partition.json's "totals" object.
+nlohmann::json totalsToJson(const Totals& t);
 /// Reads a partitionToJson(r, true) document back; validates it (AotError, stage "load", naming the field).
 PartitionResult partitionFromJson(const nlohmann::json& j);
 

@@ -42,15 +42,7 @@ nlohmann::json partitionToJson(const PartitionResult& r, bool with_graphs) {
             {"functionalize_rng", r.options.functionalize_rng},
             {"num_fwd_outputs", r.num_fwd_outputs},
             {"static_inputs", r.static_inputs},
-            {"totals",
-             {{"saved_bytes", r.totals.saved_bytes},
-              {"activation_bytes", r.totals.activation_bytes},
-              {"saved_count", r.totals.saved_count},
-              {"recomputed_nodes", r.totals.recomputed_nodes},
-              {"forward_nodes", r.totals.forward_nodes},
-              {"backward_nodes", r.totals.backward_nodes},
-              {"backward_peak_bytes_estimate", r.totals.backward_peak_bytes},
-              {"partition_ms", r.totals.seconds * 1e3}}},
+            {"totals", totalsToJson(r.totals)},
             {"saved", saved},
             {"nodes", nodes},
             {"notes", r.notes}};
@@ -60,6 +52,17 @@ nlohmann::json partitionToJson(const PartitionResult& r, bool with_graphs) {
                    {"joint", ir::graphToJson(r.joint)}};
   }
   return j;
+}
+
+nlohmann::json totalsToJson(const Totals& t) {
+  return {{"saved_bytes", t.saved_bytes},
+          {"activation_bytes", t.activation_bytes},
+          {"saved_count", t.saved_count},
+          {"recomputed_nodes", t.recomputed_nodes},
+          {"forward_nodes", t.forward_nodes},
+          {"backward_nodes", t.backward_nodes},
+          {"backward_peak_bytes_estimate", t.backward_peak_bytes},
+          {"partition_ms", t.seconds * 1e3}};
 }
 
 PartitionResult partitionFromJson(const nlohmann::json& j) {

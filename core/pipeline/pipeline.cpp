@@ -220,9 +220,11 @@ void runPartition(const Config& c, LiveState& l, Snapshot& s) {
   }
   s.partition = l.part;
   for (const auto& n : l.part->notes) s.notes.push_back(n);
-  json pj = partition::partitionToJson(*l.part);
-  s.summary.update({{"partitioner", pj["partitioner"]}, {"rules", pj["rules"]}, {"memory_budget", pj["memory_budget"]},
-                    {"totals", pj["totals"]}});
+  const partition::Options& o = l.part->options;
+  s.summary.update({{"partitioner", partition::partitionerName(o.partitioner)},
+                    {"rules", partition::rulesName(o.rules)},
+                    {"memory_budget", o.memory_budget},
+                    {"totals", partition::totalsToJson(l.part->totals)}});
 }
 
 void runCompile(const Config& c, LiveState& l, Snapshot& s) {
