@@ -111,9 +111,11 @@ Snapshot snapshotFromJson(const json& j, const std::string& p) {
 }
 
 namespace {
-/// The digest saved with a session: SHA-1 of its config and snapshots (a dump of parsed JSON is canonical).
+/// The digest saved with a session: SHA-1 of its config and snapshots (a dump of parsed JSON is canonical), as the
+/// dump of {"config": config, "snapshots": snapshots}, written out without copying the two (a 50k-node session's
+/// snapshots are hundreds of MB of JSON tree).
 std::string sessionDigest(const json& config, const json& snapshots) {
-  return util::sha1Hex(json{{"config", config}, {"snapshots", snapshots}}.dump());
+  return util::sha1Hex("{\"config\":" + config.dump() + ",\"snapshots\":" + snapshots.dump() + "}");
 }
 }  // namespace
 

@@ -285,6 +285,22 @@ TEST(Session, SaveAndLoadGiveIdenticalSnapshotsWithoutRunningAnything) {
   fs::remove_all(dir);
 }
 
+// A session saved by an earlier aotviz (the fuzz corpus's, with its digest) still matches the digest computed now,
+// and an edit to it is reported.
+TEST(Session, DigestsOfSavedSessionsStillMatch) {
+  const std::string path = std::string(AOTVIZ_SOURCE_DIR) + "/tests/fuzz/corpus/session/mutation_fn_session.json";
+  EXPECT_TRUE(loadSession(path).warnings.empty());
+  fs::path dir = tempDir("digest");
+  std::string text = util::readFile(path, 1 << 20);
+  const size_t at = text.find("\"seed\":0");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 8, "\"seed\":1");
+  util::writeFileAtomic(dir / "edited.json", text);
+  const auto edited = loadSession(dir / "edited.json");
+  ASSERT_EQ(edited.warnings.size(), 1u);
+  EXPECT_NE(edited.warnings[0].find("does not match the digest"), std::string::npos);
+}
+
 TEST(Session, DamagedFilesAreReportedWithThePathOfTheBadField) {
   fs::path dir = tempDir("damaged");
   Pipeline p(configFor("mlp"));
