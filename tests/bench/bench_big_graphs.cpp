@@ -11,6 +11,7 @@
 
 #include "core/partition/pareto.h"
 #include "core/pipeline/pipeline.h"
+#include "tests/bench/bench_gpt.h"
 #include "tests/bench/bench_stats.h"
 
 using namespace aotviz;
@@ -20,16 +21,9 @@ int main(int argc, char** argv) {
   const int64_t layers = argc > 2 ? std::atoll(argv[2]) : 72;  // 72 blocks at width 64, seq 16: a 10k-node joint
   auto ms = [](auto t0) { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(); };
 
-  pipeline::Config c;
-  c.model = "gpt";
-  c.model_options = {{"layers", layers}, {"width", 64}, {"seq", 16}};
-  c.use_cache = false;
+  const pipeline::Config c = bench::scaledGpt(layers);
   pipeline::Pipeline p(c);
-  while (!p.finished() && p.next() <= pipeline::stageIndex("partition")) p.runNext();
-  if (p.halted()) {
-    std::fprintf(stderr, "the pipeline failed at %s\n", p.snapshots().back()->stage.c_str());
-    return 1;
-  }
+  bench::runToPartition(p);
   const auto& snaps = p.snapshots();
   const auto joint = snaps[pipeline::stageIndex("passes")]->graph;
   const auto part = snaps[pipeline::stageIndex("partition")]->partition;

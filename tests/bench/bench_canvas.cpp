@@ -2,17 +2,11 @@
 // upload) on joint-shaped graphs of 300 to 50k nodes, at the fitted view (everything visible, level of detail
 // drops labels and edges) and at 100% zoom (labels drawn, culling keeps what is on screen). Needs a display: run it
 // under xvfb-run. Medians of 30 frames after warm-up (min-max). Not a test: run it by hand (README, Performance).
-#include <GLFW/glfw3.h>
-#include <backends/imgui_impl_glfw.h>
-#include <backends/imgui_impl_opengl3.h>
-#include <imgui.h>
-
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <vector>
 
 #include "tests/bench/bench_stats.h"
+#include "tests/bench/bench_window.h"
 #include "tests/bench/joint_graph_generator.h"
 #include "viz/canvas.h"
 #include "viz/layout.h"
@@ -27,20 +21,7 @@ Stat frames(GLFWwindow* window, viz::Canvas& canvas, const ir::Graph& g, const v
              const partition::PartitionResult* part = nullptr) {
   std::vector<double> ms;
   for (int i = 0; i < n + 5; ++i) {
-    glfwPollEvents();
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui_ImplGlfw_NewFrame();
-    auto t0 = std::chrono::steady_clock::now();
-    ImGui::NewFrame();
-    ImGui::SetNextWindowPos(ImVec2(0, 0));
-    ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
-    ImGui::Begin("graph", nullptr, ImGuiWindowFlags_NoDecoration);
-    canvas.draw(g, l, part);
-    ImGui::End();
-    ImGui::Render();
-    double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    glfwSwapBuffers(window);
+    const double t = bench::canvasFrame(window, canvas, g, l, part);
     if (i >= 5) ms.push_back(t);
   }
   *stats = canvas.stats();
@@ -50,21 +31,8 @@ Stat frames(GLFWwindow* window, viz::Canvas& canvas, const ir::Graph& g, const v
 }  // namespace
 
 int main() {
-  if (!glfwInit()) {
-    std::fprintf(stderr, "no display: run under xvfb-run\n");
-    return 1;
-  }
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
-  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
-  glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
-  GLFWwindow* window = glfwCreateWindow(1600, 1000, "bench", nullptr, nullptr);
-  glfwMakeContextCurrent(window);
-  glfwSwapInterval(0);
-  ImGui::CreateContext();
-  ImGui::GetIO().IniFilename = nullptr;
-  ImGui_ImplGlfw_InitForOpenGL(window, false);
-  ImGui_ImplOpenGL3_Init("#version 330");
+  GLFWwindow* window = bench::openWindow();
+  if (!window) return 1;
   std::printf("canvas frame build (ImGui NewFrame -> Render), 1600x1000, median of 30 frames (min-max)\n\n");
   std::printf("| nodes | fitted view ms | boxes / edges drawn | 100%% zoom ms | boxes / edges / labels drawn | fitted, with partition ms |\n|---|---|---|---|---|---|\n");
   for (size_t n : {300, 1000, 5000, 10000, 50000}) {
@@ -92,10 +60,6 @@ int main() {
                 b.boxes_drawn, b.edges_drawn, b.labels_drawn, p.median, p.min, p.max);
     std::fflush(stdout);
   }
-  ImGui_ImplOpenGL3_Shutdown();
-  ImGui_ImplGlfw_Shutdown();
-  ImGui::DestroyContext();
-  glfwDestroyWindow(window);
-  glfwTerminate();
+  bench::closeWindow(window);
   return 0;
 }

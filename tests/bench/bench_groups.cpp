@@ -4,11 +4,6 @@
 // level at a time down to one block. The canvas is kept across views, as the Graph panel keeps it (the first
 // view's first frame also builds its per-node categories). Needs a display: run it under xvfb-run. Medians (min–max). Not a test:
 // `xvfb-run -a build/tests/bench/bench_groups [layers]` (README, Performance).
-#include <GLFW/glfw3.h>
-#include <backends/imgui_impl_glfw.h>
-#include <backends/imgui_impl_opengl3.h>
-#include <imgui.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,8 +11,9 @@
 #include <vector>
 
 #include "core/pipeline/pipeline.h"
+#include "tests/bench/bench_gpt.h"
 #include "tests/bench/bench_stats.h"
-#include "viz/canvas.h"
+#include "tests/bench/bench_window.h"
 #include "viz/layout.h"
 
 using namespace aotviz;
@@ -28,59 +24,18 @@ double msSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-/// One frame of the canvas in a full-window ImGui window; returns its CPU time (NewFrame → Render).
-double frame(GLFWwindow* window, viz::Canvas& canvas, const ir::Graph& g, const viz::Layout& l,
-             const partition::PartitionResult* part) {
-  glfwPollEvents();
-  ImGui_ImplOpenGL3_NewFrame();
-  ImGui_ImplGlfw_NewFrame();
-  const auto t0 = std::chrono::steady_clock::now();
-  ImGui::NewFrame();
-  ImGui::SetNextWindowPos(ImVec2(0, 0));
-  ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
-  ImGui::Begin("graph", nullptr, ImGuiWindowFlags_NoDecoration);
-  canvas.draw(g, l, part);
-  ImGui::End();
-  ImGui::Render();
-  const double t = msSince(t0);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-  glfwSwapBuffers(window);
-  return t;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   const int64_t layers = argc > 1 ? std::atoll(argv[1]) : 360;  // 360 blocks at width 64, seq 16: a 50k-node joint
-  pipeline::Config c;
-  c.model = "gpt";
-  c.model_options = {{"layers", layers}, {"width", 64}, {"seq", 16}};
-  c.use_cache = false;
-  pipeline::Pipeline p(c);
-  while (!p.finished() && p.next() <= pipeline::stageIndex("partition")) p.runNext();
-  if (p.halted()) {
-    std::fprintf(stderr, "the pipeline failed at %s\n", p.snapshots().back()->stage.c_str());
-    return 1;
-  }
+  pipeline::Pipeline p(bench::scaledGpt(layers));
+  bench::runToPartition(p);
   const auto joint = p.snapshots()[pipeline::stageIndex("passes")]->graph;
   const auto part = p.snapshots()[pipeline::stageIndex("partition")]->partition;
   const ir::Graph& g = *joint;
 
-  if (!glfwInit()) {
-    std::fprintf(stderr, "no display: run under xvfb-run\n");
-    return 1;
-  }
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
-  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
-  glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
-  GLFWwindow* window = glfwCreateWindow(1600, 1000, "bench", nullptr, nullptr);
-  glfwMakeContextCurrent(window);
-  glfwSwapInterval(0);
-  ImGui::CreateContext();
-  ImGui::GetIO().IniFilename = nullptr;
-  ImGui_ImplGlfw_InitForOpenGL(window, false);
-  ImGui_ImplOpenGL3_Init("#version 330");
+  GLFWwindow* window = bench::openWindow();
+  if (!window) return 1;
 
   std::printf("gpt --layers %lld --width 64 --seq 16: joint graph of %zu nodes, partitioned (min-cut)\n",
               static_cast<long long>(layers), g.nodes.size());
@@ -105,10 +60,10 @@ int main(int argc, char** argv) {
       l = viz::layoutGraph(g, lo);
       layout_ms.push_back(msSince(t0));
     }
-    const double first = frame(window, canvas, g, *l, part.get());
+    const double first = bench::canvasFrame(window, canvas, g, *l, part.get());
     std::vector<double> ms;
     for (int i = 0; i < 35; ++i) {
-      const double t = frame(window, canvas, g, *l, part.get());
+      const double t = bench::canvasFrame(window, canvas, g, *l, part.get());
       if (i >= 5) ms.push_back(t);
     }
     size_t groups = 0;
@@ -119,10 +74,6 @@ int main(int argc, char** argv) {
                 lay.min, lay.max, first, f.median, f.min, f.max, lay.median + first);
     std::fflush(stdout);
   }
-  ImGui_ImplOpenGL3_Shutdown();
-  ImGui_ImplGlfw_Shutdown();
-  ImGui::DestroyContext();
-  glfwDestroyWindow(window);
-  glfwTerminate();
+  bench::closeWindow(window);
   return 0;
 }
