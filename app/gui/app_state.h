@@ -97,6 +97,7 @@ struct AppState {
   std::vector<std::string> recent;  // File > Recent (persisted)
   bool open_dialog = false, save_dialog = false;
   std::set<std::string> collapsed_scopes;  // Graph panel: module scopes shown as one box
+  std::set<std::string> panel_errors;      // what a panel could not show, logged once each
   /// Module overview: a newly opened model's first joint graph over viz::kOverviewNodes nodes opens collapsed to its
   /// top-level modules; `overview_path` is the module the breadcrumbs show opened ("" = the top level).
   bool overview_pending = true;

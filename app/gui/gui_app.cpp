@@ -5,6 +5,7 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <imgui_internal.h>  // ImGui::ErrorCheckEndFrameRecover: a panel that threw leaves its windows open
 #include <implot.h>
 #include <stb_image_write.h>
 
@@ -381,7 +382,22 @@ void drawFrame(AppState& s) {
   for (const Panel& p : panels) {
     if (!*p.visible) continue;
     placeNext(p.name, s.show.memory_wide);
-    p.draw(s);
+    try {
+      p.draw(s);
+    } catch (const std::exception& e) {
+      // What a panel reads is missing or of another type (a saved session edited or damaged by hand): close what
+      // it left open, say so in the panel and once in the Log, and draw the other panels as usual.
+      ImGui::ErrorCheckEndFrameRecover(nullptr);
+      if (ImGui::Begin(p.name, p.visible)) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.4f, 1.0f));
+        ImGui::TextWrapped("Part of this panel is unavailable: %s", e.what());
+        ImGui::PopStyleColor();
+      }
+      ImGui::End();
+      const std::string line = std::string(p.name) + " panel: part of the session cannot be shown (" + e.what() +
+                               "); the rest is shown. Restart recomputes it.";
+      if (s.panel_errors.insert(line).second) s.addLog(LogLevel::Error, "session", line);
+    }
   }
   ImGuiIO& io = ImGui::GetIO();
   if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q)) s.quit_requested = true;
