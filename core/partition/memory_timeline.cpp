@@ -105,22 +105,6 @@ class LiveWalk {
 
 }  // namespace
 
-std::vector<int64_t> liveBytesAfterEachNode(const ir::Graph& g) {
-  LiveWalk w(g);
-  std::vector<int64_t> after(g.nodes.size(), 0);
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    w.step(i);
-    after[i] = w.live();
-  }
-  return after;
-}
-
-std::vector<ir::ValueId> liveValuesAfter(const ir::Graph& g, size_t index) {
-  LiveWalk w(g);
-  for (size_t i = 0; i <= index && i < g.nodes.size(); ++i) w.step(i);
-  return w.held();
-}
-
 int64_t backwardPeakBytes(const ir::Graph& bw) {
   LiveWalk w(bw);
   int64_t peak = 0;

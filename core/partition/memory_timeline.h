@@ -14,16 +14,6 @@
 
 namespace aotviz::partition {
 
-/// Bytes a run of `g` holds just after each node, one entry per node of g (placeholders included; the output node
-/// repeats the entry before it): its placeholders, then each node's new outputs, each freed after its last use;
-/// graph outputs stay. A view or in-place output shares its first tensor argument's storage, which stays held
-/// while any value on it is live.
-std::vector<int64_t> liveBytesAfterEachNode(const ir::Graph& g);
-
-/// The values whose storage `g` holds just after node `index` (as liveBytesAfterEachNode counts them: one value
-/// per storage, the one that defined it).
-std::vector<ir::ValueId> liveValuesAfter(const ir::Graph& g, size_t index);
-
 struct TimelinePoint {
   bool backward = false;  // in the backward graph (else the forward)
   std::string node;       // the node's name in its graph (the joint node's name)
