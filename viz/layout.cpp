@@ -141,14 +141,15 @@ std::string LayoutOptions::key() const {
   return k.str();
 }
 
-std::shared_ptr<const NodeFacts> nodeFacts(const ir::Graph& g, const partition::PartitionResult* partition) {
+std::shared_ptr<const NodeFacts> nodeFacts(const ir::Graph& g, const partition::PartitionResult* partition,
+                                           bool with_scopes) {
   auto f = std::make_shared<NodeFacts>();
   const size_t N = g.nodes.size();
   f->placement.assign(N, -1);
   f->saved_bytes.assign(N, 0);
-  f->scope.assign(N, 0);
   std::unordered_map<std::string_view, int32_t> scope_index;  // keys point into g
-  for (size_t i = 0; i < N; ++i) {
+  if (with_scopes) f->scope.assign(N, 0);
+  for (size_t i = 0; with_scopes && i < N; ++i) {
     auto [it, fresh] = scope_index.try_emplace(g.nodes[i].prov.scope, static_cast<int32_t>(f->scopes.size()));
     if (fresh) f->scopes.push_back(g.nodes[i].prov.scope);
     f->scope[i] = it->second;
@@ -209,7 +210,7 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
   };
   std::shared_ptr<const NodeFacts> facts_here;
   const NodeFacts& facts = opts.facts && opts.facts->placement.size() == N ? *opts.facts
-                                                                          : *(facts_here = nodeFacts(g, opts.partition));
+                                                                          : *(facts_here = nodeFacts(g, opts.partition, !opts.collapsed_scopes.empty()));
   L->box_of_node.assign(N, -1);
   // The collapsed scope each call node falls in (the outermost), and each input whose every user falls in one
   // scope joins that scope's group, on the side of its first user: a module's parameters are inside its box.

@@ -80,7 +80,9 @@ struct NodeFacts {
   std::vector<int32_t> scope;        // per node: index into scopes
   std::vector<std::string> scopes;   // the distinct module scopes
 };
-std::shared_ptr<const NodeFacts> nodeFacts(const ir::Graph& g, const partition::PartitionResult* partition);
+/// `with_scopes` false leaves scope and scopes empty (a layout that collapses nothing never reads them).
+std::shared_ptr<const NodeFacts> nodeFacts(const ir::Graph& g, const partition::PartitionResult* partition,
+                                           bool with_scopes = true);
 
 struct LayoutOptions {
   bool split_joint = true;  // backward half in its own column (graphs with backward nodes)

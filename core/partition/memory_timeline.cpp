@@ -148,18 +148,21 @@ MemoryTimeline predictMemoryTimeline(const PartitionResult& r) {
   MemoryTimeline t;
   std::unordered_map<std::string, const SavedValue*> saved;
   for (const SavedValue& s : r.saved) saved.emplace(s.name, &s);
-  // The module of a value: the forward node that computed it (a backward placeholder carries none).
-  // A graph input without one (a parameter) takes its first user's, as the module overview puts it in that box.
+  // The module of a value: the node that computed it, the forward's first (a saved value's backward placeholder
+  // carries none). A graph input without one (a parameter) takes its first user's, as the module overview puts it
+  // in that box.
   std::unordered_map<std::string, std::string> scope_of;
   for (const ir::Graph* g : {&r.forward, &r.backward}) {
+    auto unscopedInput = [&](ir::ValueId v) {
+      const ir::Node& p = g->node(g->value(v).producer);
+      return p.kind == ir::NodeKind::Placeholder && p.prov.scope.empty();
+    };
+    for (const ir::Value& v : g->values)
+      if (!unscopedInput(v.id)) scope_of.emplace(v.name, g->node(v.producer).prov.scope);
     for (const ir::Node& n : g->nodes)
       for (const ir::Arg& a : n.args)
-        if (a.kind == ir::Arg::Kind::Value && a.value.valid() && !n.prov.scope.empty())
-          scope_of.emplace(g->value(a.value).name, n.prov.scope);  // kept only for inputs, below
-    for (const ir::Value& v : g->values) {
-      const ir::Node& producer = g->node(v.producer);
-      if (producer.kind != ir::NodeKind::Placeholder || !producer.prov.scope.empty()) scope_of[v.name] = producer.prov.scope;
-    }
+        if (a.kind == ir::Arg::Kind::Value && a.value.valid() && !n.prov.scope.empty() && unscopedInput(a.value))
+          scope_of.emplace(g->value(a.value).name, n.prov.scope);
   }
 
   size_t peak_node = 0;  // the peak's node index in its graph

@@ -167,6 +167,20 @@ void drawBreadcrumbs(AppState& state, const ir::Graph& g) {
   }
 }
 
+namespace {
+
+/// Opens the collapsed modules around node `id` of `g` (one level each) and centres it once laid out; nothing when
+/// no collapsed module holds it.
+void revealNode(AppState& state, const ir::Graph& g, int32_t id) {
+  auto opened = viz::revealNode(g, state.collapsed_scopes, id);
+  if (opened == state.collapsed_scopes) return;
+  state.collapsed_scopes = std::move(opened);
+  state.overview_path = g.nodes[static_cast<size_t>(id)].prov.scope;
+  state.reveal_node = id;
+}
+
+}  // namespace
+
 bool selectByName(viz::Canvas& canvas, const ir::Graph& g, const std::string& name) {
   for (const ir::Node& n : g.nodes)
     if (n.name == name) {
@@ -182,12 +196,7 @@ void showNode(AppState& state, const std::string& name) {
   for (const ir::Node& n : g.nodes) {
     if (n.name != name) continue;
     state.canvas.select(n.id.v, true);
-    auto opened = viz::revealNode(g, state.collapsed_scopes, n.id.v);
-    if (opened != state.collapsed_scopes) {
-      state.collapsed_scopes = std::move(opened);
-      state.overview_path = n.prov.scope;
-      state.reveal_node = n.id.v;
-    }
+    revealNode(state, g, n.id.v);
     return;
   }
 }
@@ -273,9 +282,7 @@ void drawGraphPanel(AppState& state) {
     const int32_t hit = state.canvas.selected();
     if (hits && hit >= 0 && layout->boxes[static_cast<size_t>(layout->box_of_node[static_cast<size_t>(hit)])].kind ==
                                 viz::BoxKind::Group) {
-      state.collapsed_scopes = viz::revealNode(*g, state.collapsed_scopes, hit);
-      state.overview_path = g->nodes[static_cast<size_t>(hit)].prov.scope;
-      state.reveal_node = hit;
+      revealNode(state, *g, hit);
     }
   }
   ImGui::SameLine();

@@ -4,17 +4,6 @@
 
 namespace aotviz::gui {
 
-namespace {
-
-/// The first track (by tid) whose name starts with `graph`, "" when none.
-std::string firstTrack(const std::map<int, std::string>& tracks, const std::string& graph) {
-  for (const auto& [tid, name] : tracks)
-    if (name.rfind(graph, 0) == 0) return name;
-  return "";
-}
-
-}  // namespace
-
 const NodeTimes& nodeTimes(AppState& state) {
   pipeline::SnapshotPtr ex;
   for (const auto& s : state.visibleSnapshots())
@@ -24,9 +13,15 @@ const NodeTimes& nodeTimes(AppState& state) {
   t.from = ex;
   if (ex) {
     std::map<int, std::string> tracks;  // tid → "forward #0", "backward #1", ...
+    int first_tid[2] = {-1, -1};        // the step's first forward and backward runs
     for (const auto& e : ex->summary["chrome_trace"]["traceEvents"]) {
       const std::string ph = e.value("ph", "");
-      if (ph == "M") tracks[e.value("tid", 0)] = e["args"].value("name", "");
+      if (ph == "M") {
+        const int tid = e.value("tid", 0);
+        const std::string& name = tracks[tid] = e["args"].value("name", "");
+        const int run = name.rfind("forward", 0) == 0 ? 0 : name.rfind("backward", 0) == 0 ? 1 : -1;
+        if (run >= 0 && first_tid[run] < 0) first_tid[run] = tid;
+      }
       if (ph != "X" || !e.contains("args")) continue;
       const std::string node = e["args"].value("node", "");
       const double us = e.value("dur", 0.0);
@@ -34,10 +29,8 @@ const NodeTimes& nodeTimes(AppState& state) {
       t.by_track[""][node] += us;
       t.by_track[track.substr(0, track.find(' '))][node] += us;
       t.first.emplace(node, us);
-      // The step's first forward and backward runs (tracks "forward #0", "backward #1").
-      const int run = track.rfind("forward", 0) == 0 ? 0 : track.rfind("backward", 0) == 0 ? 1 : -1;
-      if (run >= 0 && track == firstTrack(tracks, run == 0 ? "forward" : "backward"))
-        t.live_bytes[run].emplace(node, e["args"].value("live_bytes", int64_t{0}));
+      for (int run = 0; run < 2; ++run)
+        if (e.value("tid", 0) == first_tid[run]) t.live_bytes[run].emplace(node, e["args"].value("live_bytes", int64_t{0}));
     }
     const auto& rep = ex->summary.value("report", nlohmann::json::object());
     if (rep.contains("compiled") && rep["compiled"].is_object())
