@@ -2,6 +2,7 @@
 #include "core/ir/printer.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -12,22 +13,34 @@ namespace aotviz::ir {
 
 namespace {
 
-const char* shortDtype(c10::ScalarType t) {
-  switch (t) {
-    case c10::ScalarType::Float: return "f32";
-    case c10::ScalarType::Double: return "f64";
-    case c10::ScalarType::Half: return "f16";
-    case c10::ScalarType::BFloat16: return "bf16";
-    case c10::ScalarType::Long: return "i64";
-    case c10::ScalarType::Int: return "i32";
-    case c10::ScalarType::Short: return "i16";
-    case c10::ScalarType::Char: return "i8";
-    case c10::ScalarType::Byte: return "u8";
-    case c10::ScalarType::Bool: return "b8";
-    case c10::ScalarType::ComplexFloat: return "c64";
-    case c10::ScalarType::ComplexDouble: return "c128";
-    default: return "?";
+// torch/utils/_dtype_abbrs.py, the names PyTorch's graphs use.
+const std::pair<c10::ScalarType, const char*> kShortDtypes[] = {
+    {c10::ScalarType::BFloat16, "bf16"},      {c10::ScalarType::Double, "f64"},
+    {c10::ScalarType::Float, "f32"},          {c10::ScalarType::Half, "f16"},
+    {c10::ScalarType::Float8_e4m3fn, "f8e4m3fn"}, {c10::ScalarType::Float8_e5m2, "f8e5m2"},
+    {c10::ScalarType::Float8_e4m3fnuz, "f8e4m3fnuz"}, {c10::ScalarType::Float8_e5m2fnuz, "f8e5m2fnuz"},
+    {c10::ScalarType::Float8_e8m0fnu, "f8e8m0fnu"}, {c10::ScalarType::Float4_e2m1fn_x2, "f4e2m1fnx2"},
+    {c10::ScalarType::ComplexHalf, "c32"},    {c10::ScalarType::ComplexFloat, "c64"},
+    {c10::ScalarType::ComplexDouble, "c128"}, {c10::ScalarType::Char, "i8"},
+    {c10::ScalarType::Short, "i16"},          {c10::ScalarType::Int, "i32"},
+    {c10::ScalarType::Long, "i64"},           {c10::ScalarType::Bool, "b8"},
+    {c10::ScalarType::Byte, "u8"},            {c10::ScalarType::UInt16, "u16"},
+    {c10::ScalarType::UInt32, "u32"},         {c10::ScalarType::UInt64, "u64"},
+    {c10::ScalarType::Bits16, "b16"},         {c10::ScalarType::Bits1x8, "b1x8"},
+};
+
+/// A string literal as Python's repr writes it: single quotes, with backslashes and quotes escaped.
+std::string pyString(const std::string& s) {
+  std::string r = "'";
+  for (char c : s) {
+    if (c == '\\' || c == '\'') r += '\\';
+    if (c == '\n') {
+      r += "\\n";
+      continue;
+    }
+    r += c;
   }
+  return r + "'";
 }
 
 std::string pyDouble(double d) {
@@ -40,7 +53,7 @@ std::string pyDouble(double d) {
   for (int p = 1; p <= 17; ++p) {
     std::ostringstream t;
     t << std::setprecision(p) << d;
-    if (std::stod(t.str()) == d) {
+    if (std::strtod(t.str().c_str(), nullptr) == d) {  // strtod: std::stod throws on subnormals (ERANGE)
       s = t.str();
       break;
     }
@@ -66,7 +79,9 @@ std::string deviceString(const std::string& d) {
 }
 
 std::string enumByName(const std::string& name, int64_t v) {
-  if (name == "dtype" || name == "out_dtype") return "torch." + dtypeName(static_cast<c10::ScalarType>(v));
+  // dtype, out_dtype, input_dtype (_softmax_backward_data), as PyTorch prints them.
+  const bool dtype = name == "dtype" || (name.size() > 6 && name.compare(name.size() - 6, 6, "_dtype") == 0);
+  if (dtype) return "torch." + dtypeName(static_cast<c10::ScalarType>(v));
   if (name == "layout") return v == 0 ? "torch.strided" : "torch.layout(" + std::to_string(v) + ")";
   if (name == "memory_format") {
     static const char* names[] = {"torch.contiguous_format", "torch.preserve_format", "torch.channels_last",
@@ -78,8 +93,24 @@ std::string enumByName(const std::string& name, int64_t v) {
 
 }  // namespace
 
-std::string metaString(const TensorMeta& m) {
-  return std::string(shortDtype(m.dtype)) + listString(m.sizes, [](int64_t x) { return std::to_string(x); });
+const char* shortDtypeName(c10::ScalarType t) {
+  for (const auto& [k, v] : kShortDtypes)
+    if (k == t) return v;
+  return "?";
+}
+
+std::optional<c10::ScalarType> parseShortDtypeName(const std::string& name) {
+  for (const auto& [k, v] : kShortDtypes)
+    if (name == v) return k;
+  return std::nullopt;
+}
+
+std::string metaString(const TensorMeta& m, bool strides, bool device) {
+  auto dims = [](const std::vector<int64_t>& xs) { return listString(xs, [](int64_t x) { return std::to_string(x); }); };
+  std::string s = std::string(shortDtypeName(m.dtype)) + dims(m.sizes);
+  if (strides) s += dims(m.strides);
+  if (device) s += m.device.str();
+  return s;
 }
 
 std::string argString(const Graph& g, const Arg& a, const std::string& arg_name) {
@@ -91,7 +122,7 @@ std::string argString(const Graph& g, const Arg& a, const std::string& arg_name)
     case Arg::Kind::Bool: return a.b ? "True" : "False";
     case Arg::Kind::Int: return enumByName(arg_name, a.i);
     case Arg::Kind::Double: return pyDouble(a.d);
-    case Arg::Kind::String: return "'" + a.s + "'";
+    case Arg::Kind::String: return pyString(a.s);
     case Arg::Kind::IntList: return listString(a.ints, [](int64_t x) { return std::to_string(x); });
     case Arg::Kind::DoubleList: return listString(a.doubles, pyDouble);
     case Arg::Kind::BoolList: return listString(a.bools, [](bool x) { return std::string(x ? "True" : "False"); });
@@ -117,7 +148,8 @@ std::string argString(const Graph& g, const Arg& a, const std::string& arg_name)
 
 void printGraph(std::ostream& os, const Graph& g, const PrintOptions& opts) {
   auto annot = [&](ValueId v) {
-    return opts.show_meta ? ": \"" + metaString(g.value(v).meta) + "\"" : std::string();
+    return opts.show_meta ? ": \"" + metaString(g.value(v).meta, opts.show_strides, opts.show_device) + "\""
+                          : std::string();
   };
   os << "def " << opts.function_name << "(self";
   for (const Node& n : g.nodes)
