@@ -1,5 +1,6 @@
 // tests/core/test_ir_text.cpp — the IR's text form (core/ir/parse.h): graphs written as text read back, every graph
-// the project makes printed and parsed back unchanged, bad text named by line.
+// the project makes printed and parsed back unchanged, bad text named by line, and golden-text tests of CSE, DCE and
+// both partitioners on graphs written as text (no capture), as PyTorch's parseIR + FileCheck and MLIR's lit tests.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include "core/capture/capture.h"
+#include "core/ir/cse.h"
+#include "core/ir/dce.h"
 #include "core/ir/parse.h"
 #include "core/ir/printer.h"
 #include "core/ir/serialize.h"
@@ -519,5 +522,375 @@ TEST(IrText, ForwardOnlyAndRandomGraphsRoundTrip) {
   expectRoundTrip(r.backward, true, "functionalize_rng backward");
 }
 
+// ---------------------------------------------------------------------------------------------- golden: CSE
+
+std::string afterCse(const std::string& t, std::vector<std::pair<std::string, std::string>>* merged = nullptr) {
+  Graph g = parseGraph(t);
+  auto m = eliminateCommonSubexpressions(g);
+  if (merged) *merged = m;
+  return printGraph(g);
+}
+
+TEST(IrTextCse, MergesRepeatsAndChainsOfRepeatsKeepingNames) {
+  std::vector<std::pair<std::string, std::string>> merged;
+  EXPECT_SAME_TEXT(text(R"(
+def forward(self, primals_1: "f32[4, 8]"):
+    view: "f32[32]" = torch.ops.aten.view.default(primals_1, [32])
+    relu: "f32[32]" = torch.ops.aten.relu.default(view)
+    mul: "f32[32]" = torch.ops.aten.mul.Tensor(relu, relu)
+    return [mul]
+)"),
+                   afterCse(text(R"(
+def forward(self, primals_1: "f32[4, 8]"):
+    view: "f32[32]" = torch.ops.aten.view.default(primals_1, [32])
+    view_1: "f32[32]" = torch.ops.aten.view.default(primals_1, [32])
+    relu: "f32[32]" = torch.ops.aten.relu.default(view)
+    relu_1: "f32[32]" = torch.ops.aten.relu.default(view_1)
+    mul: "f32[32]" = torch.ops.aten.mul.Tensor(relu, relu_1)
+    return [mul]
+)"),
+                            &merged));
+  EXPECT_EQ(merged, (std::vector<std::pair<std::string, std::string>>{{"view_1", "view"}, {"relu_1", "relu"}}));
+}
+
+// PyTorch 2.11's fx_graph_cse keeps random ops, mutations, aten.empty and nodes sharing storage with an output.
+TEST(IrTextCse, KeepsRandomOpsMutationsAndAliasesOfOutputs) {
+  const std::string t = text(R"(
+def forward(self, arg0_1: "f32[4]", arg1_1: "f32[4]"):
+    rand_like: "f32[4]" = torch.ops.aten.rand_like.default(arg0_1)
+    rand_like_1: "f32[4]" = torch.ops.aten.rand_like.default(arg0_1)
+    add: "f32[4]" = torch.ops.aten.add.Tensor(rand_like, rand_like_1)
+    empty: "f32[4]" = torch.ops.aten.empty.memory_format([4], device = device(type='cpu'))
+    empty_1: "f32[4]" = torch.ops.aten.empty.memory_format([4], device = device(type='cpu'))
+    add_1: "f32[4]" = torch.ops.aten.add.Tensor(empty, empty_1)
+    add_: "f32[4]" = torch.ops.aten.add_.Tensor(arg1_1, add)
+    add__1: "f32[4]" = torch.ops.aten.add_.Tensor(arg1_1, add)
+    view: "f32[2, 2]" = torch.ops.aten.view.default(arg0_1, [2, 2])
+    view_1: "f32[2, 2]" = torch.ops.aten.view.default(arg0_1, [2, 2])
+    return [add_1, view, view_1]
+)");
+  EXPECT_SAME_TEXT(t, afterCse(t));
+}
+
+// Note [CPython's hash(-1)] in cse.cpp: after sum(x, [-2]), the repeated sum(x, [-1]) is not merged (PyTorch 2.11
+// gives the same graph); without the [-2] it is.
+TEST(IrTextCse, AHashCollisionOfMinusOneBlocksLaterRepeatsAsInPyTorch) {
+  const std::string head = "def forward(self, arg0_1: \"f32[4, 4]\"):\n";
+  const std::string sum2 = "    sum_1: \"f32[4]\" = torch.ops.aten.sum.dim_IntList(arg0_1, [-2])\n";
+  const std::string sums = "    sum_2: \"f32[4]\" = torch.ops.aten.sum.dim_IntList(arg0_1, [-1])\n"
+                           "    sum_3: \"f32[4]\" = torch.ops.aten.sum.dim_IntList(arg0_1, [-1])\n";
+  // (Graph outputs are never merged, so the sums feed an add.)
+  const std::string blocked = head + sum2 + sums +
+                              "    add: \"f32[4]\" = torch.ops.aten.add.Tensor(sum_1, sum_2)\n"
+                              "    add_1: \"f32[4]\" = torch.ops.aten.add.Tensor(add, sum_3)\n"
+                              "    return [add_1]\n";
+  EXPECT_SAME_TEXT(blocked, afterCse(blocked));
+  EXPECT_SAME_TEXT(head + "    sum_2: \"f32[4]\" = torch.ops.aten.sum.dim_IntList(arg0_1, [-1])\n"
+                          "    add: \"f32[4]\" = torch.ops.aten.add.Tensor(sum_2, sum_2)\n"
+                          "    return [add]\n",
+                   afterCse(head + sums + "    add: \"f32[4]\" = torch.ops.aten.add.Tensor(sum_2, sum_3)\n"
+                                          "    return [add]\n"));
+}
+
+// ---------------------------------------------------------------------------------------------- golden: DCE
+
+TEST(IrTextDce, RemovesDeadChainsAndKeepsMutationsAndUsedTuples) {
+  Graph g = parseGraph(text(R"(
+def forward(self, primals_1: "f32[2, 4]", primals_2: "f32[8]"):
+    view: "f32[2, 4]" = torch.ops.aten.view.default(primals_2, [2, 4])
+    view_1: "f32[2, 4]" = torch.ops.aten.view.default(primals_2, [2, 4])
+    mul: "f32[2, 4]" = torch.ops.aten.mul.Tensor(view_1, 2)
+    relu: "f32[2, 4]" = torch.ops.aten.relu.default(mul)
+    neg: "f32[2, 4]" = torch.ops.aten.neg.default(relu)
+    native_layer_norm = torch.ops.aten.native_layer_norm.default(mul, [4], None, None, 1e-05)
+    getitem: "f32[2, 4]" = native_layer_norm[0]
+    getitem_1: "f32[2, 1]" = native_layer_norm[1]
+    getitem_2: "f32[2, 1]" = native_layer_norm[2]
+    split = torch.ops.aten.split.Tensor(neg, 1)
+    getitem_3: "f32[1, 4]" = split[0]
+    getitem_4: "f32[1, 4]" = split[1]
+    copy_: "f32[2, 4]" = torch.ops.aten.copy_.default(primals_1, mul)
+    return [getitem]
+)"));
+  EXPECT_EQ(eliminateDeadCode(g), 4u);  // view, relu, neg, split
+  EXPECT_SAME_TEXT(text(R"(
+def forward(self, primals_1: "f32[2, 4]", primals_2: "f32[8]"):
+    view_1: "f32[2, 4]" = torch.ops.aten.view.default(primals_2, [2, 4])
+    mul: "f32[2, 4]" = torch.ops.aten.mul.Tensor(view_1, 2)
+    native_layer_norm = torch.ops.aten.native_layer_norm.default(mul, [4], None, None, 1e-05)
+    getitem: "f32[2, 4]" = native_layer_norm[0]
+    getitem_1: "f32[2, 1]" = native_layer_norm[1]
+    getitem_2: "f32[2, 1]" = native_layer_norm[2]
+    copy_: "f32[2, 4]" = torch.ops.aten.copy_.default(primals_1, mul)
+    return [getitem]
+)"),
+                   printGraph(g));
+}
+
+// ---------------------------------------------------------------------------------------------- golden: partitions
+
+struct Split {
+  std::string forward, backward;
+  partition::PartitionResult result;
+};
+
+/// Partitions a joint graph written as text (its first `num_fwd_outputs` outputs are the forward's) and prints the
+/// forward and backward graphs.
+Split partitionText(const std::string& joint, size_t num_fwd_outputs, partition::Partitioner p) {
+  partition::Options o;
+  o.partitioner = p;
+  Split s;
+  s.result = partition::partitionJoint(parseGraph(joint), num_fwd_outputs, {}, o);
+  s.forward = printGraph(s.result.forward);
+  s.backward = printGraph(s.result.backward);
+  return s;
+}
+
+// test_min_cut_partitioner: x.cos().cos().cos() saves only the input and recomputes the chain; the default
+// partitioner saves what eager autograd saves. Both graphs as PyTorch 2.11 partitions the same joint.
+TEST(IrTextPartition, CosChainMinCutSavesTheInputDefaultSavesEagersValues) {
+  const std::string joint = text(R"(
+def forward(self, primals_1: "f32[3]", tangents_1: "f32[3]"):
+    cos: "f32[3]" = torch.ops.aten.cos.default(primals_1)
+    cos_1: "f32[3]" = torch.ops.aten.cos.default(cos)
+    cos_2: "f32[3]" = torch.ops.aten.cos.default(cos_1)
+    sin: "f32[3]" = torch.ops.aten.sin.default(cos_1)
+    neg: "f32[3]" = torch.ops.aten.neg.default(sin)
+    mul: "f32[3]" = torch.ops.aten.mul.Tensor(tangents_1, neg)
+    sin_1: "f32[3]" = torch.ops.aten.sin.default(cos)
+    neg_1: "f32[3]" = torch.ops.aten.neg.default(sin_1)
+    mul_1: "f32[3]" = torch.ops.aten.mul.Tensor(mul, neg_1)
+    sin_2: "f32[3]" = torch.ops.aten.sin.default(primals_1)
+    neg_2: "f32[3]" = torch.ops.aten.neg.default(sin_2)
+    mul_2: "f32[3]" = torch.ops.aten.mul.Tensor(mul_1, neg_2)
+    return [cos_2, mul_2]
+)");
+  const std::string forward = text(R"(
+def forward(self, primals_1: "f32[3]"):
+    cos: "f32[3]" = torch.ops.aten.cos.default(primals_1)
+    cos_1: "f32[3]" = torch.ops.aten.cos.default(cos)
+    cos_2: "f32[3]" = torch.ops.aten.cos.default(cos_1)
+)");
+  const std::string backward_ops = text(R"(
+    sin: "f32[3]" = torch.ops.aten.sin.default(cos_1)
+    neg: "f32[3]" = torch.ops.aten.neg.default(sin)
+    mul: "f32[3]" = torch.ops.aten.mul.Tensor(tangents_1, neg)
+    sin_1: "f32[3]" = torch.ops.aten.sin.default(cos)
+    neg_1: "f32[3]" = torch.ops.aten.neg.default(sin_1)
+    mul_1: "f32[3]" = torch.ops.aten.mul.Tensor(mul, neg_1)
+    sin_2: "f32[3]" = torch.ops.aten.sin.default(primals_1)
+    neg_2: "f32[3]" = torch.ops.aten.neg.default(sin_2)
+    mul_2: "f32[3]" = torch.ops.aten.mul.Tensor(mul_1, neg_2)
+    return [mul_2]
+)");
+  const Split m = partitionText(joint, 1, partition::Partitioner::MinCut);
+  EXPECT_SAME_TEXT(forward + "    return [cos_2, primals_1]\n", m.forward);
+  EXPECT_SAME_TEXT("def forward(self, primals_1: \"f32[3]\", tangents_1: \"f32[3]\"):\n"
+                   "    cos: \"f32[3]\" = torch.ops.aten.cos.default(primals_1)\n"
+                   "    cos_1: \"f32[3]\" = torch.ops.aten.cos.default(cos)\n" +
+                       backward_ops,
+                   m.backward);
+  const Split d = partitionText(joint, 1, partition::Partitioner::Default);
+  EXPECT_SAME_TEXT(forward + "    return [cos_2, primals_1, cos, cos_1]\n", d.forward);
+  EXPECT_SAME_TEXT("def forward(self, primals_1: \"f32[3]\", cos: \"f32[3]\", cos_1: \"f32[3]\", tangents_1: \"f32[3]\"):\n" +
+                       backward_ops,
+                   d.backward);
+}
+
+// (a + b + c + d).cos().cos(): the min-cut saves only the sum, the default partitioner the sum and the first cos
+// (PyTorch 2.11: the same graphs).
+TEST(IrTextPartition, FourInputsMinCutSavesOnlyTheirSum) {
+  const std::string joint = text(R"(
+def forward(self, primals_1: "f32[3]", primals_2: "f32[3]", primals_3: "f32[3]", primals_4: "f32[3]", tangents_1: "f32[3]"):
+    add: "f32[3]" = torch.ops.aten.add.Tensor(primals_1, primals_2)
+    add_1: "f32[3]" = torch.ops.aten.add.Tensor(add, primals_3)
+    add_2: "f32[3]" = torch.ops.aten.add.Tensor(add_1, primals_4)
+    cos: "f32[3]" = torch.ops.aten.cos.default(add_2)
+    cos_1: "f32[3]" = torch.ops.aten.cos.default(cos)
+    sin: "f32[3]" = torch.ops.aten.sin.default(cos)
+    neg: "f32[3]" = torch.ops.aten.neg.default(sin)
+    mul: "f32[3]" = torch.ops.aten.mul.Tensor(tangents_1, neg)
+    sin_1: "f32[3]" = torch.ops.aten.sin.default(add_2)
+    neg_1: "f32[3]" = torch.ops.aten.neg.default(sin_1)
+    mul_1: "f32[3]" = torch.ops.aten.mul.Tensor(mul, neg_1)
+    return [cos_1, mul_1, mul_1, mul_1, mul_1]
+)");
+  const Split m = partitionText(joint, 1, partition::Partitioner::MinCut);
+  EXPECT_SAME_TEXT(text(R"(
+def forward(self, primals_1: "f32[3]", primals_2: "f32[3]", primals_3: "f32[3]", primals_4: "f32[3]"):
+    add: "f32[3]" = torch.ops.aten.add.Tensor(primals_1, primals_2)
+    add_1: "f32[3]" = torch.ops.aten.add.Tensor(add, primals_3)
+    add_2: "f32[3]" = torch.ops.aten.add.Tensor(add_1, primals_4)
+    cos: "f32[3]" = torch.ops.aten.cos.default(add_2)
+    cos_1: "f32[3]" = torch.ops.aten.cos.default(cos)
+    return [cos_1, add_2]
+)"),
+                   m.forward);
+  EXPECT_SAME_TEXT(text(R"(
+def forward(self, add_2: "f32[3]", tangents_1: "f32[3]"):
+    cos: "f32[3]" = torch.ops.aten.cos.default(add_2)
+    sin: "f32[3]" = torch.ops.aten.sin.default(cos)
+    neg: "f32[3]" = torch.ops.aten.neg.default(sin)
+    mul: "f32[3]" = torch.ops.aten.mul.Tensor(tangents_1, neg)
+    sin_1: "f32[3]" = torch.ops.aten.sin.default(add_2)
+    neg_1: "f32[3]" = torch.ops.aten.neg.default(sin_1)
+    mul_1: "f32[3]" = torch.ops.aten.mul.Tensor(mul, neg_1)
+    return [mul_1, mul_1, mul_1, mul_1]
+)"),
+                   m.backward);
+  ASSERT_EQ(m.result.saved.size(), 1u);
+  EXPECT_EQ(m.result.saved[0].rule, partition::Rule::CheaperToSave);
+  const Split d = partitionText(joint, 1, partition::Partitioner::Default);
+  EXPECT_NE(d.forward.find("    return [cos_1, add_2, cos]\n"), std::string::npos) << d.forward;
+  EXPECT_NE(d.backward.find("def forward(self, add_2: \"f32[3]\", cos: \"f32[3]\", tangents_1: \"f32[3]\"):\n"),
+            std::string::npos)
+      << d.backward;
+}
+
+// (x.sin() * x.cos()).sum(): the backward's own sin(x) and cos(x) (SinBackward0, CosBackward0) repeat the forward's;
+// the min-cut partitioner's CSE merges them, saves only x and recomputes the pointwise ops, the default partitioner
+// saves sin and cos and keeps the backward's copies. PyTorch 2.11 saves the same values and runs the same ops; its
+// min-cut backward is also reordered to mimic the autograd engine (reordering_to_mimic_autograd_engine: expand
+// first, each recomputed op just before its first use), which aotviz does not do.
+TEST(IrTextPartition, PointwiseOpsAreRecomputedFromTheInputAfterCse) {
+  const std::string joint = text(R"(
+def forward(self, primals_1: "f32[4, 8]", tangents_1: "f32[]"):
+    sin: "f32[4, 8]" = torch.ops.aten.sin.default(primals_1)
+    cos: "f32[4, 8]" = torch.ops.aten.cos.default(primals_1)
+    mul: "f32[4, 8]" = torch.ops.aten.mul.Tensor(sin, cos)
+    sum_1: "f32[]" = torch.ops.aten.sum.default(mul)
+    expand: "f32[4, 8]" = torch.ops.aten.expand.default(tangents_1, [4, 8])
+    mul_1: "f32[4, 8]" = torch.ops.aten.mul.Tensor(expand, sin)
+    mul_2: "f32[4, 8]" = torch.ops.aten.mul.Tensor(expand, cos)
+    sin_1: "f32[4, 8]" = torch.ops.aten.sin.default(primals_1)
+    neg: "f32[4, 8]" = torch.ops.aten.neg.default(sin_1)
+    mul_3: "f32[4, 8]" = torch.ops.aten.mul.Tensor(mul_1, neg)
+    cos_1: "f32[4, 8]" = torch.ops.aten.cos.default(primals_1)
+    mul_4: "f32[4, 8]" = torch.ops.aten.mul.Tensor(mul_2, cos_1)
+    add: "f32[4, 8]" = torch.ops.aten.add.Tensor(mul_3, mul_4)
+    return [sum_1, add]
+)");
+  const Split m = partitionText(joint, 1, partition::Partitioner::MinCut);
+  EXPECT_SAME_TEXT(text(R"(
+def forward(self, primals_1: "f32[4, 8]"):
+    sin: "f32[4, 8]" = torch.ops.aten.sin.default(primals_1)
+    cos: "f32[4, 8]" = torch.ops.aten.cos.default(primals_1)
+    mul: "f32[4, 8]" = torch.ops.aten.mul.Tensor(sin, cos)
+    sum_1: "f32[]" = torch.ops.aten.sum.default(mul)
+    return [sum_1, primals_1]
+)"),
+                   m.forward);
+  EXPECT_SAME_TEXT(text(R"(
+def forward(self, primals_1: "f32[4, 8]", tangents_1: "f32[]"):
+    sin: "f32[4, 8]" = torch.ops.aten.sin.default(primals_1)
+    cos: "f32[4, 8]" = torch.ops.aten.cos.default(primals_1)
+    expand: "f32[4, 8]" = torch.ops.aten.expand.default(tangents_1, [4, 8])
+    mul_1: "f32[4, 8]" = torch.ops.aten.mul.Tensor(expand, sin)
+    mul_2: "f32[4, 8]" = torch.ops.aten.mul.Tensor(expand, cos)
+    neg: "f32[4, 8]" = torch.ops.aten.neg.default(sin)
+    mul_3: "f32[4, 8]" = torch.ops.aten.mul.Tensor(mul_1, neg)
+    mul_4: "f32[4, 8]" = torch.ops.aten.mul.Tensor(mul_2, cos)
+    add: "f32[4, 8]" = torch.ops.aten.add.Tensor(mul_3, mul_4)
+    return [add]
+)"),
+                   m.backward);
+  const Split d = partitionText(joint, 1, partition::Partitioner::Default);
+  EXPECT_SAME_TEXT(text(R"(
+def forward(self, primals_1: "f32[4, 8]", sin: "f32[4, 8]", cos: "f32[4, 8]", tangents_1: "f32[]"):
+    expand: "f32[4, 8]" = torch.ops.aten.expand.default(tangents_1, [4, 8])
+    mul_1: "f32[4, 8]" = torch.ops.aten.mul.Tensor(expand, sin)
+    mul_2: "f32[4, 8]" = torch.ops.aten.mul.Tensor(expand, cos)
+    sin_1: "f32[4, 8]" = torch.ops.aten.sin.default(primals_1)
+    neg: "f32[4, 8]" = torch.ops.aten.neg.default(sin_1)
+    mul_3: "f32[4, 8]" = torch.ops.aten.mul.Tensor(mul_1, neg)
+    cos_1: "f32[4, 8]" = torch.ops.aten.cos.default(primals_1)
+    mul_4: "f32[4, 8]" = torch.ops.aten.mul.Tensor(mul_2, cos_1)
+    add: "f32[4, 8]" = torch.ops.aten.add.Tensor(mul_3, mul_4)
+    return [add]
+)"),
+                   d.backward);
+}
+
+// x.view(4, 3).t() * y: the min-cut saves the inputs and recomputes the view chain, the default partitioner saves
+// the transposed view (PyTorch 2.11: the same, its min-cut backward again reordered with expand first).
+TEST(IrTextPartition, AViewChainIsRecomputedFromTheInput) {
+  const std::string joint = text(R"(
+def forward(self, primals_1: "f32[12]", primals_2: "f32[3, 4]", tangents_1: "f32[]"):
+    view: "f32[4, 3]" = torch.ops.aten.view.default(primals_1, [4, 3])
+    t: "f32[3, 4][1, 3]" = torch.ops.aten.t.default(view)
+    mul: "f32[3, 4]" = torch.ops.aten.mul.Tensor(t, primals_2)
+    sum_1: "f32[]" = torch.ops.aten.sum.default(mul)
+    expand: "f32[3, 4][0, 0]" = torch.ops.aten.expand.default(tangents_1, [3, 4])
+    mul_1: "f32[3, 4]" = torch.ops.aten.mul.Tensor(expand, t)
+    mul_2: "f32[3, 4]" = torch.ops.aten.mul.Tensor(expand, primals_2)
+    t_1: "f32[4, 3][1, 4]" = torch.ops.aten.t.default(mul_2)
+    clone: "f32[4, 3]" = torch.ops.aten.clone.default(t_1, memory_format = torch.contiguous_format)
+    _unsafe_view: "f32[12]" = torch.ops.aten._unsafe_view.default(clone, [12])
+    return [sum_1, _unsafe_view, mul_1]
+)");
+  const std::string bw_ops = text(R"(
+    expand: "f32[3, 4]" = torch.ops.aten.expand.default(tangents_1, [3, 4])
+    mul_1: "f32[3, 4]" = torch.ops.aten.mul.Tensor(expand, t)
+    mul_2: "f32[3, 4]" = torch.ops.aten.mul.Tensor(expand, primals_2)
+    t_1: "f32[4, 3]" = torch.ops.aten.t.default(mul_2)
+    clone: "f32[4, 3]" = torch.ops.aten.clone.default(t_1, memory_format = torch.contiguous_format)
+    _unsafe_view: "f32[12]" = torch.ops.aten._unsafe_view.default(clone, [12])
+    return [_unsafe_view, mul_1]
+)");
+  const Split m = partitionText(joint, 1, partition::Partitioner::MinCut);
+  EXPECT_NE(m.forward.find("    return [sum_1, primals_1, primals_2]\n"), std::string::npos) << m.forward;
+  EXPECT_SAME_TEXT("def forward(self, primals_1: \"f32[12]\", primals_2: \"f32[3, 4]\", tangents_1: \"f32[]\"):\n"
+                   "    view: \"f32[4, 3]\" = torch.ops.aten.view.default(primals_1, [4, 3])\n"
+                   "    t: \"f32[3, 4]\" = torch.ops.aten.t.default(view)\n" +
+                       bw_ops,
+                   m.backward);
+  const Split d = partitionText(joint, 1, partition::Partitioner::Default);
+  EXPECT_NE(d.forward.find("    return [sum_1, primals_2, t]\n"), std::string::npos) << d.forward;
+  EXPECT_SAME_TEXT("def forward(self, primals_2: \"f32[3, 4]\", t: \"f32[3, 4]\", tangents_1: \"f32[]\"):\n" + bw_ops,
+                   d.backward);
+  // The strides written in the joint are the values' strides in both graphs.
+  EXPECT_NE(printGraph(d.result.backward, fullText()).find("t: \"f32[3, 4][1, 3]cpu\""), std::string::npos);
+}
+
+// test_default_partitioner_getitem: layer_norm's saved statistics are getitems of a multi-output node; both
+// partitioners save the inputs and getitem_1, getitem_2 (PyTorch 2.11: the same).
+TEST(IrTextPartition, LayerNormSavesTheGetitemsOfItsStatistics) {
+  const std::string joint = text(R"(
+def forward(self, primals_1: "f32[2, 4]", primals_2: "f32[4]", primals_3: "f32[4]", tangents_1: "f32[2, 4]"):
+    native_layer_norm = torch.ops.aten.native_layer_norm.default(primals_1, [4], primals_2, primals_3, 1e-05)
+    getitem: "f32[2, 4]" = native_layer_norm[0]
+    getitem_1: "f32[2, 1]" = native_layer_norm[1]
+    getitem_2: "f32[2, 1]" = native_layer_norm[2]
+    native_layer_norm_backward = torch.ops.aten.native_layer_norm_backward.default(tangents_1, primals_1, [4], getitem_1, getitem_2, primals_2, primals_3, [True, True, True])
+    getitem_3: "f32[2, 4]" = native_layer_norm_backward[0]
+    getitem_4: "f32[4]" = native_layer_norm_backward[1]
+    getitem_5: "f32[4]" = native_layer_norm_backward[2]
+    return [getitem, getitem_3, getitem_4, getitem_5]
+)");
+  for (auto p : {partition::Partitioner::MinCut, partition::Partitioner::Default}) {
+    SCOPED_TRACE(partition::partitionerName(p));
+    const Split s = partitionText(joint, 1, p);
+    EXPECT_SAME_TEXT(text(R"(
+def forward(self, primals_1: "f32[2, 4]", primals_2: "f32[4]", primals_3: "f32[4]"):
+    native_layer_norm = torch.ops.aten.native_layer_norm.default(primals_1, [4], primals_2, primals_3, 1e-05)
+    getitem: "f32[2, 4]" = native_layer_norm[0]
+    getitem_1: "f32[2, 1]" = native_layer_norm[1]
+    getitem_2: "f32[2, 1]" = native_layer_norm[2]
+    return [getitem, primals_1, primals_2, primals_3, getitem_1, getitem_2]
+)"),
+                     s.forward);
+    EXPECT_SAME_TEXT(text(R"(
+def forward(self, primals_1: "f32[2, 4]", primals_2: "f32[4]", primals_3: "f32[4]", getitem_1: "f32[2, 1]", getitem_2: "f32[2, 1]", tangents_1: "f32[2, 4]"):
+    native_layer_norm_backward = torch.ops.aten.native_layer_norm_backward.default(tangents_1, primals_1, [4], getitem_1, getitem_2, primals_2, primals_3, [True, True, True])
+    getitem_3: "f32[2, 4]" = native_layer_norm_backward[0]
+    getitem_4: "f32[4]" = native_layer_norm_backward[1]
+    getitem_5: "f32[4]" = native_layer_norm_backward[2]
+    return [getitem_3, getitem_4, getitem_5]
+)"),
+                     s.backward);
+  }
+}
+
 }  // namespace
 }  // namespace aotviz::ir
+
