@@ -33,7 +33,14 @@ std::string nodeKey(const Node& n, const std::vector<ValueId>& replace, int part
       case Arg::Kind::IntList: for (int64_t x : a.ints) os << num(x) << ','; break;
       case Arg::Kind::DoubleList: for (double x : a.doubles) os << num(x) << ','; break;
       case Arg::Kind::BoolList: for (bool x : a.bools) os << x << ','; break;
-      case Arg::Kind::Tensor: os << a.tensor.get(); break;  // constants merge only when they are the same one
+      case Arg::Kind::Tensor:
+        // A wrapped number is a Python scalar in PyTorch's graph (mul.Tensor(x, 2)), hashed with its type and
+        // compared by value; other constants merge only when they are the same one (PyTorch's get_attr nodes).
+        if (a.tensor->wrapped_number && a.tensor->data.size() == 1)
+          os << 'w' << static_cast<int>(a.tensor->dtype) << ':' << num(a.tensor->data[0]);
+        else
+          os << a.tensor.get();
+        break;
     }
   }
   return os.str();

@@ -592,6 +592,34 @@ TEST(IrTextCse, AHashCollisionOfMinusOneBlocksLaterRepeatsAsInPyTorch) {
                                           "    return [add]\n"));
 }
 
+// Wrapped numbers are Python scalars in PyTorch's graphs: mul.Tensor(x, 2) twice is one node after fx_graph_cse
+// (checked on PyTorch 2.11), and 2 and 2.0 differ (its hash includes the type).
+TEST(IrTextCse, MergesEqualWrappedNumbersButNotEqualValuesOfAnotherType) {
+  EXPECT_SAME_TEXT(text(R"(
+def forward(self, arg0_1: "f32[3]"):
+    mul: "f32[3]" = torch.ops.aten.mul.Tensor(arg0_1, 2)
+    mul_2: "f32[3]" = torch.ops.aten.mul.Tensor(arg0_1, 2.0)
+    add: "f32[3]" = torch.ops.aten.add.Tensor(mul, mul)
+    add_1: "f32[3]" = torch.ops.aten.add.Tensor(add, mul_2)
+    lift_fresh_copy: "f32[]" = torch.ops.aten.lift_fresh_copy.default(torch.tensor(1.0, dtype=torch.float32))
+    lift_fresh_copy_1: "f32[]" = torch.ops.aten.lift_fresh_copy.default(torch.tensor(1.0, dtype=torch.float32))
+    add_2: "f32[]" = torch.ops.aten.add.Tensor(lift_fresh_copy, lift_fresh_copy_1)
+    return [add_1, add_2]
+)"),
+                   afterCse(text(R"(
+def forward(self, arg0_1: "f32[3]"):
+    mul: "f32[3]" = torch.ops.aten.mul.Tensor(arg0_1, 2)
+    mul_1: "f32[3]" = torch.ops.aten.mul.Tensor(arg0_1, 2)
+    mul_2: "f32[3]" = torch.ops.aten.mul.Tensor(arg0_1, 2.0)
+    add: "f32[3]" = torch.ops.aten.add.Tensor(mul, mul_1)
+    add_1: "f32[3]" = torch.ops.aten.add.Tensor(add, mul_2)
+    lift_fresh_copy: "f32[]" = torch.ops.aten.lift_fresh_copy.default(torch.tensor(1.0, dtype=torch.float32))
+    lift_fresh_copy_1: "f32[]" = torch.ops.aten.lift_fresh_copy.default(torch.tensor(1.0, dtype=torch.float32))
+    add_2: "f32[]" = torch.ops.aten.add.Tensor(lift_fresh_copy, lift_fresh_copy_1)
+    return [add_1, add_2]
+)")));
+}
+
 // ---------------------------------------------------------------------------------------------- golden: DCE
 
 TEST(IrTextDce, RemovesDeadChainsAndKeepsMutationsAndUsedTuples) {
