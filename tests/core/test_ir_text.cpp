@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -225,6 +226,24 @@ def forward(self, arg0_1: "f32[2, 3, 4, 4]", arg1_1: "i64[2]", arg2_1: "b8[2, 3,
   EXPECT_EQ(nodeNamed(g, "einsum_1").args[0], Arg::ofString("it's \\ \"quoted\""));
   EXPECT_TRUE(nodeNamed(g, "native_dropout").nondeterministic_seeded);
   EXPECT_FALSE(nodeNamed(g, "einsum").nondeterministic_seeded);
+}
+
+// Shortest round-trip doubles (subnormals included: std::stod throws on them), -0.0 and the int64 extremes.
+TEST(IrText, ExtremeNumbersPrintAndReadBackExactly) {
+  const std::string t = text(R"(
+def forward(self, arg0_1: "f64[3]"):
+    mul: "f64[3]" = torch.ops.aten.mul.Tensor(arg0_1, 5e-324)
+    mul_1: "f64[3]" = torch.ops.aten.mul.Tensor(mul, -0.0)
+    add: "f64[3]" = torch.ops.aten.add.Tensor(mul_1, 1e+300, alpha = -9223372036854775808)
+    add_1: "f64[3]" = torch.ops.aten.add.Tensor(add, 0.1, alpha = 9223372036854775807)
+    return [add_1]
+)");
+  const Graph g = parseGraph(t);
+  EXPECT_SAME_TEXT(t, printGraph(g));
+  EXPECT_EQ(nodeNamed(g, "mul").args[1].tensor->data[0], std::numeric_limits<double>::denorm_min());
+  EXPECT_TRUE(std::signbit(nodeNamed(g, "mul_1").args[1].tensor->data[0]));
+  EXPECT_EQ(nodeNamed(g, "add").args[2], Arg::ofInt(std::numeric_limits<int64_t>::min()));
+  EXPECT_EQ(nodeNamed(g, "add_1").args[1].tensor->data[0], 0.1);
 }
 
 TEST(IrText, ReadsStridesDevicesAndProvenance) {
