@@ -569,10 +569,10 @@ TensorMeta parseAnnotation(const std::string& ann, size_t line) {
   TensorMeta m;
   m.dtype = *dtype;
   m.sizes = dims("sizes");
-  int64_t numel = 1;
+  int64_t extent = 1;  // the product of the sizes (zeros counted as 1): bounds every contiguous stride
   for (int64_t s : m.sizes) {
-    if (s != 0 && numel > (int64_t(1) << 62) / s) badAnn("is too large");
-    numel *= s;
+    if (s > 1 && extent > (int64_t(1) << 62) / s) badAnn("is too large");
+    extent *= std::max<int64_t>(s, 1);
   }
   if (pos < ann.size() && ann[pos] == '[') {
     m.strides = dims("strides");

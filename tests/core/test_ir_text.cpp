@@ -356,6 +356,7 @@ TEST(IrText, BadTextNamesTheLineAndWhatWasExpected) {
       {"def forward(self, x: \"q32[4]\"):\n    return [x]\n", "line 1: the type \"q32[4]\" does not start with a dtype"},
       {"def forward(self, x: \"f32[4, s0]\"):\n    return [x]\n", "has sizes that are not integers"},
       {"def forward(self, x: \"f32[4][1, 1]\"):\n    return [x]\n", "has 1 sizes but 2 strides"},
+      {"def forward(self, x: \"f32[0, 1099511627776, 1099511627776]\"):\n    return [x]\n", "is too large"},
       {"def forward(self, x: \"f32[4]gpu\"):\n    return [x]\n", "ends in 'gpu', which is not a device"},
       {head + "    y: \"f32[4]\" = torch.ops.aten.nosuchop.default(x)\n    return [y]\n",
        "line 2: unknown operator torch.ops.aten.nosuchop.default (aten::nosuchop is not in LibTorch"},
