@@ -18,6 +18,7 @@
 #include "core/pipeline/debug_session.h"
 #include "viz/canvas.h"
 #include "viz/layout.h"
+#include "viz/layout_service.h"
 
 namespace aotviz::gui {
 
