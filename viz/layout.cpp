@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <sstream>
 
 #include "viz/layout_steps.h"
 
@@ -14,16 +13,9 @@ namespace aotviz::viz {
 const NodeFacts* factsFor(const ir::Graph& g, const LayoutOptions& opts) {
   const size_t N = g.nodes.size();
   const NodeFacts* f = opts.facts.get();
-  return f && f->placement.size() == N ? f : nullptr;
-}
-
-std::string LayoutOptions::key() const {
-  std::ostringstream k;
-  k << split_joint << '|' << node_h << '|' << rank_gap << '|' << node_gap << '|' << column_gap << '|' << char_w << '|'
-    << sweeps << '|' << max_dummy_span << '|' << static_cast<const void*>(partition) << '|'
-    << static_cast<const void*>(anchors.get());
-  for (const auto& s : collapsed_scopes) k << '|' << s;
-  return k.str();
+  if (!f || f->placement.size() != N || f->saved_bytes.size() != N) return nullptr;
+  if (!opts.collapsed_scopes.empty() && f->scope.size() != N) return nullptr;  // facts made without scopes
+  return f;
 }
 
 std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOptions& opts,

@@ -86,16 +86,13 @@ struct LayoutOptions {
   /// When set, nodes found here keep their x (relative to their column) and the order it implies; the others are
   /// placed next to their neighbours.
   std::shared_ptr<const Anchors> anchors;
-  /// nodeFacts(g, partition), when the caller keeps it across layouts; computed by the layout otherwise. Not part
-  /// of key(): it follows from the graph and the partition.
+  /// nodeFacts(g, partition), when the caller keeps it across layouts; computed by the layout otherwise.
   std::shared_ptr<const NodeFacts> facts;
-
-  std::string key() const;  // for caches
 };
 
-/// The node facts a layout of `g` with `opts` reads from opts.facts: those, when they fit `g`; nullptr when the
-/// layout computes them itself from opts.partition. Either way the partition is read only when scopes are collapsed
-/// (for the group boxes' counts and bytes).
+/// The node facts a layout of `g` with `opts` reads from opts.facts: those, when they fit `g` (scopes included when
+/// scopes are collapsed); nullptr when the layout computes them itself from opts.partition. Either way the partition
+/// is read only when scopes are collapsed (for the group boxes' counts and bytes).
 const NodeFacts* factsFor(const ir::Graph& g, const LayoutOptions& opts);
 
 /// Lays `g` out. `progress` (may be empty) gets values in [0, 1]; when `cancel` becomes true the function returns

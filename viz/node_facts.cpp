@@ -4,6 +4,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "viz/content_digest.h"
 
 namespace aotviz::viz {
 
@@ -44,6 +45,15 @@ std::shared_ptr<const NodeFacts> nodeFacts(const ir::Graph& g, const partition::
         if (it != saved.end()) f->saved_bytes[i] += it->second;
       }
   }
+  Hasher h;
+  h.add(static_cast<uint64_t>(N));
+  for (int8_t p : f->placement) h.add(static_cast<uint64_t>(static_cast<uint8_t>(p)));
+  for (int64_t b : f->saved_bytes) h.add(static_cast<uint64_t>(b));
+  h.add(static_cast<uint64_t>(f->scope.size()));
+  for (int32_t s : f->scope) h.add(static_cast<uint64_t>(static_cast<uint32_t>(s)));
+  h.add(static_cast<uint64_t>(f->scopes.size()));
+  for (const std::string& s : f->scopes) h.add(s);
+  f->digest = h.value();
   return f;
 }
 

@@ -18,6 +18,7 @@ struct NodeFacts {
   std::vector<int64_t> saved_bytes;  // per node: bytes of its outputs the partition saves
   std::vector<int32_t> scope;        // per node: index into scopes
   std::vector<std::string> scopes;   // the distinct module scopes
+  uint64_t digest = 0;               // of the fields above (nodeFacts sets it): what layout caches key on
 };
 
 /// `with_scopes` false leaves scope and scopes empty (a layout that collapses nothing never reads them).
