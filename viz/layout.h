@@ -86,7 +86,8 @@ struct LayoutOptions {
   /// When set, nodes found here keep their x (relative to their column) and the order it implies; the others are
   /// placed next to their neighbours.
   std::shared_ptr<const Anchors> anchors;
-  /// nodeFacts(g, partition), when the caller keeps it across layouts; computed by the layout otherwise.
+  /// nodeFacts(g, partition), when the caller keeps it across layouts (NodeFactsCache); computed by the layout
+  /// otherwise.
   std::shared_ptr<const NodeFacts> facts;
 };
 

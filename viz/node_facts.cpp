@@ -57,4 +57,12 @@ std::shared_ptr<const NodeFacts> nodeFacts(const ir::Graph& g, const partition::
   return f;
 }
 
+std::shared_ptr<const NodeFacts> NodeFactsCache::get(const std::shared_ptr<const ir::Graph>& g,
+                                                     const std::shared_ptr<const partition::PartitionResult>& partition) {
+  if (!g) return nullptr;
+  const std::pair<uint64_t, uint64_t> key{digestOf(g), digestOf(partition)};
+  if (auto* f = cache_.find(key)) return *f;
+  return cache_.put(key, nodeFacts(*g, partition.get()));
+}
+
 }  // namespace aotviz::viz

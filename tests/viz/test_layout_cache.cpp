@@ -1,6 +1,6 @@
 // tests/viz/test_layout_cache.cpp — viz's caches: the bounded LRU, content digests (equal content shares, a new
-// object at a freed one's address never gets its entries), and the layout service's keys (a new partition at the
-// same address never gets the old layout).
+// object at a freed one's address never gets its entries), node facts kept by content, and the layout service's
+// keys (a new partition at the same address never gets the old layout).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -118,6 +118,25 @@ TEST(ContentDigest, DigestOfAnObjectIsItsContentsAlsoForANewObjectAtAFreedOnesAd
   EXPECT_EQ(digestOf(bw), graphDigest(part->backward));
   EXPECT_EQ(digestOf(part), partitionDigest(*part));
   EXPECT_EQ(digestOf(std::shared_ptr<const ir::Graph>()), 0u);
+}
+
+TEST(NodeFactsCache, SameContentSameFactsAnotherPartitionOtherFacts) {
+  Captured c = smallGpt();
+  auto g = std::make_shared<const ir::Graph>(c.part.joint);
+  auto p = std::make_shared<const partition::PartitionResult>(c.part);
+  NodeFactsCache cache(2);
+  auto f = cache.get(g, p);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(cache.get(g, p), f);
+  // Copies of the same content: the same facts.
+  EXPECT_EQ(cache.get(std::make_shared<const ir::Graph>(*g), std::make_shared<const partition::PartitionResult>(*p)), f);
+  auto bigger = std::make_shared<const partition::PartitionResult>(withBiggerSaves(c.part));
+  auto f2 = cache.get(g, bigger);
+  ASSERT_TRUE(f2);
+  EXPECT_NE(f2->digest, f->digest);
+  EXPECT_NE(f2->saved_bytes, f->saved_bytes);
+  EXPECT_EQ(cache.get(g, nullptr)->placement, std::vector<int8_t>(g->nodes.size(), -1));
+  EXPECT_NE(cache.get(g, p), f) << "evicted (capacity 2), computed again";
 }
 
 TEST(LayoutKey, ThePartitionCountsOnlyWhenScopesAreCollapsed) {

@@ -246,12 +246,8 @@ void drawGraphPanel(AppState& state) {
   viz::LayoutOptions lo;
   lo.partition = state.graph_tab == 0 ? part.get() : nullptr;
   lo.collapsed_scopes = state.collapsed_scopes;
-  if (!lo.collapsed_scopes.empty()) {  // modules open and close on this graph: its per-node facts are kept
-    auto& f = state.layout_facts;
-    const auto drawn = state.graph_tab == 0 ? part : nullptr;
-    if (f.graph != g || f.partition != drawn || !f.facts) f = {g, drawn, viz::nodeFacts(*g, drawn.get())};
-    lo.facts = f.facts;
-  }
+  if (!lo.collapsed_scopes.empty())  // modules open and close on this graph: its per-node facts are kept
+    lo.facts = state.layout_facts.get(g, state.graph_tab == 0 ? part : nullptr);
   if (state.graph_tab != 0 && joint) {
     // Forward and backward views keep the places nodes had in the joint view (once that layout exists).
     viz::LayoutOptions jo;
