@@ -60,10 +60,10 @@ int main(int argc, char** argv) {
       l = viz::layoutGraph(g, lo);
       layout_ms.push_back(msSince(t0));
     }
-    const double first = bench::canvasFrame(window, canvas, g, *l, part.get());
+    const double first = bench::canvasFrame(window, canvas, joint, *l, part);
     std::vector<double> ms;
     for (int i = 0; i < 35; ++i) {
-      const double t = bench::canvasFrame(window, canvas, g, *l, part.get());
+      const double t = bench::canvasFrame(window, canvas, joint, *l, part);
       if (i >= 5) ms.push_back(t);
     }
     size_t groups = 0;
