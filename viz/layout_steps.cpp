@@ -220,7 +220,8 @@ void makeEdges(LayoutWork& w) {
   const ir::Graph& g = w.g;
   Layout& L = *w.out;
   const size_t B = L.boxes.size();
-  std::unordered_set<uint64_t> seen;
+  std::unordered_set<uint64_t>& seen = w.seen_edges;
+  seen.clear();
   seen.reserve(2 * B);
   w.preds.assign(B, {});
   w.succs.assign(B, {});

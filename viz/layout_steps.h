@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "viz/layout.h"
@@ -72,6 +73,10 @@ struct LayoutWork {
 
   // makeEdges: per box, the boxes of its Normal edges (in-column, downwards) in and out
   std::vector<std::vector<int32_t>> preds, succs;
+  /// The (from, to) box pairs of the edges, for deduplication. Kept to the end of the layout rather than freed in
+  /// makeEdges: its nodes are scattered over the heap, and freed early they are reused for the columns' many small
+  /// up/down lists, which then lie scattered too and make the sweeps and the coordinate fits twice as slow.
+  std::unordered_set<uint64_t> seen_edges;
 
   // assignRanks: per box (also in out->boxes[b].rank)
   std::vector<int> rank;
@@ -93,7 +98,8 @@ int columnOf(const ir::Node& n, bool split);
 float labelWidth(const std::string& label, float char_w);
 /// Order-preserving least-squares placement of one layer: centres as close to `desired` as possible with at least
 /// the boxes' half-widths plus `gap` between neighbours (pool-adjacent-violators on the offset-free coordinates).
-void placeLayer(std::vector<Item>& items, const std::vector<int32_t>& layer, const std::vector<float>& desired, float gap);
+void placeLayer(std::vector<Item>& items, const std::vector<int32_t>& layer, const std::vector<float>& desired,
+                float gap);
 
 void assignGroups(LayoutWork& w);
 void makeBoxes(LayoutWork& w);
