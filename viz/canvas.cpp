@@ -65,8 +65,8 @@ std::vector<NodeCategory> categoriesOf(const ir::Graph& g, const partition::Part
   return r;
 }
 
-void Canvas::updateCategories(const ir::Graph& graph, uint64_t graph_digest, const partition::PartitionResult* partition,
-                              uint64_t partition_digest) {
+void Canvas::updateCategories(const ir::Graph& graph, uint64_t graph_digest,
+                              const partition::PartitionResult* partition, uint64_t partition_digest) {
   const std::pair<uint64_t, uint64_t> key{graph_digest, partition_digest};
   if (categories_of_ == key && categories_.size() == graph.nodes.size()) return;
   categories_of_ = key;

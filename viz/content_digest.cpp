@@ -11,21 +11,22 @@ uint64_t graphDigest(const ir::Graph& g) {
   Hasher h;
   h.add(static_cast<uint64_t>(g.nodes.size())).add(static_cast<uint64_t>(g.values.size()));
   for (const ir::Node& n : g.nodes) {
-    h.add(static_cast<uint64_t>(n.kind) | static_cast<uint64_t>(n.role) << 8 | static_cast<uint64_t>(n.prov.phase) << 16);
+    h.add(static_cast<uint64_t>(n.kind) | static_cast<uint64_t>(n.role) << 8 |
+          static_cast<uint64_t>(n.prov.phase) << 16);
     h.add(n.name).add(n.op).add(n.overload).add(n.prov.scope);
     h.add(static_cast<uint64_t>(n.args.size()));
     for (const ir::Arg& a : n.args) {
       h.add(static_cast<uint64_t>(a.kind));
-      if (a.kind == ir::Arg::Kind::Value) h.add(static_cast<uint64_t>(static_cast<uint32_t>(a.value.v)));
+      if (a.kind == ir::Arg::Kind::Value) h.addInt(a.value.v);
       if (a.kind == ir::Arg::Kind::ValueList) {
         h.add(static_cast<uint64_t>(a.values.size()));
-        for (ir::ValueId v : a.values) h.add(static_cast<uint64_t>(static_cast<uint32_t>(v.v)));
+        for (ir::ValueId v : a.values) h.addInt(v.v);
       }
     }
     h.add(static_cast<uint64_t>(n.outputs.size()));
-    for (ir::ValueId v : n.outputs) h.add(static_cast<uint64_t>(static_cast<uint32_t>(v.v)));
+    for (ir::ValueId v : n.outputs) h.addInt(v.v);
   }
-  for (const ir::Value& v : g.values) h.add(static_cast<uint64_t>(static_cast<uint32_t>(v.producer.v))).add(v.name);
+  for (const ir::Value& v : g.values) h.addInt(v.producer.v).add(v.name);
   return h.value();
 }
 
@@ -42,7 +43,7 @@ uint64_t anchorsDigest(const Anchors& a) {
   // A sum of per-entry digests: the same for every iteration order of an unordered_map.
   uint64_t sum = 0;
   for (const auto& [name, anchor] : a)
-    sum += Hasher().add(name).add(static_cast<uint64_t>(static_cast<uint32_t>(anchor.side))).addFloat(anchor.x).value();
+    sum += Hasher().add(name).addInt(anchor.side).addFloat(anchor.x).value();
   return Hasher().add(static_cast<uint64_t>(a.size())).add(sum).value();
 }
 

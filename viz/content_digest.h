@@ -45,6 +45,7 @@ class Hasher {
     }
     return *this;
   }
+  Hasher& addInt(int64_t v) { return add(static_cast<uint64_t>(v)); }
   Hasher& addFloat(float f) {
     uint32_t bits;
     std::memcpy(&bits, &f, sizeof bits);

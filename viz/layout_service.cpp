@@ -15,7 +15,7 @@ uint64_t layoutKey(const ir::Graph& g, uint64_t graph_digest, const LayoutOption
   Hasher h;
   h.add(graph_digest).add(static_cast<uint64_t>(o.split_joint));
   h.addFloat(o.node_h).addFloat(o.rank_gap).addFloat(o.node_gap).addFloat(o.column_gap).addFloat(o.char_w);
-  h.add(static_cast<uint64_t>(static_cast<uint32_t>(o.sweeps))).add(static_cast<uint64_t>(static_cast<uint32_t>(o.max_dummy_span)));
+  h.addInt(o.sweeps).addInt(o.max_dummy_span);
   h.add(digestOf(o.anchors));
   h.add(static_cast<uint64_t>(o.collapsed_scopes.size()));
   for (const std::string& s : o.collapsed_scopes) h.add(s);

@@ -47,18 +47,18 @@ std::shared_ptr<const NodeFacts> nodeFacts(const ir::Graph& g, const partition::
   }
   Hasher h;
   h.add(static_cast<uint64_t>(N));
-  for (int8_t p : f->placement) h.add(static_cast<uint64_t>(static_cast<uint8_t>(p)));
-  for (int64_t b : f->saved_bytes) h.add(static_cast<uint64_t>(b));
+  for (int8_t p : f->placement) h.addInt(p);
+  for (int64_t b : f->saved_bytes) h.addInt(b);
   h.add(static_cast<uint64_t>(f->scope.size()));
-  for (int32_t s : f->scope) h.add(static_cast<uint64_t>(static_cast<uint32_t>(s)));
+  for (int32_t s : f->scope) h.addInt(s);
   h.add(static_cast<uint64_t>(f->scopes.size()));
   for (const std::string& s : f->scopes) h.add(s);
   f->digest = h.value();
   return f;
 }
 
-std::shared_ptr<const NodeFacts> NodeFactsCache::get(const std::shared_ptr<const ir::Graph>& g,
-                                                     const std::shared_ptr<const partition::PartitionResult>& partition) {
+std::shared_ptr<const NodeFacts> NodeFactsCache::get(
+    const std::shared_ptr<const ir::Graph>& g, const std::shared_ptr<const partition::PartitionResult>& partition) {
   if (!g) return nullptr;
   const std::pair<uint64_t, uint64_t> key{digestOf(g), digestOf(partition)};
   if (auto* f = cache_.find(key)) return *f;

@@ -129,7 +129,9 @@ TEST(NodeFactsCache, SameContentSameFactsAnotherPartitionOtherFacts) {
   ASSERT_TRUE(f);
   EXPECT_EQ(cache.get(g, p), f);
   // Copies of the same content: the same facts.
-  EXPECT_EQ(cache.get(std::make_shared<const ir::Graph>(*g), std::make_shared<const partition::PartitionResult>(*p)), f);
+  auto g_copy = std::make_shared<const ir::Graph>(*g);
+  auto p_copy = std::make_shared<const partition::PartitionResult>(*p);
+  EXPECT_EQ(cache.get(g_copy, p_copy), f);
   auto bigger = std::make_shared<const partition::PartitionResult>(withBiggerSaves(c.part));
   auto f2 = cache.get(g, bigger);
   ASSERT_TRUE(f2);
@@ -159,7 +161,8 @@ TEST(LayoutKey, ThePartitionCountsOnlyWhenScopesAreCollapsed) {
   EXPECT_NE(layoutKey(g, d, a), layoutKey(g, d, b));
 }
 
-std::shared_ptr<const Layout> waitFor(LayoutService& s, const std::shared_ptr<const ir::Graph>& g, const LayoutOptions& o) {
+std::shared_ptr<const Layout> waitFor(LayoutService& s, const std::shared_ptr<const ir::Graph>& g,
+                                      const LayoutOptions& o) {
   std::shared_ptr<const Layout> l;
   for (int i = 0; i < 4000 && !(l = s.get(g, o)); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   return l;

@@ -28,11 +28,12 @@ std::string dump(const Layout& l) {
   std::string s;
   s += "size " + hex(l.width) + " " + hex(l.height) + "\n";
   for (const NodeBox& b : l.boxes) {
-    s += "box " + std::to_string(b.node) + " " + std::to_string(static_cast<int>(b.kind)) + " " + std::to_string(b.side) +
-         " " + std::to_string(b.rank) + " " + hex(b.x) + " " + hex(b.y) + " " + hex(b.w) + " " + hex(b.h) + " " +
-         std::to_string(b.group_ops) + " " + std::to_string(b.group_saved_bytes) + " " + std::to_string(b.group_forward) +
-         " " + std::to_string(b.group_backward) + " " + std::to_string(b.group_recomputed) + " " +
-         std::to_string(b.group_inputs) + " [" + b.scope + "] [" + b.label + "]\n";
+    s += "box " + std::to_string(b.node) + " " + std::to_string(static_cast<int>(b.kind)) + " " +
+         std::to_string(b.side) + " " + std::to_string(b.rank) + " " + hex(b.x) + " " + hex(b.y) + " " + hex(b.w) +
+         " " + hex(b.h) + " " + std::to_string(b.group_ops) + " " + std::to_string(b.group_saved_bytes) + " " +
+         std::to_string(b.group_forward) + " " + std::to_string(b.group_backward) + " " +
+         std::to_string(b.group_recomputed) + " " + std::to_string(b.group_inputs) + " [" + b.scope + "] [" + b.label +
+         "]\n";
   }
   for (const EdgeRoute& e : l.edges) {
     s += "edge " + std::to_string(e.from) + " " + std::to_string(e.to) + " " + std::to_string(static_cast<int>(e.kind));
