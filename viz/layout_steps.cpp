@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "core/util/human_bytes.h"
@@ -214,15 +213,54 @@ void makeBoxes(LayoutWork& w) {
   }
 }
 
+namespace {
+
+/// The (from, to) box pairs of the edges made so far: open addressing with linear probing in one array. A
+/// std::unordered_set was the slowest part of makeEdges, and its nodes, scattered over the heap and freed on return,
+/// were reused for the columns' many small up/down lists, which then lay scattered too and made the sweeps and the
+/// coordinate fits on 50k nodes twice as slow.
+class EdgeKeySet {
+ public:
+  explicit EdgeKeySet(size_t expected) { rehash(expected); }
+  /// False when `key` was there already.
+  bool insert(uint64_t key) {
+    if (2 * (size_ + 1) > slots_.size()) rehash(2 * size_ + 2);
+    for (size_t i = slot(key);; i = (i + 1) & mask_) {
+      if (slots_[i] == key) return false;
+      if (slots_[i] == kEmpty) {
+        slots_[i] = key;
+        ++size_;
+        return true;
+      }
+    }
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};  // no key: box indices are below 2^31
+  size_t slot(uint64_t key) const { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 32) & mask_; }
+  void rehash(size_t expected) {  // room for `expected` keys at most half full
+    size_t capacity = 16;
+    while (capacity < 2 * expected) capacity *= 2;
+    std::vector<uint64_t> old(capacity, kEmpty);
+    old.swap(slots_);
+    mask_ = capacity - 1;
+    size_ = 0;
+    for (uint64_t k : old)
+      if (k != kEmpty) insert(k);
+  }
+  std::vector<uint64_t> slots_;
+  size_t mask_ = 0, size_ = 0;
+};
+
+}  // namespace
+
 // Deduplicated, in node order: deterministic. An edge between the columns is Cross into the output node and Saved
 // otherwise; an edge inside a column that goes up (only between collapsed groups) is Back.
 void makeEdges(LayoutWork& w) {
   const ir::Graph& g = w.g;
   Layout& L = *w.out;
   const size_t B = L.boxes.size();
-  std::unordered_set<uint64_t>& seen = w.seen_edges;
-  seen.clear();
-  seen.reserve(2 * B);
+  EdgeKeySet seen(2 * B);
   w.preds.assign(B, {});
   w.succs.assign(B, {});
   for (const ir::Node& n : g.nodes) {
@@ -231,7 +269,7 @@ void makeEdges(LayoutWork& w) {
       if (!v.valid()) return;
       const int32_t src = L.box_of_node[static_cast<size_t>(g.value(v).producer.v)];
       if (src == dst) return;
-      if (!seen.insert((static_cast<uint64_t>(static_cast<uint32_t>(src)) << 32) | static_cast<uint32_t>(dst)).second) return;
+      if (!seen.insert((static_cast<uint64_t>(static_cast<uint32_t>(src)) << 32) | static_cast<uint32_t>(dst))) return;
       EdgeRoute e;
       e.from = src;
       e.to = dst;

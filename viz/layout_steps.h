@@ -21,7 +21,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "viz/layout.h"
@@ -73,10 +72,6 @@ struct LayoutWork {
 
   // makeEdges: per box, the boxes of its Normal edges (in-column, downwards) in and out
   std::vector<std::vector<int32_t>> preds, succs;
-  /// The (from, to) box pairs of the edges, for deduplication. Kept to the end of the layout rather than freed in
-  /// makeEdges: its nodes are scattered over the heap, and freed early they are reused for the columns' many small
-  /// up/down lists, which then lie scattered too and make the sweeps and the coordinate fits twice as slow.
-  std::unordered_set<uint64_t> seen_edges;
 
   // assignRanks: per box (also in out->boxes[b].rank)
   std::vector<int> rank;
