@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "viz/content_digest.h"
 #include "viz/palette.h"
 
 namespace aotviz::viz {
@@ -64,11 +65,11 @@ std::vector<NodeCategory> categoriesOf(const ir::Graph& g, const partition::Part
   return r;
 }
 
-void Canvas::updateCategories(const ir::Graph& graph, const partition::PartitionResult* partition) {
-  if (categories_graph_ == &graph && categories_partition_ == partition && categories_.size() == graph.nodes.size())
-    return;
-  categories_graph_ = &graph;
-  categories_partition_ = partition;
+void Canvas::updateCategories(const ir::Graph& graph, uint64_t graph_digest,
+                              const partition::PartitionResult* partition, uint64_t partition_digest) {
+  const std::pair<uint64_t, uint64_t> key{graph_digest, partition_digest};
+  if (categories_of_ == key && categories_.size() == graph.nodes.size()) return;
+  categories_of_ = key;
   categories_ = categoriesOf(graph, partition);
   saved_bytes_.assign(graph.nodes.size(), -1);
   if (!partition) return;
@@ -144,13 +145,17 @@ void Canvas::updateFocus(const ir::Graph& g) {
   }
 }
 
-int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partition::PartitionResult* partition,
+int32_t Canvas::draw(const std::shared_ptr<const ir::Graph>& graph_ptr, const Layout& layout,
+                     const std::shared_ptr<const partition::PartitionResult>& partition_ptr,
                      const std::unordered_map<int32_t, NodeCategory>* marks,
                      const std::unordered_map<int32_t, float>* heat) {
+  const ir::Graph& graph = *graph_ptr;
+  const partition::PartitionResult* partition = partition_ptr.get();
+  const uint64_t graph_digest = digestOf(graph_ptr);
   stats_ = {};
   clicked_box_ = context_node_ = -1;
-  if (graph_seen_ != &graph) {
-    graph_seen_ = &graph;
+  if (graph_seen_ != graph_digest) {
+    graph_seen_ = graph_digest;
     fit_pending_ = true;
     focus_dirty_ = true;
     if (selected_ >= static_cast<int32_t>(graph.nodes.size())) selected_ = -1;
@@ -198,7 +203,7 @@ int32_t Canvas::draw(const ir::Graph& graph, const Layout& layout, const partiti
   auto boxFocus = [&](const NodeBox& b) {
     return in_focus_.empty() || (b.node >= 0 && in_focus_[static_cast<size_t>(b.node)]);
   };
-  updateCategories(graph, partition);
+  updateCategories(graph, graph_digest, partition, digestOf(partition_ptr));
   std::unordered_set<int32_t> labelled_saved;  // one label per saved value
   // Edges (culled by their bounding box; skipped entirely when boxes are a few pixels).
   if (zoom_ > 0.08f) {

@@ -4,9 +4,13 @@
 // with a legend. Holds view state only; the graph and layout belong to the caller.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/ir/graph.h"
@@ -22,11 +26,13 @@ struct CanvasStats {
 
 class Canvas {
  public:
-  /// Draws into the current ImGui window's remaining content region. `graph` and `layout` must match. Returns the
-  /// node id clicked this frame, or -1.
+  /// Draws into the current ImGui window's remaining content region. `graph` (not null) and `layout` must match;
+  /// `partition` may be null. Returns the node id clicked this frame, or -1.
   /// `marks` (may be null) overrides the category of some nodes (mutated inputs, outputs aliasing inputs). `heat`
   /// (may be null) colours nodes by a value in [0, 1] instead (measured time), from dark blue to red.
-  int32_t draw(const ir::Graph& graph, const Layout& layout, const partition::PartitionResult* partition,
+  /// Another graph (by content) refits the view; the nodes' colours are kept per (graph, partition) content.
+  int32_t draw(const std::shared_ptr<const ir::Graph>& graph, const Layout& layout,
+               const std::shared_ptr<const partition::PartitionResult>& partition,
                const std::unordered_map<int32_t, NodeCategory>* marks = nullptr,
                const std::unordered_map<int32_t, float>* heat = nullptr);
 
@@ -46,9 +52,10 @@ class Canvas {
 
  private:
   void updateFocus(const ir::Graph& graph);
-  /// Per-node categories and saved bytes of the graph on screen, recomputed only when the graph or partition changes
-  /// (not per frame: looking nodes up in the partition's lists is linear in the graph).
-  void updateCategories(const ir::Graph& graph, const partition::PartitionResult* partition);
+  /// Per-node categories and saved bytes of the graph on screen, recomputed only when the graph's or the partition's
+  /// content digest changes (not per frame: looking nodes up in the partition's lists is linear in the graph).
+  void updateCategories(const ir::Graph& graph, uint64_t graph_digest, const partition::PartitionResult* partition,
+                        uint64_t partition_digest);
   float zoom_ = 1.0f;
   float pan_x_ = 0, pan_y_ = 0;  // layout coordinates at the canvas's top-left corner
   bool fit_pending_ = true;
@@ -60,9 +67,8 @@ class Canvas {
   bool focus_dirty_ = false;
   int32_t focus_node_ = -1;
   std::vector<bool> in_focus_;
-  const ir::Graph* graph_seen_ = nullptr;
-  const ir::Graph* categories_graph_ = nullptr;
-  const partition::PartitionResult* categories_partition_ = nullptr;
+  std::optional<uint64_t> graph_seen_;  // content digest of the graph drawn last
+  std::optional<std::pair<uint64_t, uint64_t>> categories_of_;  // (graph, partition) digests categories_ are of
   std::vector<NodeCategory> categories_;
   std::vector<int64_t> saved_bytes_;  // per node: bytes when its value is saved for the backward, else -1
   CanvasStats stats_;

@@ -6,7 +6,8 @@
 // cross-links bundled through one vertical bus between the columns. Within a column: longest-path ranks, then
 // every node moved down next to its first user, dummy nodes on edges spanning a few ranks, barycentre sweeps for
 // crossing reduction, and coordinates from an order-preserving least-squares fit to the neighbours' positions
-// (isotonic regression with minimum spacing; Brandes–Köpf-like straight edges without its four passes).
+// (isotonic regression with minimum spacing; Brandes–Köpf-like straight edges without its four passes). The steps
+// are in layout_steps.h; the background service with its cache in layout_service.h.
 #pragma once
 
 #include <atomic>
@@ -20,6 +21,8 @@
 
 #include "core/ir/graph.h"
 #include "core/partition/partition.h"
+#include "viz/module_scopes.h"
+#include "viz/node_facts.h"
 
 namespace aotviz::viz {
 
@@ -72,18 +75,6 @@ struct Anchor {
 /// backward view: the backward column; its recomputed forward ops are placed freely).
 using Anchors = std::unordered_map<std::string, Anchor>;
 
-/// What a layout reads of each node that does not depend on the collapsed scopes: computed once per graph and
-/// partition (nodeFacts) and handed to every layout while modules open and close.
-struct NodeFacts {
-  std::vector<int8_t> placement;     // per node: its partition::Placement, -1 when the partition has none
-  std::vector<int64_t> saved_bytes;  // per node: bytes of its outputs the partition saves
-  std::vector<int32_t> scope;        // per node: index into scopes
-  std::vector<std::string> scopes;   // the distinct module scopes
-};
-/// `with_scopes` false leaves scope and scopes empty (a layout that collapses nothing never reads them).
-std::shared_ptr<const NodeFacts> nodeFacts(const ir::Graph& g, const partition::PartitionResult* partition,
-                                           bool with_scopes = true);
-
 struct LayoutOptions {
   bool split_joint = true;  // backward half in its own column (graphs with backward nodes)
   std::set<std::string> collapsed_scopes;  // a scope and its sub-scopes become one box
@@ -95,26 +86,15 @@ struct LayoutOptions {
   /// When set, nodes found here keep their x (relative to their column) and the order it implies; the others are
   /// placed next to their neighbours.
   std::shared_ptr<const Anchors> anchors;
-  /// nodeFacts(g, partition), when the caller keeps it across layouts; computed by the layout otherwise. Not part
-  /// of key(): it follows from the graph and the partition.
+  /// nodeFacts(g, partition), when the caller keeps it across layouts (NodeFactsCache); computed by the layout
+  /// otherwise.
   std::shared_ptr<const NodeFacts> facts;
-
-  std::string key() const;  // for caches
 };
 
-/// Module scopes form a tree by their dotted paths ("h" ⊃ "h.3" ⊃ "h.3.attn"). The scopes one level below
-/// `parent` ("" = the top level) that `g`'s call nodes lie in, sorted.
-std::set<std::string> childScopes(const ir::Graph& g, const std::string& parent);
-/// The collapsed scopes of a module overview opened down to `path` ("" = the top level): every scope along the
-/// path is expanded, and its children and the siblings of each step are collapsed.
-std::set<std::string> overviewScopes(const ir::Graph& g, const std::string& path);
-/// Graphs with more nodes than this open as a module overview (overviewScopes(g, "")).
-inline constexpr size_t kOverviewNodes = 500;
-/// The collapsed scopes to open so that node `node` of `g` is shown on its own: each collapsed scope containing
-/// it is expanded one level at a time, keeping its other children collapsed. Unchanged when it is already shown.
-std::set<std::string> revealNode(const ir::Graph& g, const std::set<std::string>& collapsed, int32_t node);
-/// True when `scope` is `ancestor` or lies inside it.
-bool inScope(const std::string& scope, const std::string& ancestor);
+/// The node facts a layout of `g` with `opts` reads from opts.facts: those, when they fit `g` (scopes included when
+/// scopes are collapsed); nullptr when the layout computes them itself from opts.partition. Either way the partition
+/// is read only when scopes are collapsed (for the group boxes' counts and bytes).
+const NodeFacts* factsFor(const ir::Graph& g, const LayoutOptions& opts);
 
 /// Lays `g` out. `progress` (may be empty) gets values in [0, 1]; when `cancel` becomes true the function returns
 /// nullptr early.
@@ -124,25 +104,5 @@ std::shared_ptr<const Layout> layoutGraph(const ir::Graph& g, const LayoutOption
 
 /// The anchors of every node box of `layout` (of graph `g`), for laying out a related view.
 std::shared_ptr<const Anchors> anchorsOf(const ir::Graph& g, const Layout& layout);
-
-/// Runs layouts on a worker thread and caches finished ones by (graph, options). Request from the UI thread every
-/// frame; get() returns the layout once ready.
-class LayoutService {
- public:
-  LayoutService();
-  ~LayoutService();
-  LayoutService(const LayoutService&) = delete;
-  LayoutService& operator=(const LayoutService&) = delete;
-
-  /// The layout of `g` with `opts`, or nullptr while it is computed (progress() tells how far). Starting another
-  /// layout cancels the one in flight. `g` must stay alive while requested (snapshots' graphs are).
-  std::shared_ptr<const Layout> get(const std::shared_ptr<const ir::Graph>& g, const LayoutOptions& opts);
-  float progress() const;
-  bool busy() const;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace aotviz::viz

@@ -1,6 +1,7 @@
 // tests/bench/bench_layout.cpp — layout time vs node count: aotviz's layered layout against Graphviz dot (default
 // settings, the `dot` program, with a time cap) on the same graphs: synthetic joint-shaped graphs of 300 to 50k
 // nodes and the zoo's joint graphs. Medians over repetitions (min-max) for aotviz; one capped run for dot.
+// Then each step of the layout on its own (layout_steps.h), on the same and collapsed graphs.
 // `bench_layout --svg FILE MODEL` writes aotviz's layout of MODEL's joint graph as SVG (for looking at it).
 // Not a test: run it by hand (README, Performance).
 #include <sys/wait.h>
@@ -18,6 +19,7 @@
 #include "tests/bench/joint_graph_generator.h"
 #include "viz/dot_export.h"
 #include "viz/layout.h"
+#include "viz/layout_steps.h"
 #include "viz/palette.h"
 
 using namespace aotviz;
@@ -57,6 +59,42 @@ void row(const std::string& name, const ir::Graph& g, int reps, int dot_cap, boo
   }
   std::printf("| %-20s | %6zu | %8.1f (%.1f-%.1f) | %s |\n", name.c_str(), g.nodes.size(), t[t.size() / 2] * 1e3,
               t.front() * 1e3, t.back() * 1e3, dot.c_str());
+  std::fflush(stdout);
+}
+
+/// Each step of the layout on its own (layout_steps.h): median ms over `reps` runs.
+void stepsRow(const std::string& name, const ir::Graph& g, const viz::LayoutOptions& o, int reps) {
+  using namespace viz::layout_steps;
+  constexpr int kSteps = 9;
+  std::vector<std::vector<double>> ms(kSteps + 1);
+  size_t boxes = 0;
+  for (int r = 0; r < reps; ++r) {
+    const auto t_all = std::chrono::steady_clock::now();
+    LayoutWork w(g, o);
+    int s = 0;
+    auto time = [&](auto&& step) {
+      const auto t0 = std::chrono::steady_clock::now();
+      step(w);
+      ms[static_cast<size_t>(s++)].push_back(seconds(t0) * 1e3);
+    };
+    time(assignGroups);
+    time(makeBoxes);
+    time(makeEdges);
+    time(assignRanks);
+    time(buildColumns);
+    time(reduceCrossings);
+    time(assignCoordinates);
+    time(placeColumns);
+    time(routeEdges);
+    ms[kSteps].push_back(seconds(t_all) * 1e3);
+    boxes = w.out->boxes.size();
+  }
+  std::printf("| %-24s | %6zu | %6zu |", name.c_str(), g.nodes.size(), boxes);
+  for (auto& v : ms) {
+    std::sort(v.begin(), v.end());
+    std::printf(" %.2f |", v[v.size() / 2]);
+  }
+  std::printf("\n");
   std::fflush(stdout);
 }
 
@@ -103,5 +141,18 @@ int main(int argc, char** argv) {
   for (const char* m : {"attn_block", "gpt", "resnet18", "deep_mlp"}) row(std::string(m) + " joint", zooJoint(m), reps, cap, true);
   for (size_t n : {300, 1000, 5000, 10000, 50000})
     row("generated " + std::to_string(n), testing::makeJointShapedGraph(n), reps, cap, true);
+
+  std::printf("\nlayout steps: median ms of %d runs each\n\n", reps);
+  std::printf("| graph | nodes | boxes | assignGroups | makeBoxes | makeEdges | assignRanks | buildColumns | "
+              "reduceCrossings | assignCoordinates | placeColumns | routeEdges | all |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  stepsRow("gpt joint", zooJoint("gpt"), {}, reps);
+  for (size_t n : {10000, 50000}) {
+    const ir::Graph g = testing::makeJointShapedGraph(n);
+    stepsRow("generated " + std::to_string(n), g, {}, reps);
+    viz::LayoutOptions collapsed;  // one group per layer and side
+    collapsed.collapsed_scopes = viz::childScopes(g, "layers");
+    stepsRow("generated " + std::to_string(n) + " layers", g, collapsed, reps);
+  }
   return 0;
 }

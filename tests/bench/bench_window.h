@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
 #include "viz/canvas.h"
 
@@ -43,8 +44,8 @@ inline void closeWindow(GLFWwindow* window) {
 }
 
 /// One frame of `canvas` in a full-window ImGui window; returns its CPU time in ms (NewFrame → Render, no upload).
-inline double canvasFrame(GLFWwindow* window, viz::Canvas& canvas, const ir::Graph& g, const viz::Layout& l,
-                          const partition::PartitionResult* part) {
+inline double canvasFrame(GLFWwindow* window, viz::Canvas& canvas, const std::shared_ptr<const ir::Graph>& g,
+                          const viz::Layout& l, const std::shared_ptr<const partition::PartitionResult>& part) {
   glfwPollEvents();
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();

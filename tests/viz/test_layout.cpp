@@ -14,6 +14,7 @@
 #include "core/partition/partition.h"
 #include "tests/bench/joint_graph_generator.h"
 #include "viz/layout.h"
+#include "viz/layout_service.h"
 
 namespace aotviz::viz {
 namespace {

@@ -117,20 +117,20 @@ void drawSideBySide(AppState& state, const std::shared_ptr<const partition::Part
   state.view_graph = fw;
   state.right_graph = bw;
   // One side: its graph on its canvas; a click there selects the same-named node on the other side.
-  auto side = [&](const char* id, float width, viz::Canvas& canvas, const ir::Graph& g, const viz::Layout& l,
-                  viz::Canvas& other, const ir::Graph& other_g, bool is_right) {
+  auto side = [&](const char* id, float width, viz::Canvas& canvas, const std::shared_ptr<const ir::Graph>& g,
+                  const viz::Layout& l, viz::Canvas& other, const ir::Graph& other_g, bool is_right) {
     ImGui::BeginChild(id, ImVec2(width, 0));
-    ImGui::TextDisabled("%s (%zu nodes)", is_right ? "backward" : "forward", g.nodes.size());
+    ImGui::TextDisabled("%s (%zu nodes)", is_right ? "backward" : "forward", g->nodes.size());
     canvas.draw(g, l, nullptr);
     if (canvas.selected() >= 0 && canvas.clickedBox() >= 0) {
       state.inspect_right = is_right;
-      selectByName(other, other_g, g.nodes[static_cast<size_t>(canvas.selected())].name);
+      selectByName(other, other_g, g->nodes[static_cast<size_t>(canvas.selected())].name);
     }
     ImGui::EndChild();
   };
-  side("forward_side", ImGui::GetContentRegionAvail().x / 2 - 4, state.canvas, *fw, *lf, state.canvas_right, *bw, false);
+  side("forward_side", ImGui::GetContentRegionAvail().x / 2 - 4, state.canvas, fw, *lf, state.canvas_right, *bw, false);
   ImGui::SameLine();
-  side("backward_side", 0, state.canvas_right, *bw, *lb, state.canvas, *fw, true);
+  side("backward_side", 0, state.canvas_right, bw, *lb, state.canvas, *fw, true);
 }
 
 }  // namespace
@@ -246,12 +246,8 @@ void drawGraphPanel(AppState& state) {
   viz::LayoutOptions lo;
   lo.partition = state.graph_tab == 0 ? part.get() : nullptr;
   lo.collapsed_scopes = state.collapsed_scopes;
-  if (!lo.collapsed_scopes.empty()) {  // modules open and close on this graph: its per-node facts are kept
-    auto& f = state.layout_facts;
-    const auto drawn = state.graph_tab == 0 ? part : nullptr;
-    if (f.graph != g || f.partition != drawn || !f.facts) f = {g, drawn, viz::nodeFacts(*g, drawn.get())};
-    lo.facts = f.facts;
-  }
+  if (!lo.collapsed_scopes.empty())  // modules open and close on this graph: its per-node facts are kept
+    lo.facts = state.layout_facts.get(g, state.graph_tab == 0 ? part : nullptr);
   if (state.graph_tab != 0 && joint) {
     // Forward and backward views keep the places nodes had in the joint view (once that layout exists).
     viz::LayoutOptions jo;
@@ -340,7 +336,7 @@ void drawGraphPanel(AppState& state) {
   const auto heat = state.show_heat ? heatOf(state, *g,
                                              state.graph_tab == 1 ? "forward" : state.graph_tab == 2 ? "backward" : "")
                                     : std::unordered_map<int32_t, float>{};
-  state.canvas.draw(*g, *layout, lo.partition, &marks, heat.empty() ? nullptr : &heat);
+  state.canvas.draw(g, *layout, state.graph_tab == 0 ? part : nullptr, &marks, heat.empty() ? nullptr : &heat);
   // A click on a collapsed group expands it; a right-click on a node offers to collapse its module scope.
   if (state.canvas.clickedBox() >= 0) {
     const viz::NodeBox& b = layout->boxes[static_cast<size_t>(state.canvas.clickedBox())];
