@@ -147,19 +147,19 @@ struct PipelineRun {
 /// aotviz's pipeline time up to the partition (stage times, cache off), its saved bytes and joint size.
 PipelineRun pipelineOnce(const std::string& model) {
   pipeline::Pipeline p(benchConfig(model));
-  const size_t last = pipeline::stageIndex("partition");
+  const size_t last = pipeline::index(pipeline::StageId::Partition);
   while (p.next() <= last) {
     auto s = p.runNext();
     if (!s || s->status == pipeline::StageStatus::Failed)
-      fail("bench", model, "the pipeline failed at " + (s ? s->stage : std::string("?")) + ": " +
+      fail("bench", model, "the pipeline failed at " + std::string(s ? pipeline::stageName(s->stage) : "?") + ": " +
                                (s && s->error ? s->error->format() : std::string()),
            "run `aotviz compile " + model + "` to see the stage's diagnostic");
   }
   PipelineRun r;
-  for (size_t i = pipeline::stageIndex("metadata"); i <= last; ++i) r.ms += p.snapshots()[i]->seconds * 1e3;
+  for (size_t i = pipeline::index(pipeline::StageId::Metadata); i <= last; ++i) r.ms += p.snapshots()[i]->seconds * 1e3;
   const auto& part = p.snapshots()[last]->partition;
   if (part) r.saved_bytes = part->totals.saved_bytes;
-  if (const auto& g = p.snapshots()[pipeline::stageIndex("joint")]->graph) r.joint_nodes = static_cast<int64_t>(g->numCalls());
+  if (const auto& g = p.snapshots()[pipeline::index(pipeline::StageId::Joint)]->graph) r.joint_nodes = static_cast<int64_t>(g->numCalls());
   return r;
 }
 
@@ -169,7 +169,9 @@ double stepRatioOnce(const std::string& model, int iters) {
   pipeline::Pipeline p(c);
   p.runAll();
   if (p.halted()) fail("bench", model, p.snapshots().back()->error->format(), "");
-  return p.snapshots().back()->summary["report"]["ratio"].get<double>();
+  const auto* ex = p.snapshots().back()->as<pipeline::ExecutionResult>();
+  if (!ex) fail("bench", model, "the execution stage did not run", "");
+  return ex->report.ratio;
 }
 
 std::string fmt(double v, const char* f = "%.2f") {

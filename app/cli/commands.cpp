@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 
 #include "core/cache/cache.h"
@@ -83,11 +84,18 @@ class ProgressObserver : public pipeline::Observer {
   void failed(size_t, const pipeline::SnapshotPtr&, const Diagnostic&) override { std::cerr << " failed\n"; }
 };
 
-const pipeline::Snapshot* findSnapshot(const pipeline::Pipeline& p, const char* stage) {
+const pipeline::Snapshot* findSnapshot(const pipeline::Pipeline& p, pipeline::StageId stage) {
   for (const auto& s : p.snapshots())
     if (s->stage == stage) return s.get();
   return nullptr;
 }
+/// The result of `stage` as its struct; nullptr when the stage did not run or left none.
+template <class T>
+const T* resultOf(const pipeline::Pipeline& p, pipeline::StageId stage) {
+  const auto* s = findSnapshot(p, stage);
+  return s ? s->as<T>() : nullptr;
+}
+using pipeline::StageId;
 
 /// Runs the whole pipeline; a failed stage is printed (stage, node, hint) and makes the exit code 1.
 int runPipeline(pipeline::Pipeline& p, bool json) {
@@ -103,7 +111,7 @@ int runPipeline(pipeline::Pipeline& p, bool json) {
 nlohmann::json stageTable(const pipeline::Pipeline& p) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& s : p.snapshots())
-    a.push_back({{"stage", s->stage}, {"status", pipeline::stageStatusName(s->status)}, {"ms", s->seconds * 1e3},
+    a.push_back({{"stage", pipeline::stageName(s->stage)}, {"status", pipeline::stageStatusName(s->status)}, {"ms", s->seconds * 1e3},
                  {"notes", s->notes}});
   return a;
 }
@@ -121,29 +129,29 @@ nlohmann::json graphSummary(const ir::Graph& g) {
 /// meta.json: the metadata of the user's function (PyTorch's field names, lower-case enums), what dedupe and
 /// synthetic bases did, the metadata of the function the graph was traced from, and each graph's shape.
 nlohmann::json metaJson(const pipeline::Pipeline& p) {
-  const auto* md = findSnapshot(p, "metadata");
-  const auto* dd = findSnapshot(p, "dedupe");
-  const auto* sb = findSnapshot(p, "synthetic_base");
-  const auto* in = findSnapshot(p, "inputs");
-  const auto* passes = findSnapshot(p, "passes");
-  const auto* part = findSnapshot(p, "partition");
-  if (!md || !dd || !sb || !in || !passes || !passes->graph) return nullptr;
+  const auto* md = findSnapshot(p, StageId::Metadata);
+  const auto* dd = findSnapshot(p, StageId::Dedupe);
+  const auto* sb = findSnapshot(p, StageId::SyntheticBase);
+  const auto* in = resultOf<pipeline::InputsResult>(p, StageId::Inputs);
+  const auto* passes = findSnapshot(p, StageId::Passes);
+  const auto* part = findSnapshot(p, StageId::Partition);
+  const auto* joint = resultOf<pipeline::JointResult>(p, StageId::Joint);
+  if (!md || !dd || !sb || !in || !joint || !passes || !passes->graph) return nullptr;
   nlohmann::json j = md->meta;
   j["schema_version"] = meta::kMetaSchemaVersion;
   j["torch_version"] = torchVersionString();
-  j["model"] = in->summary["model"];
+  j["model"] = in->model;
   nlohmann::json names = nlohmann::json::array();
-  for (const auto& i : in->summary["inputs"]) names.push_back(i["name"]);
+  for (const auto& i : in->inputs) names.push_back(i.name);
   j["input_names"] = names;
   j["dedupe"] = dd->meta["dedupe"];
   j["synthetic_base"] = sb->meta["synthetic_base"];
   j["traced_function"] = sb->meta["traced_function"];
   nlohmann::json graphs;
-  const auto* joint = findSnapshot(p, "joint");
   nlohmann::json main = graphSummary(*passes->graph);
-  main["num_fwd_outputs"] = joint->summary["num_fwd_outputs"];
-  main["tangents"] = joint->summary["tangents"];
-  graphs[joint->summary["is_joint"].get<bool>() ? "joint" : "forward"] = main;
+  main["num_fwd_outputs"] = joint->num_fwd_outputs;
+  main["tangents"] = joint->tangents;
+  graphs[joint->is_joint ? "joint" : "forward"] = main;
   if (part && part->partition) {
     graphs["forward"] = graphSummary(part->partition->forward);
     graphs["backward"] = graphSummary(part->partition->backward);
@@ -168,14 +176,14 @@ std::vector<std::string> writeArtifacts(const pipeline::Pipeline& p, const fs::p
     write(stem + ".txt", ir::printGraph(g, popts));
     write(stem + ".dot", viz::graphToDot(g, dopts));
   };
-  const auto* passes = findSnapshot(p, "passes");
-  const auto* part = findSnapshot(p, "partition");
-  const auto* joint = findSnapshot(p, "joint");
-  if (passes && passes->graph) {
+  const auto* passes = findSnapshot(p, StageId::Passes);
+  const auto* part = findSnapshot(p, StageId::Partition);
+  const auto* joint = resultOf<pipeline::JointResult>(p, StageId::Joint);
+  if (joint && passes && passes->graph) {
     viz::DotOptions d;
     d.title = p.config().model + " joint graph";
     if (part && part->partition) d.partition = part->partition.get();
-    writeGraph(joint->summary["is_joint"].get<bool>() ? "joint" : "forward", *passes->graph, d);
+    writeGraph(joint->is_joint ? "joint" : "forward", *passes->graph, d);
   }
   if (part && part->partition) {
     viz::DotOptions d;
@@ -187,9 +195,9 @@ std::vector<std::string> writeArtifacts(const pipeline::Pipeline& p, const fs::p
   }
   nlohmann::json meta = metaJson(p);
   if (!meta.is_null()) write("meta.json", meta.dump(1) + "\n");
-  if (const auto* ex = findSnapshot(p, "execution"); ex && ex->summary.contains("report")) {
-    write("execution.json", ex->summary["report"].dump(1) + "\n");
-    write("trace.json", ex->summary["chrome_trace"].dump() + "\n");
+  if (const auto* ex = resultOf<pipeline::ExecutionResult>(p, StageId::Execution)) {
+    write("execution.json", execution::reportToJson(ex->report).dump(1) + "\n");
+    write("trace.json", ex->chrome_trace.dump() + "\n");
   }
   write("stages.json", stageTable(p).dump(1) + "\n");
   pipeline::saveSession(pipeline::SessionRecord{p.config(), p.snapshots(), {}, {}}, dir / "session.json");
@@ -198,14 +206,14 @@ std::vector<std::string> writeArtifacts(const pipeline::Pipeline& p, const fs::p
 }
 
 nlohmann::json cacheJson(const pipeline::Pipeline& p) {
-  const auto* c = findSnapshot(p, "cache");
+  const auto* c = resultOf<pipeline::CacheResult>(p, StageId::Cache);
   cache::Stats st = p.cacheStats();
   nlohmann::json j = {{"enabled", p.config().use_cache}, {"hits", st.hits}, {"misses", st.misses},
                       {"corrupt", st.corrupt}, {"writes", st.writes}};
-  if (c && c->summary.contains("key")) {
-    j["key"] = c->summary["key"];
-    j["hit"] = c->summary["hit"];
-    j["dir"] = c->summary["dir"];
+  if (c) {
+    j["key"] = c->key;
+    j["hit"] = c->hit;
+    j["dir"] = c->dir;
   }
   return j;
 }
@@ -214,37 +222,40 @@ int runCompile(const CompileOptions& o) {
   pipeline::Pipeline p(o.p.resolved());
   const int code = runPipeline(p, o.p.json);
   std::vector<std::string> files = writeArtifacts(p, o.out_dir);
-  const auto* joint = findSnapshot(p, "joint");
-  const auto* passes = findSnapshot(p, "passes");
-  const auto* part = findSnapshot(p, "partition");
+  const auto* joint_snap = findSnapshot(p, StageId::Joint);
+  const auto* joint = resultOf<pipeline::JointResult>(p, StageId::Joint);
+  const auto* passes = resultOf<pipeline::PassesResult>(p, StageId::Passes);
+  const auto* passes_snap = findSnapshot(p, StageId::Passes);
+  const auto* part = findSnapshot(p, StageId::Partition);
+  const auto* part_summary = resultOf<pipeline::PartitionSummary>(p, StageId::Partition);
   nlohmann::json summary = {{"model", p.config().model}, {"stages", stageTable(p)}, {"files", files},
                             {"out_dir", o.out_dir}, {"cache", cacheJson(p)}, {"ok", code == 0}};
-  if (const auto* in = findSnapshot(p, "inputs"); in && in->status == pipeline::StageStatus::Done)
-    summary["model"] = in->summary["model"];
-  if (joint && passes && passes->status == pipeline::StageStatus::Done) {
-    const bool is_joint = joint->summary["is_joint"];
-    summary.update({{"graph", is_joint ? "joint" : "forward"},
-                    {"is_joint", is_joint},
-                    {"nodes", passes->summary["nodes"]},
-                    {"call_nodes", passes->summary["call_nodes"]},
-                    {"primals", joint->summary["primals"]},
-                    {"tangents", joint->summary["tangents"]},
-                    {"ops_recorded", joint->summary["ops_recorded"]},
-                    {"dead_nodes_removed", passes->summary["dead_nodes_removed"]},
-                    {"cpu_fallbacks", joint->summary["cpu_fallbacks"]},
-                    {"warnings", joint->notes}});
+  if (const auto* in = resultOf<pipeline::InputsResult>(p, StageId::Inputs)) summary["model"] = in->model;
+  if (joint && passes) {
+    summary.update({{"graph", joint->is_joint ? "joint" : "forward"},
+                    {"is_joint", joint->is_joint},
+                    {"nodes", passes->counts.nodes},
+                    {"call_nodes", passes->counts.call_nodes},
+                    {"primals", joint->primals},
+                    {"tangents", joint->tangents},
+                    {"ops_recorded", joint->ops_recorded},
+                    {"dead_nodes_removed", passes->dead_nodes_removed},
+                    {"cpu_fallbacks", joint->cpu_fallbacks},
+                    {"warnings", joint_snap->notes}});
   }
-  if (part && part->partition)
-    summary["partition"] = {{"partitioner", part->summary["partitioner"]}, {"rules", part->summary["rules"]},
-                            {"memory_budget", part->summary["memory_budget"]}, {"totals", part->summary["totals"]},
-                            {"from_cache", part->summary["from_cache"]}};
+  if (part && part->partition && part_summary)
+    summary["partition"] = {{"partitioner", partition::partitionerName(part_summary->partitioner)},
+                            {"rules", partition::rulesName(part_summary->rules)},
+                            {"memory_budget", part_summary->memory_budget},
+                            {"totals", partition::totalsToJson(part_summary->totals)},
+                            {"from_cache", part_summary->from_cache}};
   std::optional<partition::ParetoSweep> pareto;
   if (!o.pareto_out.empty()) {  // --pareto: the budget sweep on the joint graph the partition stage cut
-    if (!(part && part->partition && passes && passes->graph))
+    if (!(part && part->partition && passes_snap && passes_snap->graph))
       fail("partition", o.pareto_out, "--pareto needs the partition stage to have run on a joint graph",
            "see the stage errors above; a forward-only model has no partition to sweep");
     partition::Options base = part->partition->options;
-    pareto = partition::paretoSweep(*passes->graph, part->partition->num_fwd_outputs, part->partition->static_inputs, base,
+    pareto = partition::paretoSweep(*passes_snap->graph, part->partition->num_fwd_outputs, part->partition->static_inputs, base,
                                     o.pareto_points);
     util::writeFileAtomic(o.pareto_out, partition::paretoToJson(*pareto).dump(1) + "\n");
     summary["pareto"] = {{"file", o.pareto_out}, {"points", pareto->points.size()}, {"knee", pareto->knee},
@@ -264,7 +275,7 @@ int runCompile(const CompileOptions& o) {
                   static_cast<int>(i) == pareto->knee ? "  <- knee" : "");
     }
   }
-  if (joint && passes && passes->status == pipeline::StageStatus::Done)
+  if (joint && passes)
     std::cout << "[joint] " << summary["model"].get<std::string>() << ": "
               << (summary["is_joint"].get<bool>() ? "joint" : "forward-only") << " graph with "
               << summary["call_nodes"] << " ops (" << summary["primals"] << " primals, " << summary["tangents"]
@@ -291,18 +302,19 @@ int runRun(const RunOptions& o) {
   (void)exec::parseDevice(c.device);
   pipeline::Pipeline p(c);
   const int code = runPipeline(p, o.p.json);
-  const auto* ex = findSnapshot(p, "execution");
+  const auto* ex_snap = findSnapshot(p, StageId::Execution);
+  const auto* ex = ex_snap ? ex_snap->as<pipeline::ExecutionResult>() : nullptr;
   // A failed numeric check fails the execution stage but keeps its report: print it, then exit non-zero.
-  if (code && !(ex && ex->status == pipeline::StageStatus::Failed && ex->summary.contains("report"))) return code;
-  if (!ex || !ex->summary.contains("report"))
-    fail("execution", "", "nothing was run: " + (ex && !ex->notes.empty() ? ex->notes.front() : std::string("?")),
+  if (code && !(ex && ex_snap->status == pipeline::StageStatus::Failed)) return code;
+  if (!ex)
+    fail("execution", "", "nothing was run: " + (ex_snap && !ex_snap->notes.empty() ? ex_snap->notes.front() : std::string("?")),
          "use a partitioner (default or mincut)");
-  nlohmann::json j = ex->summary["report"];
+  nlohmann::json j = execution::reportToJson(ex->report);
   j["device"] = c.device;
-  j["backend"] = c.backend;
+  j["backend"] = exec::backendName(c.backend);
   j["cache"] = cacheJson(p);
   if (!o.trace_out.empty()) {
-    util::writeFileAtomic(o.trace_out, ex->summary["chrome_trace"].dump() + "\n");
+    util::writeFileAtomic(o.trace_out, ex->chrome_trace.dump() + "\n");
     j["chrome_trace"] = o.trace_out;
   }
   j["ok"] = code == 0;
@@ -314,7 +326,7 @@ int runRun(const RunOptions& o) {
     return std::to_string(b.get<double>() / (1024.0 * 1024.0)).substr(0, 6) + " MiB";
   };
   const bool training = j["training"];
-  std::cout << j["model"].get<std::string>() << " on " << c.device << ", backend " << c.backend << ", "
+  std::cout << j["model"].get<std::string>() << " on " << c.device << ", backend " << exec::backendName(c.backend) << ", "
             << (training ? "training" : "inference") << " graph, " << j["iters"] << " steps (forward"
             << (training ? "+backward" : "") << ")\n"
             << "  eager     median " << j["eager"]["median_step_ms"] << " ms  (min " << j["eager"]["min_step_ms"]
@@ -348,31 +360,37 @@ int guarded(F body) {
 
 }  // namespace
 
+/// An option taking one of an enum's names (its table: util::EnumNames); the help lists them, a wrong one is refused.
+template <class E, size_t N>
+void enumOption(CLI::App* cmd, const std::string& flag, E& value, const util::EnumNames<E, N>& names, const std::string& help) {
+  std::map<std::string, E> by_name;
+  for (const auto& r : names.rows)
+    if (!r.alias) by_name.emplace(r.name, r.value);
+  cmd->add_option_function<std::string>(
+         flag, [&value, by_name](const std::string& s) { value = by_name.at(s); },
+         help + ": " + names.choices() + " (default: " + names.name(value) + ")")
+      ->check(CLI::IsMember(by_name));
+}
+
 void addPipelineFlags(CLI::App* cmd, PipelineFlags& f) {
   pipeline::Config& c = f.config;
   cmd->add_option("model", c.model, "Built-in model name (see `aotviz models`), a torch.export .pt2 or a TorchScript .pt file")->required();
   addModelSizeFlags(cmd, c.model_options);
   cmd->add_option("--inputs", c.inputs_spec, "Input spec JSON for a .pt model (default: the .json next to it) or a .pt2 (default: its sample inputs)");
   cmd->add_option("--seed", c.seed, "Seed for parameter initialisation")->capture_default_str();
-  cmd->add_option("--trace", c.trace, "Capture with fake (meta) or real tensors")
-      ->check(CLI::IsMember({"fake", "real"}))
-      ->capture_default_str();
+  enumOption(cmd, "--trace", c.trace, capture::kTraceModeNames, "Capture with fake (meta) or real tensors");
   cmd->add_option("--device", c.device, "Device the graphs are for and run on: cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
   cmd->add_flag("--keep-input-mutations", c.keep_input_mutations,
                 "Keep data mutations of inputs that need no autograd in the graph as copy_ (what torch.compile "
                 "does; aot_function's default is off)");
-  cmd->add_option("--partitioner", c.partitioner, "Split the joint graph: default, mincut or none")
-      ->check(CLI::IsMember({"default", "mincut", "none"}))
-      ->capture_default_str();
+  enumOption(cmd, "--partitioner", c.partitioner, pipeline::kPartitionerChoiceNames, "Split the joint graph");
   cmd->add_option("--budget", c.memory_budget,
                   "Activation memory budget for mincut, 0 (save only inputs) to 1 (runtime-optimal)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--rules", c.rules, "Partitioner rules: current PyTorch or 1.13 (functorch)")
-      ->check(CLI::IsMember({"current", "1.13"}))
-      ->capture_default_str();
+  enumOption(cmd, "--rules", c.rules, partition::kRulesNames, "Partitioner rules: current PyTorch or 1.13 (functorch)");
   cmd->add_option("--must-save", f.must_save, "Joint node that must be saved (repeatable)");
   cmd->add_option("--must-recompute", f.must_recompute, "Joint node that must be recomputed in the backward (repeatable)");
   cmd->add_flag("--functionalize-rng", c.functionalize_rng,
@@ -380,7 +398,7 @@ void addPipelineFlags(CLI::App* cmd, PipelineFlags& f) {
                 "forward's RNG state (run_and_save_rng_state / run_with_rng_state); off: they are saved, as in PyTorch");
   cmd->add_option("--rtol", c.rtol, "Relative tolerance of the compiled-vs-eager check (default: the dtype's, 1e-4 for float32)");
   cmd->add_option("--atol", c.atol, "Absolute tolerance of the compiled-vs-eager check (default: the dtype's, 1e-5 for float32)");
-  cmd->add_option("--backend", c.backend, "Compile backend: interpreter or cuda_graph")->capture_default_str();
+  enumOption(cmd, "--backend", c.backend, exec::kBackendNames, "Compile backend");
   cmd->add_option("--cache-dir", c.cache_dir,
                   "Partition cache directory (default: $AOTVIZ_CACHE_DIR, $XDG_CACHE_HOME/aotviz or ~/.cache/aotviz)");
   cmd->add_flag("--no-cache", f.no_cache, "Neither read nor write the partition cache");

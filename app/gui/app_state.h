@@ -143,12 +143,12 @@ struct AppState {
   }
   /// Re-runs the pipeline with `config` (keeping unaffected stages) up to the last stage that had run, or to
   /// `at_least` if later. What-if edits and the Execution panel use it.
-  void rerun(const pipeline::Config& config, const char* at_least = nullptr) {
+  void rerun(const pipeline::Config& config, std::optional<pipeline::StageId> at_least = std::nullopt) {
     if (!session) return;
     const size_t ran = session->nextStage();
     session->restart(config);
     size_t target = ran == 0 ? 0 : ran - 1;
-    if (at_least) target = std::max(target, pipeline::stageIndex(at_least));
+    if (at_least) target = std::max(target, pipeline::index(*at_least));
     session->runToStage(pipeline::stageList()[target].name);
   }
   /// The snapshots the panels show: all of them, or those up to `view_stage` when the Pipeline panel's stage slider
@@ -164,7 +164,7 @@ struct AppState {
     if (!session) return;
     undo.push_back(session->config());
     redo.clear();
-    rerun(config, "partition");
+    rerun(config, pipeline::StageId::Partition);
   }
 };
 

@@ -95,16 +95,16 @@ void syncWithSession(AppState& s) {
     const auto& sn = *snaps[i];
     if (sn.error) {
       Diagnostic d = *sn.error;  // the log line already names the stage
-      if (d.stage == sn.stage) d.stage.clear();
-      s.addLog(LogLevel::Error, sn.stage, d.format());
+      if (d.stage == pipeline::stageName(sn.stage)) d.stage.clear();
+      s.addLog(LogLevel::Error, pipeline::stageName(sn.stage), d.format());
       // The node the diagnostic names, when it is on the graph, is selected.
       if (!sn.error->node.empty() && s.view_graph) selectByName(s.canvas, *s.view_graph, sn.error->node);
     } else {
       char ms[32];
       std::snprintf(ms, sizeof ms, "%.1f ms", sn.seconds * 1e3);
-      s.addLog(LogLevel::Info, sn.stage, std::string(pipeline::stageStatusName(sn.status)) + " in " + ms);
+      s.addLog(LogLevel::Info, pipeline::stageName(sn.stage), std::string(pipeline::stageStatusName(sn.status)) + " in " + ms);
     }
-    for (const auto& n : sn.notes) s.addLog(LogLevel::Info, sn.stage, n);
+    for (const auto& n : sn.notes) s.addLog(LogLevel::Info, pipeline::stageName(sn.stage), n);
   }
   if (snaps.size() != s.snapshots_logged) s.view_stage = -1;  // new or dropped stages: show the latest again
   s.snapshots_logged = snaps.size();
@@ -271,14 +271,12 @@ void drawMenuBar(AppState& s) {
     if (ImGui::MenuItem("Save session...", nullptr, false, s.session != nullptr)) s.save_dialog = true;
     // A TORCH_TRACE session: its other compiles (every rank, frame, restart and recompile), one click each.
     const auto snaps = s.session ? s.session->snapshots() : std::vector<pipeline::SnapshotPtr>{};
-    const nlohmann::json* compiles = !snaps.empty() && snaps.front()->summary.contains("trace_compiles")
-                                         ? &snaps.front()->summary["trace_compiles"] : nullptr;
-    if (ImGui::BeginMenu("Trace compiles", compiles != nullptr)) {
+    const auto* listed = snaps.empty() ? nullptr : snaps.front()->as<pipeline::InputsResult>();
+    if (ImGui::BeginMenu("Trace compiles", listed && !listed->trace_compiles.empty())) {
       const std::string dir = s.model.substr(0, s.model.rfind('#'));
-      for (const auto& c : *compiles) {
-        const std::string id = c.value("id", ""), label = c.value("label", id);
-        if (ImGui::MenuItem(label.c_str(), nullptr, dir + "#" + id == s.model, c.value("has_graph", false)))
-          openAndRemember(s, dir + "#" + id, "");
+      for (const auto& c : listed->trace_compiles) {
+        if (ImGui::MenuItem((c.label.empty() ? c.id : c.label).c_str(), nullptr, dir + "#" + c.id == s.model, c.has_graph))
+          openAndRemember(s, dir + "#" + c.id, "");
       }
       ImGui::EndMenu();
     }
@@ -407,7 +405,7 @@ void drawFrame(AppState& s) {
 /// state the panels draw).
 nlohmann::json stateJson(const AppState& s) {
   nlohmann::json stages = nlohmann::json::object();
-  for (const auto& sn : s.session->snapshots()) stages[sn->stage] = pipeline::stageStatusName(sn->status);
+  for (const auto& sn : s.session->snapshots()) stages[pipeline::stageName(sn->stage)] = pipeline::stageStatusName(sn->status);
   nlohmann::json j = {{"model", s.model},
                       {"stage", s.current_stage < 0 ? "" : pipeline::stageList()[static_cast<size_t>(s.current_stage)].name},
                       {"stages", stages},
@@ -455,9 +453,10 @@ nlohmann::json stateJson(const AppState& s) {
                      {"measured_points", s.timeline.measured.size()}};
   }
   for (const auto& sn : s.session->snapshots()) {
-    if (sn->stage == "metadata" && sn->status == pipeline::StageStatus::Done)
+    if (sn->stage == pipeline::StageId::Metadata && sn->status == pipeline::StageStatus::Done && !sn->meta.empty())
       j["metadata"] = {{"inputs", sn->meta["input_info"].size()}, {"outputs", sn->meta["output_info"].size()}};
-    if (sn->stage == "execution" && sn->summary.contains("report")) j["execution"] = sn->summary["report"];
+    if (const auto* ex = sn->as<pipeline::ExecutionResult>()) j["execution"] = execution::reportToJson(ex->report);
+    for (const auto& u : sn->unavailable) j["unavailable"].push_back(std::string(pipeline::stageName(sn->stage)) + ": " + u);
   }
   return j;
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cache/cache_stats.h"
 #include "core/capture/capture.h"
 #include "core/partition/partition.h"
 
@@ -22,10 +23,6 @@ namespace aotviz::cache {
 /// 3: the partition record keeps its static inputs (what a what-if or a Pareto sweep partitions with again).
 /// 4: the backward peak estimate counts a storage once however many views are on it (memory_timeline.cpp).
 inline constexpr int kCacheEntrySchemaVersion = 4;
-
-struct Stats {
-  size_t hits = 0, misses = 0, corrupt = 0, writes = 0;
-};
 
 /// The key of a partition of `cap`'s joint graph with `opts` (hex SHA-1 of the key material). `static_inputs` are
 /// the parameter indices given to the partitioner.

@@ -12,15 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "core/capture/trace_mode.h"
 #include "core/ir/graph.h"
 #include "core/util/diagnostic.h"
 
 namespace aotviz::capture {
-
-enum class TraceMode {
-  Fake,  // inner tensors on meta: no data, no compute (ops without Meta kernels run on CPU stand-ins)
-  Real,  // inner tensors are real CPU tensors: values are computed while tracing
-};
 
 /// Everything one capture records into. Shared by the calling thread and the autograd worker thread (backward
 /// runs there, see Note [Backward on the device thread] in capture.cpp), hence the mutex.

@@ -26,12 +26,9 @@ c10::Device parseDevice(const std::string& d) {
 }
 
 Backend parseBackend(const std::string& name) {
-  if (name == "interpreter") return Backend::Interpreter;
-  if (name == "cuda_graph") return Backend::CudaGraph;
-  fail(kStage, "", "unknown backend '" + name + "'", "use one of: interpreter, cuda_graph");
+  if (auto b = kBackendNames.parse(name)) return *b;
+  fail(kStage, "", "unknown backend '" + name + "'", "use " + kBackendNames.choices());
 }
-
-const char* backendName(Backend b) { return b == Backend::Interpreter ? "interpreter" : "cuda_graph"; }
 
 CompiledGraph::CompiledGraph(ir::Graph g, std::string label, const CompileOptions& opts)
     : graph_(std::make_unique<ir::Graph>(std::move(g))), label_(std::move(label)) {

@@ -9,20 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "core/compile/backend.h"
 #include "core/compile/interpreter.h"
 #include "core/ir/graph.h"
 
 namespace aotviz::exec {
 
-enum class Backend {
-  Interpreter,  // the boxed interpreter (every build)
-  CudaGraph,    // the interpreter's run captured into a CUDA graph and replayed (CUDA builds, --device cuda)
-};
 /// "interpreter" | "cuda_graph"; AotError (stage "compile") naming the known backends otherwise.
 Backend parseBackend(const std::string& name);
 /// "cpu" or "cuda" (AotError, stage "inputs", when unknown or when this LibTorch has no usable GPU).
 c10::Device parseDevice(const std::string& name);
-const char* backendName(Backend b);
+inline const char* backendName(Backend b) { return kBackendNames.name(b); }
 
 struct CompileOptions {
   Backend backend = Backend::Interpreter;

@@ -44,27 +44,14 @@ const char* placementName(Placement p) {
   return "?";
 }
 
-const char* partitionerName(Partitioner p) { return p == Partitioner::Default ? "default" : "mincut"; }
-const char* rulesName(Rules r) { return r == Rules::Current ? "current" : "1.13"; }
-
 Partitioner parsePartitioner(const std::string& name) {
-  if (name == "default" || name == "default_partition") return Partitioner::Default;
-  if (name == "mincut" || name == "min_cut_rematerialization_partition") return Partitioner::MinCut;
-  fail("partition", "", "unknown partitioner '" + name + "'", "use default or mincut");
-}
-
-const char* overrideName(Override o) { return o == Override::MustSave ? "must_save" : "must_recompute"; }
-
-std::optional<Override> parseOverride(const std::string& name) {
-  if (name == "must_save") return Override::MustSave;
-  if (name == "must_recompute") return Override::MustRecompute;
-  return std::nullopt;
+  if (auto p = kPartitionerNames.parse(name)) return *p;
+  fail("partition", "", "unknown partitioner '" + name + "'", "use " + kPartitionerNames.choices());
 }
 
 Rules parseRules(const std::string& name) {
-  if (name == "current") return Rules::Current;
-  if (name == "1.13" || name == "torch113") return Rules::Torch113;
-  fail("partition", "", "unknown partitioner rules '" + name + "'", "use current or 1.13");
+  if (auto r = kRulesNames.parse(name)) return *r;
+  fail("partition", "", "unknown partitioner rules '" + name + "'", "use " + kRulesNames.choices());
 }
 
 }  // namespace aotviz::partition

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/ir/graph.h"
+#include "core/util/enum_names.h"
 
 namespace aotviz::partition {
 
@@ -22,6 +23,19 @@ enum class Rules { Current, Torch113 };
 
 /// Per-node what-if overrides (PyTorch's CheckpointPolicy MUST_SAVE / MUST_RECOMPUTE), by joint node name.
 enum class Override { MustSave, MustRecompute };
+
+// Their names in the CLI, the app and every JSON file; PyTorch's function names are read too (TORCH_TRACE logs).
+inline constexpr auto kPartitionerNames = util::enumNames<Partitioner>(
+    "partitioner", util::EnumName<Partitioner>{Partitioner::Default, "default"},
+    util::EnumName<Partitioner>{Partitioner::MinCut, "mincut"},
+    util::EnumName<Partitioner>{Partitioner::Default, "default_partition", true},
+    util::EnumName<Partitioner>{Partitioner::MinCut, "min_cut_rematerialization_partition", true});
+inline constexpr auto kRulesNames = util::enumNames<Rules>("partitioner rules", util::EnumName<Rules>{Rules::Current, "current"},
+                                                           util::EnumName<Rules>{Rules::Torch113, "1.13"},
+                                                           util::EnumName<Rules>{Rules::Torch113, "torch113", true});
+inline constexpr auto kOverrideNames = util::enumNames<Override>(
+    "override", util::EnumName<Override>{Override::MustSave, "must_save"},
+    util::EnumName<Override>{Override::MustRecompute, "must_recompute"});
 
 struct Options {
   Partitioner partitioner = Partitioner::MinCut;
@@ -136,15 +150,17 @@ inline constexpr int kPartitionSchemaVersion = 1;
 nlohmann::json partitionToJson(const PartitionResult& r, bool with_graphs = false);
 /// partition.json's "totals" object.
 nlohmann::json totalsToJson(const Totals& t);
+/// Validating reader of totalsToJson's form (AotError naming the field under `path`).
+Totals totalsFromJson(const nlohmann::json& j, const std::string& path);
 /// Reads a partitionToJson(r, true) document back; validates it (AotError, stage "load", naming the field).
 PartitionResult partitionFromJson(const nlohmann::json& j);
 
-Partitioner parsePartitioner(const std::string& name);  // "default" | "mincut"; AotError otherwise
-const char* overrideName(Override o);                    // "must_save" | "must_recompute"
-/// "must_save" | "must_recompute"; nullopt otherwise.
-std::optional<Override> parseOverride(const std::string& name);
-Rules parseRules(const std::string& name);              // "current" | "1.13"
-const char* partitionerName(Partitioner p);
-const char* rulesName(Rules r);
+// By the tables above; the parsers throw AotError (stage "partition") listing the names.
+Partitioner parsePartitioner(const std::string& name);
+Rules parseRules(const std::string& name);
+inline const char* partitionerName(Partitioner p) { return kPartitionerNames.name(p); }
+inline const char* rulesName(Rules r) { return kRulesNames.name(r); }
+inline const char* overrideName(Override o) { return kOverrideNames.name(o); }
+inline std::optional<Override> parseOverride(const std::string& name) { return kOverrideNames.parse(name); }
 
 }  // namespace aotviz::partition

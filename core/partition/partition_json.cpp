@@ -65,6 +65,20 @@ nlohmann::json totalsToJson(const Totals& t) {
           {"partition_ms", t.seconds * 1e3}};
 }
 
+Totals totalsFromJson(const nlohmann::json& t, const std::string& p) {
+  const util::JsonReader R{"load", "the partition totals are damaged or from another aotviz version"};
+  Totals r;
+  r.saved_bytes = R.intAt(t, "saved_bytes", p);
+  r.activation_bytes = R.intAt(t, "activation_bytes", p);
+  r.saved_count = static_cast<size_t>(R.intAt(t, "saved_count", p));
+  r.recomputed_nodes = static_cast<size_t>(R.intAt(t, "recomputed_nodes", p));
+  r.forward_nodes = static_cast<size_t>(R.intAt(t, "forward_nodes", p));
+  r.backward_nodes = static_cast<size_t>(R.intAt(t, "backward_nodes", p));
+  r.backward_peak_bytes = R.intAt(t, "backward_peak_bytes_estimate", p);
+  r.seconds = R.doubleAt(t, "partition_ms", p) / 1e3;
+  return r;
+}
+
 PartitionResult partitionFromJson(const nlohmann::json& j) {
   const util::JsonReader R{"load", "the partition document is not from this aotviz version, or it is damaged"};
   R.expectFormat(j, "aotviz.partition", kPartitionSchemaVersion);
@@ -89,15 +103,7 @@ PartitionResult partitionFromJson(const nlohmann::json& j) {
       r.static_inputs.push_back(static_cast<size_t>(k));
     }
   }
-  const auto& t = R.field(j, "totals", "");
-  r.totals.saved_bytes = R.intAt(t, "saved_bytes", "totals");
-  r.totals.activation_bytes = R.intAt(t, "activation_bytes", "totals");
-  r.totals.saved_count = static_cast<size_t>(R.intAt(t, "saved_count", "totals"));
-  r.totals.recomputed_nodes = static_cast<size_t>(R.intAt(t, "recomputed_nodes", "totals"));
-  r.totals.forward_nodes = static_cast<size_t>(R.intAt(t, "forward_nodes", "totals"));
-  r.totals.backward_nodes = static_cast<size_t>(R.intAt(t, "backward_nodes", "totals"));
-  r.totals.backward_peak_bytes = R.intAt(t, "backward_peak_bytes_estimate", "totals");
-  r.totals.seconds = R.doubleAt(t, "partition_ms", "totals") / 1e3;
+  r.totals = totalsFromJson(R.field(j, "totals", ""), "totals");
   const auto& saved = R.array(R.field(j, "saved", ""), "saved");
   for (size_t i = 0; i < saved.size(); ++i) {
     std::string p = util::indexPath("saved", i);

@@ -16,24 +16,41 @@ json Config::toJson() const {
           {"inputs_spec", inputs_spec},
           {"model_options", model_options},
           {"seed", seed},
-          {"trace", trace},
+          {"trace", capture::kTraceModeNames.name(trace)},
           {"device", device},
           {"keep_input_mutations", keep_input_mutations},
-          {"partitioner", partitioner},
-          {"rules", rules},
+          {"partitioner", kPartitionerChoiceNames.name(partitioner)},
+          {"rules", partition::rulesName(rules)},
           {"memory_budget", memory_budget},
           {"overrides", ov},
           {"functionalize_rng", functionalize_rng},
           {"use_cache", use_cache},
           {"cache_dir", cache_dir},
-          {"backend", backend},
+          {"backend", exec::backendName(backend)},
           {"iters", iters},
           {"rtol", rtol},
           {"atol", atol}};
 }
 
+namespace {
+const util::JsonReader kReader{"load", "the session's config is damaged or from another aotviz version"};
+
+template <class Table>
+auto enumAt(const json& j, const char* key, const std::string& path, const Table& names) {
+  const std::string s = kReader.stringAt(j, key, path);
+  auto v = names.parse(s);
+  if (!v) kReader.bad(path + "." + key, "unknown " + std::string(names.what) + " '" + s + "' (expected " + names.choices() + ")");
+  return *v;
+}
+}  // namespace
+
+std::optional<partition::Partitioner> partitionerOf(PartitionerChoice c) {
+  if (c == PartitionerChoice::None) return std::nullopt;
+  return c == PartitionerChoice::Default ? partition::Partitioner::Default : partition::Partitioner::MinCut;
+}
+
 Config Config::fromJson(const json& j) {
-  const util::JsonReader R{"load", "the session's config is damaged or from another aotviz version"};
+  const util::JsonReader& R = kReader;
   const std::string p = "config";
   Config c;
   c.model = R.stringAt(j, "model", p);
@@ -44,11 +61,11 @@ Config Config::fromJson(const json& j) {
     for (const auto& [k, v] : mo.items()) c.model_options[k] = R.intAt(mo, k.c_str(), p + ".model_options");
   }
   c.seed = static_cast<uint64_t>(R.intAt(j, "seed", p));
-  c.trace = R.stringAt(j, "trace", p);
+  c.trace = enumAt(j, "trace", p, capture::kTraceModeNames);
   c.device = R.stringAt(j, "device", p);
   c.keep_input_mutations = R.boolAt(j, "keep_input_mutations", p);
-  c.partitioner = R.stringAt(j, "partitioner", p);
-  c.rules = R.stringAt(j, "rules", p);
+  c.partitioner = enumAt(j, "partitioner", p, kPartitionerChoiceNames);
+  c.rules = enumAt(j, "rules", p, partition::kRulesNames);
   c.memory_budget = R.doubleAt(j, "memory_budget", p);
   const json& ov = R.field(j, "overrides", p);
   if (!ov.is_object()) R.bad(p + ".overrides", "expected an object");
@@ -61,33 +78,38 @@ Config Config::fromJson(const json& j) {
   if (j.contains("functionalize_rng")) c.functionalize_rng = R.boolAt(j, "functionalize_rng", p);
   c.use_cache = R.boolAt(j, "use_cache", p);
   c.cache_dir = R.stringAt(j, "cache_dir", p);
-  c.backend = R.stringAt(j, "backend", p);
+  c.backend = enumAt(j, "backend", p, exec::kBackendNames);
   c.iters = static_cast<int>(R.intAt(j, "iters", p));
   if (j.contains("rtol")) c.rtol = R.doubleAt(j, "rtol", p);
   if (j.contains("atol")) c.atol = R.doubleAt(j, "atol", p);
   return c;
 }
 
-size_t stageIndex(const std::string& name) {
-  const auto& stages = stageList();
+StageId parseStage(const std::string& name) {
+  if (auto id = findStage(name)) return *id;
   std::string names;
-  for (size_t i = 0; i < stages.size(); ++i) {
-    if (name == stages[i].name) return i;
-    names += (i ? ", " : "") + std::string(stages[i].name);
-  }
+  for (const StageInfo& s : stageList()) names += (names.empty() ? "" : ", ") + std::string(s.name);
   fail("pipeline", "", "unknown stage '" + name + "'", "use one of: " + names);
 }
 
-size_t firstAffectedStage(const Config& a, const Config& b) {
+uint8_t changedParts(const Config& a, const Config& b) {
+  uint8_t parts = 0;
   if (a.model != b.model || a.inputs_spec != b.inputs_spec || a.model_options != b.model_options || a.seed != b.seed)
-    return stageIndex("inputs");
-  if (a.trace != b.trace || a.device != b.device || a.keep_input_mutations != b.keep_input_mutations)
-    return stageIndex("metadata");
+    parts |= kModelPart;
+  if (a.trace != b.trace || a.device != b.device || a.keep_input_mutations != b.keep_input_mutations) parts |= kTracePart;
   if (a.partitioner != b.partitioner || a.rules != b.rules || a.memory_budget != b.memory_budget ||
-      a.overrides != b.overrides || a.functionalize_rng != b.functionalize_rng || a.use_cache != b.use_cache || a.cache_dir != b.cache_dir)
-    return stageIndex("cache");
-  if (a.backend != b.backend) return stageIndex("compile");
-  if (a.iters != b.iters || a.rtol != b.rtol || a.atol != b.atol) return stageIndex("execution");
+      a.overrides != b.overrides || a.functionalize_rng != b.functionalize_rng || a.use_cache != b.use_cache ||
+      a.cache_dir != b.cache_dir)
+    parts |= kPartitionPart;
+  if (a.backend != b.backend) parts |= kBackendPart;
+  if (a.iters != b.iters || a.rtol != b.rtol || a.atol != b.atol) parts |= kExecutionPart;
+  return parts;
+}
+
+size_t firstAffectedStage(const Config& a, const Config& b) {
+  const uint8_t parts = changedParts(a, b);
+  for (const StageInfo& s : stageList())
+    if (s.reads & parts) return index(s.id);
   return stageList().size();
 }
 

@@ -7,9 +7,21 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/capture/trace_mode.h"
+#include "core/compile/backend.h"
 #include "core/partition/partition.h"
+#include "core/util/enum_names.h"
 
 namespace aotviz::pipeline {
+
+/// The partition stage's choice: one of PyTorch's partitioners, or none (the joint graph is not split).
+enum class PartitionerChoice : uint8_t { Default, MinCut, None };
+inline constexpr auto kPartitionerChoiceNames = util::enumNames<PartitionerChoice>(
+    "partitioner", util::EnumName<PartitionerChoice>{PartitionerChoice::Default, "default"},
+    util::EnumName<PartitionerChoice>{PartitionerChoice::MinCut, "mincut"},
+    util::EnumName<PartitionerChoice>{PartitionerChoice::None, "none"});
+/// The partitioner a choice runs; nullopt for None.
+std::optional<partition::Partitioner> partitionerOf(PartitionerChoice c);
 
 struct Config {
   // inputs
@@ -18,12 +30,12 @@ struct Config {
   std::map<std::string, int64_t> model_options;  // a built-in model's size options (gpt --layers 48); {} = defaults
   uint64_t seed = 0;
   // metadata and joint
-  std::string trace = "fake";  // fake | real
+  capture::TraceMode trace = capture::TraceMode::Fake;
   std::string device = "cpu";  // cpu | cuda: the device the graphs are for and run on
   bool keep_input_mutations = false;
   // cache and partition
-  std::string partitioner = "mincut";  // default | mincut | none
-  std::string rules = "current";       // current | 1.13
+  PartitionerChoice partitioner = PartitionerChoice::MinCut;
+  partition::Rules rules = partition::Rules::Current;
   double memory_budget = 1.0;
   std::map<std::string, partition::Override> overrides;
   /// Random ops may be recomputed in the backward, replaying the forward's RNG state (--functionalize-rng).
@@ -31,7 +43,7 @@ struct Config {
   bool use_cache = true;
   std::string cache_dir;  // "" = cache::Cache::defaultDir()
   // compile and execution
-  std::string backend = "interpreter";
+  exec::Backend backend = exec::Backend::Interpreter;
   int iters = 0;  // execution steps per side; 0 skips the execution stage
   /// Tolerance of the compiled-vs-eager check (execution::Options); negative: the dtype's default.
   double rtol = -1, atol = -1;
@@ -43,11 +55,10 @@ struct Config {
   bool operator!=(const Config& o) const { return !(*this == o); }
 };
 
-/// Index (into stageList()) of the first stage whose result a change from `a` to `b` can alter; stageList().size()
-/// when nothing changes. A restart keeps the snapshots of the stages before it.
+/// The ConfigPart bits (stages.h) in which `a` and `b` differ.
+uint8_t changedParts(const Config& a, const Config& b);
+/// Index (into stageList()) of the first stage whose result a change from `a` to `b` can alter: the first that reads
+/// a changed part; stageList().size() when nothing changes. A restart keeps the snapshots of the stages before it.
 size_t firstAffectedStage(const Config& a, const Config& b);
-
-/// Index of the stage named `name` in stageList(); AotError (stage "pipeline") listing the names otherwise.
-size_t stageIndex(const std::string& name);
 
 }  // namespace aotviz::pipeline

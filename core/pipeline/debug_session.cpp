@@ -98,7 +98,7 @@ void DebugSession::continueRun() {
 }
 
 void DebugSession::runToStage(const std::string& name) {
-  const size_t target = stageIndex(name);
+  const size_t target = index(parseStage(name));
   enqueue([this, target] {
     while (pipeline_ && pipeline_->next() <= target)
       if (!stepOnce()) return;
@@ -109,8 +109,8 @@ void DebugSession::restart(Config config, bool from_scratch) {
   enqueue([this, from_scratch, config = std::move(config)]() mutable {
     if (!pipeline_ && repartition_) {
       // A TORCH_TRACE compile: its capture is PyTorch's, so only the partition stage can run again.
-      const size_t at = stageIndex("partition");
-      if (from_scratch || firstAffectedStage(config_, config) < stageIndex("cache"))
+      const size_t at = index(StageId::Partition);
+      if (from_scratch || firstAffectedStage(config_, config) < index(StageId::Cache))
         fail("pipeline", config.model,
              "this session is PyTorch's own compile read from its TORCH_TRACE logs: only the partition options "
              "(partitioner, budget, overrides, random ops) can change",
@@ -138,7 +138,7 @@ void DebugSession::restart(Config config, bool from_scratch) {
 }
 
 void DebugSession::setBreakpoint(const std::string& stage, bool on) {
-  (void)stageIndex(stage);
+  (void)parseStage(stage);
   std::lock_guard<std::mutex> lock(mu_);
   if (on) breakpoints_.insert(stage);
   else breakpoints_.erase(stage);

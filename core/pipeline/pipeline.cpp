@@ -52,26 +52,17 @@ void addStats(cache::Stats& a, const cache::Stats& b) {
   a.writes += b.writes;
 }
 
-json statsJson(const cache::Stats& s) {
-  return {{"hits", s.hits}, {"misses", s.misses}, {"corrupt", s.corrupt}, {"writes", s.writes}};
+GraphCounts graphCounts(const ir::Graph& g) {
+  auto n = [](size_t x) { return static_cast<int64_t>(x); };
+  return {n(g.nodes.size()), n(g.numCalls()), n(g.placeholders().size()), n(g.outputNode() ? g.outputNode()->args.size() : 0)};
 }
-
-json graphCounts(const ir::Graph& g) {
-  return {{"nodes", g.nodes.size()},
-          {"call_nodes", g.numCalls()},
-          {"inputs", g.placeholders().size()},
-          {"outputs", g.outputNode() ? g.outputNode()->args.size() : 0}};
-}
+int64_t count(size_t n) { return static_cast<int64_t>(n); }
 
 /// Parses what the config names, so a typo fails before any work (AotError naming the option).
 void validate(const Config& c) {
-  if (c.trace != "fake" && c.trace != "real") fail("pipeline", "", "unknown trace mode '" + c.trace + "'", "use fake or real");
   if (c.device != "cpu" && c.device != "cuda") fail("pipeline", "", "unknown device '" + c.device + "'", "use cpu or cuda");
-  if (c.partitioner != "none") (void)partition::parsePartitioner(c.partitioner);
-  (void)partition::parseRules(c.rules);
   if (!(c.memory_budget >= 0 && c.memory_budget <= 1))
     fail("pipeline", "", "memory budget " + std::to_string(c.memory_budget) + " is outside [0, 1]", "use a value from 0 to 1");
-  (void)exec::parseBackend(c.backend);
   if (c.iters < 0) fail("pipeline", "", "iters must not be negative", "use 0 to skip the execution stage");
 }
 
@@ -82,24 +73,25 @@ void skip(Snapshot& s, std::string why) {
 
 const models::Model& model(const LiveState& l) { return *l.model; }
 
+}  // namespace
+
+namespace detail {
+
 void runInputs(const Config& c, LiveState& l, Snapshot& s) {
   l.model = models::openModel(c.model, c.inputs_spec, c.seed, c.model_options);
   l.static_inputs = models::parameterIndices(*l.model);
-  json inputs = json::array();
+  InputsResult r{l.model->name, l.model->description, {}, l.model->grad_enabled, {}};
   for (const auto& in : l.model->inputs)
-    inputs.push_back({{"name", in.name},
-                      {"kind", in.kind == capture::InputKind::Param ? "param" : in.kind == capture::InputKind::Buffer ? "buffer" : "user"},
-                      {"sizes", in.example.sizes().vec()},
-                      {"dtype", ir::dtypeName(in.example.scalar_type())},
-                      {"requires_grad", in.requires_grad}});
-  s.summary = {{"model", l.model->name}, {"description", l.model->description}, {"inputs", inputs},
-               {"grad_enabled", l.model->grad_enabled}};
+    r.inputs.push_back({in.name,
+                        in.kind == capture::InputKind::Param ? "param" : in.kind == capture::InputKind::Buffer ? "buffer" : "user",
+                        in.example.sizes().vec(), ir::dtypeName(in.example.scalar_type()), in.requires_grad});
+  s.result = std::move(r);
   s.notes.insert(s.notes.end(), l.model->notes.begin(), l.model->notes.end());
 }
 
 void runMetadata(const Config& c, LiveState& l, Snapshot& s) {
   l.copts = {};
-  l.copts.mode = c.trace == "real" ? capture::TraceMode::Real : capture::TraceMode::Fake;
+  l.copts.mode = c.trace;
   l.copts.target_device = exec::parseDevice(c.device);
   l.copts.keep_input_mutations = c.keep_input_mutations;
   l.copts.grad_enabled = model(l).grad_enabled;
@@ -109,23 +101,23 @@ void runMetadata(const Config& c, LiveState& l, Snapshot& s) {
   l.user_meta = meta::collectMetadata(model(l).fn, model(l).inputs, l.mo);
   l.is_joint = l.user_meta.is_train;
   s.meta = meta::metaToJson(l.user_meta);
-  s.summary = {{"is_train", l.user_meta.is_train},
-               {"mutated_inputs", l.user_meta.mutatedInpRuntimeIndices().size() + l.user_meta.mutatedGraphHandledIndices().size()},
-               {"outputs_aliasing_inputs", l.user_meta.numOutputsAliasedToInputs()},
-               {"outputs_aliasing_intermediates", l.user_meta.numOutputsAliasedToIntermediates()}};
+  s.result = MetadataResult{
+      l.user_meta.is_train,
+      count(l.user_meta.mutatedInpRuntimeIndices().size() + l.user_meta.mutatedGraphHandledIndices().size()),
+      count(l.user_meta.numOutputsAliasedToInputs()), count(l.user_meta.numOutputsAliasedToIntermediates())};
 }
 
 void runDedupe(const Config&, LiveState& l, Snapshot& s) {
   l.dedupe = meta::dedupeInputs(model(l).fn, model(l).inputs, l.user_meta, l.mo);
   s.meta = {{"dedupe", meta::dedupeToJson(*l.dedupe)}, {"traced_function", meta::metaToJson(l.dedupe->meta)}};
-  s.summary = {{"strategy", meta::dedupeStrategyName(l.dedupe->strategy)}};
+  s.result = DedupeResult{meta::dedupeStrategyName(l.dedupe->strategy)};
 }
 
 void runSyntheticBase(const Config&, LiveState& l, Snapshot& s) {
   l.synthetic = meta::mergeViewInputs(l.dedupe->fn, l.dedupe->inputs, l.dedupe->meta, !l.is_joint, l.mo);
   s.meta = {{"synthetic_base", meta::syntheticBaseToJson(*l.synthetic)},
             {"traced_function", meta::metaToJson(l.synthetic->meta)}};
-  s.summary = {{"applied", l.synthetic->applied}};
+  s.result = SyntheticBaseResult{l.synthetic->applied};
 }
 
 void runJoint(const Config&, LiveState& l, Snapshot& s) {
@@ -137,14 +129,10 @@ void runJoint(const Config&, LiveState& l, Snapshot& s) {
   l.cap->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   s.graph = std::make_shared<const ir::Graph>(l.cap->graph);
   s.notes = l.cap->warnings;
-  s.summary = graphCounts(l.cap->graph);
-  s.summary.update({{"is_joint", l.cap->is_joint},
-                    {"primals", l.cap->num_primals},
-                    {"tangents", l.cap->num_tangents},
-                    {"num_fwd_outputs", l.cap->numForwardOutputs()},
-                    {"ops_recorded", l.cap->ops_recorded},
-                    {"cpu_fallbacks", l.cap->cpu_fallbacks},
-                    {"cpu_fallbacks_replayed", l.cap->cpu_fallbacks_replayed}});
+  s.result = JointResult{graphCounts(l.cap->graph),      l.cap->is_joint,
+                         count(l.cap->num_primals),       count(l.cap->num_tangents),
+                         count(l.cap->numForwardOutputs()), count(l.cap->ops_recorded),
+                         count(l.cap->cpu_fallbacks),     count(l.cap->cpu_fallbacks_replayed)};
 }
 
 void runPasses(const Config&, LiveState& l, Snapshot& s) {
@@ -152,8 +140,7 @@ void runPasses(const Config&, LiveState& l, Snapshot& s) {
   auto problems = ir::verify(l.cap->graph);
   if (!problems.empty()) internalError("the joint graph fails verification after DCE: " + problems.front().format());
   s.graph = std::make_shared<const ir::Graph>(l.cap->graph);
-  s.summary = graphCounts(l.cap->graph);
-  s.summary["dead_nodes_removed"] = l.cap->dead_nodes_removed;
+  s.result = PassesResult{graphCounts(l.cap->graph), count(l.cap->dead_nodes_removed)};
 }
 
 bool wantsPartition(const Config& c, const LiveState& l, Snapshot& s) {
@@ -161,7 +148,7 @@ bool wantsPartition(const Config& c, const LiveState& l, Snapshot& s) {
     skip(s, "forward-only graph (nothing requires grad): there is nothing to partition");
     return false;
   }
-  if (c.partitioner == "none") {
+  if (c.partitioner == PartitionerChoice::None) {
     skip(s, "partitioner none: the joint graph is not split");
     return false;
   }
@@ -177,8 +164,8 @@ void runCache(const Config& c, LiveState& l, Snapshot& s) {
   l.cache_key.clear();
   l.popts = {};
   if (!wantsPartition(c, l, s)) return;
-  l.popts.partitioner = partition::parsePartitioner(c.partitioner);
-  l.popts.rules = partition::parseRules(c.rules);
+  l.popts.partitioner = *partitionerOf(c.partitioner);
+  l.popts.rules = c.rules;
   l.popts.memory_budget = c.memory_budget;
   l.popts.overrides = c.overrides;
   l.popts.functionalize_rng = c.functionalize_rng;
@@ -191,11 +178,8 @@ void runCache(const Config& c, LiveState& l, Snapshot& s) {
   l.cache_key = cache::keyOf(l.key_material);
   l.cached = store.load(l.cache_key, &s.notes);
   addStats(l.cache_stats, store.stats());
-  s.summary = {{"key", l.cache_key},
-               {"hit", l.cached.has_value()},
-               {"dir", store.dir().string()},
-               {"entry", store.entryPath(l.cache_key).string()},
-               {"stats", statsJson(l.cache_stats)}};
+  s.result = CacheResult{l.cache_key, store.dir().string(), store.entryPath(l.cache_key).string(), l.cached.has_value(),
+                         l.cache_stats};
   s.notes.push_back(l.cached ? "cache hit: the partition is read from " + store.entryPath(l.cache_key).string()
                              : "cache miss: the partition stage computes it and stores it");
 }
@@ -203,15 +187,14 @@ void runCache(const Config& c, LiveState& l, Snapshot& s) {
 void runPartition(const Config& c, LiveState& l, Snapshot& s) {
   l.part.reset();
   if (!wantsPartition(c, l, s)) return;
+  const bool from_cache = l.cached.has_value();
   if (l.cached) {
     l.part = std::make_shared<const partition::PartitionResult>(std::move(*l.cached));
     l.cached.reset();
     s.notes.push_back("from the cache (key " + l.cache_key + ")");
-    s.summary["from_cache"] = true;
   } else {
     l.part = std::make_shared<const partition::PartitionResult>(
         partition::partitionJoint(l.cap->graph, l.cap->numForwardOutputs(), l.static_inputs, l.popts));
-    s.summary["from_cache"] = false;
     if (!l.cache_key.empty()) {
       cache::Cache store = cacheOf(c);
       if (auto w = store.store(l.cache_key, *l.part, l.key_material)) s.notes.push_back(*w);
@@ -221,20 +204,17 @@ void runPartition(const Config& c, LiveState& l, Snapshot& s) {
   s.partition = l.part;
   for (const auto& n : l.part->notes) s.notes.push_back(n);
   const partition::Options& o = l.part->options;
-  s.summary.update({{"partitioner", partition::partitionerName(o.partitioner)},
-                    {"rules", partition::rulesName(o.rules)},
-                    {"memory_budget", o.memory_budget},
-                    {"totals", partition::totalsToJson(l.part->totals)}});
+  s.result = PartitionSummary{from_cache, o.partitioner, o.rules, o.memory_budget, l.part->totals};
 }
 
 void runCompile(const Config& c, LiveState& l, Snapshot& s) {
   l.co = {};
-  l.co.backend = exec::parseBackend(c.backend);
+  l.co.backend = c.backend;
   l.co.device = exec::parseDevice(c.device);
-  json graphs = json::array();
+  CompileResult r{exec::backendName(l.co.backend), l.co.device.str(), {}};
   auto compileOne = [&](const ir::Graph& g, const char* label) {
     exec::CompiledGraph cg(g, label, l.co);
-    graphs.push_back({{"graph", label}, {"call_nodes", g.numCalls()}});
+    r.graphs.push_back({label, count(g.numCalls())});
   };
   if (l.part) {
     compileOne(l.part->forward, "forward");
@@ -242,7 +222,7 @@ void runCompile(const Config& c, LiveState& l, Snapshot& s) {
   } else {
     compileOne(l.cap->graph, l.cap->is_joint ? "joint" : "inference");
   }
-  s.summary = {{"backend", exec::backendName(l.co.backend)}, {"device", l.co.device.str()}, {"graphs", graphs}};
+  s.result = std::move(r);
 }
 
 void runRuntime(const Config&, LiveState& l, Snapshot& s) {
@@ -252,11 +232,9 @@ void runRuntime(const Config&, LiveState& l, Snapshot& s) {
   }
   l.compiled.emplace(*l.cap, l.part.get(), l.co);
   const meta::ViewAndMutationMeta& m = l.cap->meta;
-  s.summary = {{"training", l.compiled->isTraining()},
-               {"dedupe", meta::dedupeStrategyName(l.cap->dedupe.strategy)},
-               {"synthetic_base", l.cap->synthetic_base.applied},
-               {"input_mutations_written_back", m.mutatedInpRuntimeIndices().size()},
-               {"outputs_regenerated_as_aliases", m.aliasedOutIndices().size()}};
+  s.result = RuntimeResult{l.compiled->isTraining(), meta::dedupeStrategyName(l.cap->dedupe.strategy),
+                           l.cap->synthetic_base.applied, count(m.mutatedInpRuntimeIndices().size()),
+                           count(m.aliasedOutIndices().size())};
 }
 
 void runExecution(const Config& c, LiveState& l, Snapshot& s) {
@@ -277,8 +255,7 @@ void runExecution(const Config& c, LiveState& l, Snapshot& s) {
   runtime::RuntimeOptions ro;
   ro.profile = true;
   runtime::CompiledFunction profiled(*l.cap, l.part.get(), l.co, ro);
-  s.summary = {{"report", execution::reportToJson(rep)},
-               {"chrome_trace", exec::chromeTrace(execution::profileStep(model(l), profiled, l.co.device))}};
+  s.result = ExecutionResult{rep, exec::chromeTrace(execution::profileStep(model(l), profiled, l.co.device))};
   s.notes.push_back(rep.rng);
   if (!rep.ok) {
     // The report stays in the snapshot: the failed stage still shows every tensor's numbers.
@@ -292,30 +269,25 @@ void runExecution(const Config& c, LiveState& l, Snapshot& s) {
   }
 }
 
-using StageFn = std::function<void(const Config&, LiveState&, Snapshot&)>;
+void resetModel(LiveState& l) { l.model.reset(); }
+void resetDedupe(LiveState& l) { l.dedupe.reset(); }
+void resetSyntheticBase(LiveState& l) { l.synthetic.reset(); }
+void resetCapture(LiveState& l) { l.cap.reset(); }
+void resetPartition(LiveState& l) { l.part.reset(); }
+void resetCompiled(LiveState& l) { l.compiled.reset(); }
 
-const std::vector<StageFn>& stageFns() {
-  static const std::vector<StageFn> fns = {runInputs,  runMetadata, runDedupe,  runSyntheticBase,
-                                           runJoint,   runPasses,   runCache,   runPartition,
-                                           runCompile, runRuntime,  runExecution};
-  return fns;
-}
+}  // namespace detail
 
+namespace {
 /// Drops what stage `i` and later ones left in the live state.
 void resetFrom(LiveState& l, size_t i) {
-  if (i <= stageIndex("inputs")) l.model.reset();
-  if (i <= stageIndex("dedupe")) l.dedupe.reset();
-  if (i <= stageIndex("synthetic_base")) l.synthetic.reset();
-  if (i <= stageIndex("passes")) l.cap.reset();  // passes edits the captured graph in place: re-trace
-  if (i <= stageIndex("partition")) l.part.reset();
-  if (i <= stageIndex("runtime")) l.compiled.reset();
+  for (size_t k = i; k < stageList().size(); ++k)
+    if (stageList()[k].reset) stageList()[k].reset(l);
 }
-
 }  // namespace
 
 Pipeline::Pipeline(Config config) : config_(std::move(config)), live_(std::make_unique<LiveState>()) {
   validate(config_);
-  AOTVIZ_INTERNAL_ASSERT(stageFns().size() == stageList().size(), "one runner per stage");
 }
 
 Pipeline::~Pipeline() = default;
@@ -328,11 +300,11 @@ SnapshotPtr Pipeline::runNext() {
   const StageInfo& info = stageList()[i];
   for (auto& o : observers_) o->before(i, info);
   auto s = std::make_shared<Snapshot>();
-  s->stage = info.name;
+  s->stage = info.id;
   const auto t0 = std::chrono::steady_clock::now();
   std::optional<Diagnostic> error;
   try {
-    stageFns()[i](config_, *live_, *s);
+    info.run(config_, *live_, *s);
   } catch (const AotError& e) {
     error = e.diagnostic();
   } catch (const c10::Error& e) {
@@ -371,7 +343,7 @@ void Pipeline::restart(Config config, size_t from) {
   validate(config);
   size_t first = std::min({firstAffectedStage(config_, config), snapshots_.size(), from});
   if (halted()) first = std::min(first, snapshots_.size() - 1);
-  if (first == stageIndex("passes")) first = stageIndex("joint");  // passes edits the joint graph in place
+  if (first < stageList().size()) first = index(stageList()[first].reruns_from);  // passes edits the joint in place
   snapshots_.resize(first);
   resetFrom(*live_, first);
   config_ = std::move(config);

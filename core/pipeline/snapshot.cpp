@@ -5,7 +5,6 @@
 
 #include "core/ir/serialize.h"
 #include "core/ir/verify.h"
-#include "core/pipeline/stages.h"
 #include "core/util/atomic_file.h"
 #include "core/util/build_info.h"
 #include "core/util/digest.h"
@@ -42,6 +41,31 @@ Diagnostic diagnosticFromJson(const json& j, const std::string& p) {
   return d;
 }
 
+StageId parseStageAt(const std::string& name, const std::string& path) {
+  if (auto id = findStage(name)) return *id;
+  kReader.bad(path, "unknown stage '" + name + "'");
+}
+
+/// The parts of a ViewAndMutationMeta (meta.json form) the app reads: input_info and output_info, arrays of
+/// objects, and mutated_inp_runtime_indices.
+void checkMetaTables(const json& m, const std::string& p) {
+  for (const char* key : {"input_info", "output_info"}) {
+    const json& a = kReader.array(kReader.field(m, key, p), p + "." + key);
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!a[i].is_object()) kReader.bad(util::indexPath(p + "." + key, i), "expected an object");
+  }
+  for (const char* key : {"mutated_inp_runtime_indices", "mutated_graph_handled_indices"})
+    (void)kReader.array(kReader.field(m, key, p), p + "." + key);
+}
+
+void checkMetaShape(const json& m, const std::string& p, StageId stage) {
+  if (!m.is_object()) kReader.bad(p, "expected an object");
+  if (m.empty()) return;  // skipped or failed, or a stage without metadata
+  if (stage == StageId::Metadata) checkMetaTables(m, p);
+  if ((stage == StageId::Dedupe || stage == StageId::SyntheticBase) && m.contains("traced_function"))
+    checkMetaTables(m["traced_function"], p + ".traced_function");
+}
+
 /// Nested documents (graphs, partitions) report their own field paths; prefix them with where they sit.
 template <typename F>
 auto nested(const std::string& where, F&& f) -> decltype(f()) {
@@ -66,8 +90,8 @@ const char* stageStatusName(StageStatus s) {
 }
 
 json snapshotToJson(const Snapshot& s) {
-  json j = {{"stage", s.stage},       {"status", stageStatusName(s.status)}, {"seconds", s.seconds},
-            {"notes", s.notes},       {"summary", s.summary},                {"meta", s.meta}};
+  json j = {{"stage", stageName(s.stage)}, {"status", stageStatusName(s.status)}, {"seconds", s.seconds},
+            {"notes", s.notes},              {"summary", resultToJson(s.result)},   {"meta", s.meta}};
   if (s.error) j["error"] = diagnosticToJson(*s.error);
   if (s.graph) j["graph"] = ir::graphToJson(*s.graph);
   if (s.partition) j["partition"] = partition::partitionToJson(*s.partition, true);
@@ -78,22 +102,42 @@ json snapshotToJson(const Snapshot& s) {
 Snapshot snapshotFromJson(const json& j, const std::string& p) {
   const auto& R = kReader;
   Snapshot s;
-  s.stage = R.stringAt(j, "stage", p);
-  (void)stageIndex(s.stage);
-  s.status = statusFromName(R.stringAt(j, "status", p), p + ".status");
-  s.seconds = R.doubleAt(j, "seconds", p);
-  s.notes = R.getStrings(R.field(j, "notes", p), p + ".notes");
-  s.summary = R.field(j, "summary", p);
-  s.meta = R.field(j, "meta", p);
-  if (j.contains("error")) s.error = diagnosticFromJson(j["error"], p + ".error");
+  s.stage = parseStageAt(R.stringAt(j, "stage", p), p + ".stage");
+  // Everything else degrades: a part that cannot be read is left out, and `unavailable` says which and why.
+  auto part = [&](auto&& read) {
+    try {
+      read();
+    } catch (const AotError& e) {
+      s.unavailable.push_back(e.diagnostic().message);
+    }
+  };
+  s.status = StageStatus::Failed;  // until the saved status is read: a snapshot without one is not shown as done
+  part([&] { s.status = statusFromName(R.stringAt(j, "status", p), p + ".status"); });
+  part([&] { s.seconds = R.doubleAt(j, "seconds", p); });
+  part([&] { s.notes = R.getStrings(R.field(j, "notes", p), p + ".notes"); });
+  part([&] { s.result = resultFromJson(s.stage, R.field(j, "summary", p), p + ".summary"); });
+  part([&] {
+    const json& m = R.field(j, "meta", p);
+    checkMetaShape(m, p + ".meta", s.stage);
+    s.meta = m;
+  });
+  if (j.contains("error")) part([&] { s.error = diagnosticFromJson(j["error"], p + ".error"); });
+  if (s.status == StageStatus::Failed && !s.error)
+    s.error = Diagnostic{Severity::Error, stageName(s.stage), "", -1, "the saved snapshot's status or error could not be read", "", {}};
   if (j.contains("graph"))
-    s.graph = std::make_shared<const ir::Graph>(nested(p + ".graph", [&] { return ir::graphFromJson(j["graph"]); }));
+    part([&] {
+      s.graph = std::make_shared<const ir::Graph>(nested(p + ".graph", [&] { return ir::graphFromJson(j["graph"]); }));
+    });
   if (j.contains("partition"))
-    s.partition = std::make_shared<const partition::PartitionResult>(
-        nested(p + ".partition", [&] { return partition::partitionFromJson(j["partition"]); }));
+    part([&] {
+      s.partition = std::make_shared<const partition::PartitionResult>(
+          nested(p + ".partition", [&] { return partition::partitionFromJson(j["partition"]); }));
+    });
   if (j.contains("pytorch_partition"))
-    s.pytorch_partition = std::make_shared<const partition::PartitionResult>(
-        nested(p + ".pytorch_partition", [&] { return partition::partitionFromJson(j["pytorch_partition"]); }));
+    part([&] {
+      s.pytorch_partition = std::make_shared<const partition::PartitionResult>(
+          nested(p + ".pytorch_partition", [&] { return partition::partitionFromJson(j["pytorch_partition"]); }));
+    });
   // A session saved with another LibTorch (e.g. torch 2.x on a GPU machine) may name operators this one does not
   // have: it is shown as saved and never run (a restart captures again); the stage's notes say so.
   auto warn = [&s](const char* what, const ir::Graph& g) {
@@ -150,8 +194,11 @@ SessionRecord sessionFromJson(const json& j) {
   for (size_t i = 0; i < snaps.size(); ++i) {
     std::string p = util::indexPath("snapshots", i);
     auto sn = std::make_shared<Snapshot>(snapshotFromJson(snaps[i], p));
-    if (sn->stage != stageList()[i].name)
-      R.bad(p + ".stage", "is '" + sn->stage + "', expected '" + stageList()[i].name + "' (stages are in order)");
+    if (sn->stage != stageList()[i].id)
+      R.bad(p + ".stage", "is '" + std::string(stageName(sn->stage)) + "', expected '" + stageList()[i].name +
+                              "' (stages are in order)");
+    for (const auto& u : sn->unavailable)
+      s.warnings.push_back(std::string("stage ") + stageName(sn->stage) + ": " + u + "; that part is shown as unavailable");
     s.snapshots.push_back(std::move(sn));
   }
   return s;

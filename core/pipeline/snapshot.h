@@ -14,6 +14,8 @@
 #include "core/ir/graph.h"
 #include "core/partition/partition.h"
 #include "core/pipeline/config.h"
+#include "core/pipeline/stage_results.h"
+#include "core/pipeline/stages.h"
 #include "core/util/diagnostic.h"
 
 namespace aotviz::pipeline {
@@ -22,13 +24,13 @@ enum class StageStatus { Done, Failed, Skipped };
 const char* stageStatusName(StageStatus s);  // "done", "failed", "skipped"
 
 struct Snapshot {
-  std::string stage;
+  StageId stage = StageId::Inputs;
   StageStatus status = StageStatus::Done;
   double seconds = 0;
   std::optional<Diagnostic> error;  // when Failed
   std::vector<std::string> notes;   // warnings and remarks ("cache hit", "iters = 0: skipped")
-  /// Small stage-specific facts for display: counts, the cache key, the execution report, the profile.
-  nlohmann::json summary = nlohmann::json::object();
+  /// The stage's own result (stage_results.h): counts, the cache key, the execution report, the profile.
+  StageResult result;
   /// joint, passes: the joint (or forward-only) graph after the stage.
   std::shared_ptr<const ir::Graph> graph;
   /// partition (and cache on a hit): the forward and backward graphs and every decision.
@@ -37,6 +39,13 @@ struct Snapshot {
   std::shared_ptr<const partition::PartitionResult> pytorch_partition;
   /// metadata, dedupe, synthetic_base: the ViewAndMutationMeta (meta.json form) and the stage's own fields.
   nlohmann::json meta;
+  /// A loaded session: the parts of this snapshot that could not be read, each naming the field and why (the
+  /// snapshot is shown without them). Empty for a snapshot a stage made.
+  std::vector<std::string> unavailable;
+
+  /// The result as the stage's struct; nullptr when the stage left none (skipped, failed, unreadable).
+  template <class T>
+  const T* as() const { return std::get_if<T>(&result); }
 };
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
 

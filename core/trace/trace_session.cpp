@@ -19,7 +19,7 @@ std::pair<std::string, std::string> splitPath(const std::string& path) {
   return {path.substr(0, hash), path.substr(hash + 1)};
 }
 
-std::shared_ptr<const pipeline::Snapshot> snapshot(const std::string& stage, pipeline::StageStatus status,
+std::shared_ptr<const pipeline::Snapshot> snapshot(pipeline::StageId stage, pipeline::StageStatus status,
                                                    std::vector<std::string> notes,
                                                    std::shared_ptr<const ir::Graph> graph = nullptr,
                                                    std::shared_ptr<const partition::PartitionResult> part = nullptr) {
@@ -65,8 +65,10 @@ pipeline::SnapshotPtr partitionSnapshot(const ImportedCompile& c, const partitio
     for (const auto& k : c.pytorch->knapsack) notes.push_back(k.name + ": " + c.pytorch->reason(k.name));
   }
   auto s = std::make_shared<pipeline::Snapshot>();
-  s->stage = "partition";
+  s->stage = pipeline::StageId::Partition;
   s->notes = std::move(notes);
+  s->result = pipeline::PartitionSummary{false, ours.options.partitioner, ours.options.rules, ours.options.memory_budget,
+                                         ours.totals};
   s->seconds = ours.totals.seconds;
   s->partition = std::make_shared<const partition::PartitionResult>(ours);
   if (c.pytorch_partition) s->pytorch_partition = std::make_shared<const partition::PartitionResult>(*c.pytorch_partition);
@@ -104,7 +106,7 @@ pipeline::SessionRecord traceSession(const std::string& path) {
 
   pipeline::SessionRecord rec;
   rec.config.model = dir + "#" + idOf(*pick);
-  rec.config.partitioner = "mincut";
+  rec.config.partitioner = pipeline::PartitionerChoice::MinCut;
   if (c.aotviz) rec.config.memory_budget = c.aotviz->options.memory_budget;
   for (const auto& p : t.problems) rec.warnings.push_back(p.file + ":" + std::to_string(p.line) + ": " + p.message);
   for (const auto& e : c.errors) rec.warnings.push_back(e);
@@ -115,14 +117,14 @@ pipeline::SessionRecord traceSession(const std::string& path) {
   for (const auto& b : pick->graph_breaks) in_notes.push_back("graph break: " + b);
   for (const auto& r : pick->recompile_reasons) in_notes.push_back("recompiled: " + r);
   for (const auto& k : pick->cache) in_notes.push_back("cache record: " + k);
-  auto inputs = std::make_shared<pipeline::Snapshot>(*snapshot("inputs", StageStatus::Done, in_notes));
-  inputs->summary["trace_compiles"] = nlohmann::json::array();  // the app's File > Trace compiles
+  auto inputs = std::make_shared<pipeline::Snapshot>(*snapshot(pipeline::StageId::Inputs, StageStatus::Done, in_notes));
+  pipeline::InputsResult listed;  // the app's File > Trace compiles
   for (const CompiledGraph& g : t.graphs)
-    inputs->summary["trace_compiles"].push_back(
-        {{"id", idOf(g)}, {"label", g.label()}, {"has_graph", g.joint.has_value() || g.inference.has_value()}});
+    listed.trace_compiles.push_back({idOf(g), g.label(), g.joint.has_value() || g.inference.has_value()});
+  inputs->result = std::move(listed);
   rec.snapshots.push_back(inputs);
   const std::string from_trace = "taken from PyTorch's trace, not run by aotviz";
-  for (const char* stage : {"metadata", "dedupe", "synthetic_base"})
+  for (pipeline::StageId stage : {pipeline::StageId::Metadata, pipeline::StageId::Dedupe, pipeline::StageId::SyntheticBase})
     rec.snapshots.push_back(snapshot(stage, StageStatus::Skipped, {from_trace}));
   const FxGraph* shown = c.joint ? &*c.joint : c.inference ? &*c.inference : nullptr;
   if (!shown) fail("trace", path, "the graphs of compile " + pick->compile_id + " could not be read: " + list(c.errors));
@@ -132,17 +134,21 @@ pipeline::SessionRecord traceSession(const std::string& path) {
                                           std::to_string(graph->numCalls()) + " ops"};
   for (const auto& o : shown->opaque) joint_notes.push_back("opaque (this LibTorch has no such operator): " + o);
   for (const auto& n : shown->notes) joint_notes.push_back(n);
-  rec.snapshots.push_back(snapshot("joint", StageStatus::Done, joint_notes, graph));
-  rec.snapshots.push_back(snapshot("passes", StageStatus::Skipped, {from_trace}, graph));
-  rec.snapshots.push_back(snapshot("cache", StageStatus::Skipped, {"not used for traces"}));
+  rec.snapshots.push_back(snapshot(pipeline::StageId::Joint, StageStatus::Done, joint_notes, graph));
+  rec.snapshots.push_back(snapshot(pipeline::StageId::Passes, StageStatus::Skipped, {from_trace}, graph));
+  rec.snapshots.push_back(snapshot(pipeline::StageId::Cache, StageStatus::Skipped, {"not used for traces"}));
   if (c.aotviz) {
     auto compile = std::make_shared<const ImportedCompile>(std::move(c));
     rec.snapshots.push_back(partitionSnapshot(*compile, *compile->aotviz));
     rec.repartition = [compile](const pipeline::Config& config) {
       partition::Options o;
       try {
-        o.partitioner = partition::parsePartitioner(config.partitioner);
-        o.rules = partition::parseRules(config.rules);
+        const auto partitioner = pipeline::partitionerOf(config.partitioner);
+        if (!partitioner)
+          fail("partition", config.model, "partitioner none: PyTorch's joint graph is shown unsplit only by opening it again",
+               "choose the default or mincut partitioner");
+        o.partitioner = *partitioner;
+        o.rules = config.rules;
         o.memory_budget = config.memory_budget;
         o.overrides = config.overrides;
         o.functionalize_rng = config.functionalize_rng;
@@ -151,7 +157,7 @@ pipeline::SessionRecord traceSession(const std::string& path) {
                                                                      base.static_inputs, o));
       } catch (const AotError& e) {
         auto failed = std::make_shared<pipeline::Snapshot>();
-        failed->stage = "partition";
+        failed->stage = pipeline::StageId::Partition;
         failed->status = StageStatus::Failed;
         failed->error = e.diagnostic();
         return pipeline::SnapshotPtr(failed);

@@ -25,11 +25,11 @@ int main(int argc, char** argv) {
   pipeline::Pipeline p(c);
   bench::runToPartition(p);
   const auto& snaps = p.snapshots();
-  const auto joint = snaps[pipeline::stageIndex("passes")]->graph;
-  const auto part = snaps[pipeline::stageIndex("partition")]->partition;
+  const auto joint = snaps[pipeline::index(pipeline::StageId::Passes)]->graph;
+  const auto part = snaps[pipeline::index(pipeline::StageId::Partition)]->partition;
   std::printf("| gpt --layers %lld --width 64 --seq 16: joint graph | %zu nodes | %zu ops | partition stage %.0f ms |\n",
               static_cast<long long>(layers), joint->nodes.size(), joint->numCalls(),
-              snaps[pipeline::stageIndex("partition")]->seconds * 1000);
+              snaps[pipeline::index(pipeline::StageId::Partition)]->seconds * 1000);
 
   // A what-if edit: must-recompute on a saved activation, as the app's right-click applies it.
   std::string node;
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     if (r % 2 == 0) w.overrides[node] = partition::Override::MustRecompute;
     const auto t0 = std::chrono::steady_clock::now();
     p.restart(w);
-    while (!p.finished() && p.next() <= pipeline::stageIndex("partition")) p.runNext();
+    while (!p.finished() && p.next() <= pipeline::index(pipeline::StageId::Partition)) p.runNext();
     edit.push_back(ms(t0));
   }
   const bench::Stat e = bench::stat(edit);

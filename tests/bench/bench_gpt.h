@@ -20,7 +20,7 @@ inline pipeline::Config scaledGpt(int64_t layers) {
 
 /// Runs `p` through the partition stage; exits the benchmark with a message when a stage fails.
 inline void runToPartition(pipeline::Pipeline& p) {
-  while (!p.finished() && p.next() <= pipeline::stageIndex("partition")) p.runNext();
+  while (!p.finished() && p.next() <= pipeline::index(pipeline::StageId::Partition)) p.runNext();
   if (p.halted()) {
     std::fprintf(stderr, "the pipeline failed at %s\n", p.snapshots().back()->stage.c_str());
     std::exit(1);

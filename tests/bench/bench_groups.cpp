@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
   const int64_t layers = argc > 1 ? std::atoll(argv[1]) : 360;  // 360 blocks at width 64, seq 16: a 50k-node joint
   pipeline::Pipeline p(bench::scaledGpt(layers));
   bench::runToPartition(p);
-  const auto joint = p.snapshots()[pipeline::stageIndex("passes")]->graph;
-  const auto part = p.snapshots()[pipeline::stageIndex("partition")]->partition;
+  const auto joint = p.snapshots()[pipeline::index(pipeline::StageId::Passes)]->graph;
+  const auto part = p.snapshots()[pipeline::index(pipeline::StageId::Partition)]->partition;
   const ir::Graph& g = *joint;
 
   GLFWwindow* window = bench::openWindow();

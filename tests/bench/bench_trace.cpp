@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
     const pipeline::SessionRecord rec = trace::traceSession((big / "gpt_big_aot_eager").string());
     open.push_back(ms(t0));
     for (const auto& sn : rec.snapshots)
-      if (sn->stage == "joint" && sn->graph) joint_nodes = sn->graph->nodes.size();
+      if (sn->stage == pipeline::StageId::Joint && sn->graph) joint_nodes = sn->graph->nodes.size();
   }
   const bench::Stat o = bench::stat(open);
   std::printf("| open a compile of a %.1f MB trace with a %zu-node joint graph (%d blocks) as the app does | %.0f ms (%.0f-%.0f) | "

@@ -30,7 +30,7 @@ pipeline::Config cachedConfig(const fs::path& dir) {
 }
 
 pipeline::SnapshotPtr stage(const pipeline::Pipeline& p, const char* name) {
-  return p.snapshots().at(pipeline::stageIndex(name));
+  return p.snapshots().at(pipeline::index(pipeline::parseStage(name)));
 }
 
 TEST(Cache, SecondCompileHitsAndGivesTheSamePartition) {
@@ -38,15 +38,15 @@ TEST(Cache, SecondCompileHitsAndGivesTheSamePartition) {
   pipeline::Pipeline first(cachedConfig(dir));
   first.runAll();
   ASSERT_FALSE(first.halted());
-  EXPECT_EQ(stage(first, "cache")->summary["hit"], false);
+  EXPECT_EQ(pipeline::resultToJson(stage(first, "cache")->result)["hit"], false);
   EXPECT_EQ(first.cacheStats().misses, 1u);
   EXPECT_EQ(first.cacheStats().writes, 1u);
   pipeline::Pipeline second(cachedConfig(dir));
   second.runAll();
   ASSERT_FALSE(second.halted());
-  EXPECT_EQ(stage(second, "cache")->summary["hit"], true);
+  EXPECT_EQ(pipeline::resultToJson(stage(second, "cache")->result)["hit"], true);
   EXPECT_EQ(second.cacheStats().hits, 1u);
-  EXPECT_EQ(stage(second, "partition")->summary["from_cache"], true);
+  EXPECT_EQ(pipeline::resultToJson(stage(second, "partition")->result)["from_cache"], true);
   const auto& a = *stage(first, "partition")->partition;
   const auto& b = *stage(second, "partition")->partition;
   EXPECT_EQ(a.forward, b.forward);
@@ -76,7 +76,7 @@ TEST(Cache, CorruptOrTruncatedEntryIsReportedTreatedAsMissAndReplaced) {
   fs::path dir = tempDir("corrupt");
   pipeline::Pipeline first(cachedConfig(dir));
   first.runAll();
-  const fs::path entry = stage(first, "cache")->summary["entry"].get<std::string>();
+  const fs::path entry = pipeline::resultToJson(stage(first, "cache")->result)["entry"].get<std::string>();
   const std::string good = util::readFile(entry);
   // An operator this LibTorch does not have: well-formed JSON, but the graph must not be executed.
   std::string unknown_op = good;
@@ -90,7 +90,7 @@ TEST(Cache, CorruptOrTruncatedEntryIsReportedTreatedAsMissAndReplaced) {
     p.runAll();
     ASSERT_FALSE(p.halted());
     auto c = stage(p, "cache");
-    EXPECT_EQ(c->summary["hit"], false);
+    EXPECT_EQ(pipeline::resultToJson(c->result)["hit"], false);
     EXPECT_EQ(p.cacheStats().corrupt, 1u);
     bool reported = false;
     for (const auto& n : c->notes) reported |= n.find("is unreadable") != std::string::npos && n.find(entry.string()) != std::string::npos;
@@ -98,7 +98,7 @@ TEST(Cache, CorruptOrTruncatedEntryIsReportedTreatedAsMissAndReplaced) {
     // Replaced: the next run hits again, with the same partition as the first.
     pipeline::Pipeline again(cachedConfig(dir));
     again.runAll();
-    EXPECT_EQ(stage(again, "cache")->summary["hit"], true);
+    EXPECT_EQ(pipeline::resultToJson(stage(again, "cache")->result)["hit"], true);
     EXPECT_EQ(stage(again, "partition")->partition->forward, stage(first, "partition")->partition->forward);
   }
   fs::remove_all(dir);

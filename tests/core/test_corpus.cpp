@@ -271,13 +271,13 @@ const KnownDifference* known(const std::string& model, const std::string& what) 
 void compareJoint(const std::string& model, const pipeline::Snapshot& joint, const pipeline::Snapshot& passes,
                   const json& py, std::string* summary) {
   if (!py.at("is_train").get<bool>()) {
-    EXPECT_FALSE(joint.summary.at("is_joint").get<bool>()) << model << ": PyTorch traced an inference graph";
+    EXPECT_FALSE(pipeline::resultToJson(joint.result).at("is_joint").get<bool>()) << model << ": PyTorch traced an inference graph";
     const std::string d = diff(ourOps(*passes.graph), theirOps(py.at("inference").at("ops")));
     EXPECT_EQ(d, "") << model << ": inference graph op multiset";
     *summary += d.empty() ? "inference ops equal" : "inference ops differ";
     return;
   }
-  ASSERT_TRUE(joint.summary.at("is_joint").get<bool>()) << model << ": PyTorch traced a joint graph, aotviz an inference graph";
+  ASSERT_TRUE(pipeline::resultToJson(joint.result).at("is_joint").get<bool>()) << model << ": PyTorch traced a joint graph, aotviz an inference graph";
   const json& pj = py.at("joint");
   const Multiset ours = ourOps(*passes.graph), theirs = theirOps(pj.at("ops"));
   const std::string d = diff(ours, theirs);
@@ -291,9 +291,9 @@ void compareJoint(const std::string& model, const pipeline::Snapshot& joint, con
                    << (py.contains("runtime_error") ? "; PyTorch's own compiled function then failed to run: " +
                                                           py.at("runtime_error").get<std::string>()
                                                     : std::string());
-  EXPECT_EQ(joint.summary.at("primals"), pj.at("num_primals")) << model << ": primals";
-  EXPECT_EQ(joint.summary.at("tangents"), pj.at("num_tangents")) << model << ": tangents";
-  EXPECT_EQ(joint.summary.at("num_fwd_outputs"), pj.at("num_fwd_outputs")) << model << ": num_fwd_outputs";
+  EXPECT_EQ(pipeline::resultToJson(joint.result).at("primals"), pj.at("num_primals")) << model << ": primals";
+  EXPECT_EQ(pipeline::resultToJson(joint.result).at("tangents"), pj.at("num_tangents")) << model << ": tangents";
+  EXPECT_EQ(pipeline::resultToJson(joint.result).at("num_fwd_outputs"), pj.at("num_fwd_outputs")) << model << ": num_fwd_outputs";
   *summary += d.empty() ? "joint ops equal (" + std::to_string(total(ours)) + ")"
                         : "joint ops differ (" + std::to_string(total(ours)) + " vs " + std::to_string(total(theirs)) + ")";
   if (!d.empty() || py.at("partitions").is_null()) return;  // a partition difference would only repeat it
@@ -304,7 +304,7 @@ void compareJoint(const std::string& model, const pipeline::Snapshot& joint, con
   o.partitioner = partition::Partitioner::Default;
   o.rules = partition::Rules::Current;
   const partition::PartitionResult r =
-      partition::partitionJoint(*passes.graph, joint.summary.at("num_fwd_outputs").get<size_t>(), statics, o);
+      partition::partitionJoint(*passes.graph, pipeline::resultToJson(joint.result).at("num_fwd_outputs").get<size_t>(), statics, o);
   const json& pt = py.at("partitions").at("default");
   // Note [Dead random ops in PyTorch's partitions]: PyTorch's _extract_graph_with_inputs_outputs copies every joint
   // node computable from the backward's inputs and runs FX's dead-code elimination, which keeps impure nodes, and
@@ -467,7 +467,7 @@ TEST_P(RealModel, CompiledMatchesEagerAndPyTorch211) {
   while (!p.finished() && !p.halted()) {
     pipeline::SnapshotPtr s = p.runNext();
     seconds += s->seconds;
-    done[s->stage] = s;
+    done[pipeline::stageName(s->stage)] = s;
   }
   // The joint graph against PyTorch's, whatever happens after the passes stage.
   const json& py = ref->at("pytorch");
@@ -479,8 +479,8 @@ TEST_P(RealModel, CompiledMatchesEagerAndPyTorch211) {
   }
   // compiled == eager: the execution stage's report (kept in the snapshot also when the stage's own check failed).
   const pipeline::SnapshotPtr ex = done.count("execution") ? done.at("execution") : nullptr;
-  if (ex && ex->summary.contains("report")) {
-    const json& mad = ex->summary.at("report").at("max_abs_diff");
+  if (ex && pipeline::resultToJson(ex->result).contains("report")) {
+    const json mad = pipeline::resultToJson(ex->result).at("report").at("max_abs_diff");
     const double out = mad.at("outputs").get<double>(), grads = mad.at("gradients").get<double>(),
                  inputs = mad.at("inputs").get<double>();
     char buf[200];

@@ -88,7 +88,7 @@ const pipeline::Pipeline& mlpRun() {
 }
 
 TEST(DamagedFiles, GraphJson) {
-  const std::string good = ir::graphToJsonString(*mlpRun().snapshots()[pipeline::stageIndex("passes")]->graph);
+  const std::string good = ir::graphToJsonString(*mlpRun().snapshots()[pipeline::index(pipeline::StageId::Passes)]->graph);
   Tally t = loadEach(damagedVariants(good, 40, 300), [](const std::string& text) {
     ir::Graph g = ir::graphFromJsonString(text);
     ir::VerifyOptions structure;
@@ -122,7 +122,7 @@ TEST(DamagedFiles, SessionChangedContentIsRefusedOrSaysSo) {
 
 TEST(DamagedFiles, CacheEntryThatLoadsIsTheEntryThatWasWritten) {
   fs::path dir = tempDir("cache");
-  const auto& part = *mlpRun().snapshots()[pipeline::stageIndex("partition")]->partition;
+  const auto& part = *mlpRun().snapshots()[pipeline::index(pipeline::StageId::Partition)]->partition;
   cache::Cache store(dir);
   const std::string key(40, 'a');
   ASSERT_FALSE(store.store(key, part, {{"versions", 1}, {"config", 2}}));

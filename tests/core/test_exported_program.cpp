@@ -149,7 +149,7 @@ TEST_P(ExportedCompiledEqualsEager, Check) {
   pipeline::Pipeline p(c);
   p.runAll();
   ASSERT_FALSE(p.halted()) << p.snapshots().back()->error->format();
-  const auto& rep = p.snapshots()[pipeline::stageIndex("execution")]->summary["report"];
+  const nlohmann::json rep = pipeline::resultToJson(p.snapshots()[pipeline::index(pipeline::StageId::Execution)]->result)["report"];
   EXPECT_TRUE(rep["check"]["ok"].get<bool>()) << rep["check"].dump(1);
 }
 

@@ -255,9 +255,9 @@ TEST_P(TorchScriptContainerModules, CompiledEqualsEager) {
   pipeline::Pipeline p(c);
   p.runAll();
   ASSERT_FALSE(p.halted()) << p.snapshots().back()->error->format();
-  const auto& ex = p.snapshots()[pipeline::stageIndex("execution")];
+  const auto& ex = p.snapshots()[pipeline::index(pipeline::StageId::Execution)];
   ASSERT_EQ(ex->status, pipeline::StageStatus::Done);
-  const auto& rep = ex->summary["report"];
+  const nlohmann::json rep = pipeline::resultToJson(ex->result)["report"];
   EXPECT_LT(rep["max_abs_diff"]["outputs"].get<double>(), 1e-4);
   EXPECT_LT(rep["max_abs_diff"]["gradients"].get<double>(), 1e-4);
   EXPECT_LT(rep["max_abs_diff"]["inputs"].get<double>(), 1e-4);

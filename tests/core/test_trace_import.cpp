@@ -335,7 +335,7 @@ TEST(TraceImport, ATraceSessionRepartitionsPyTorchsJointGraphForWhatIfs) {
   EXPECT_EQ(session.lastError(), "");
   auto after = session.snapshots();
   ASSERT_EQ(after.size(), before.size());
-  EXPECT_EQ(after[pipeline::stageIndex("joint")], before[pipeline::stageIndex("joint")]);  // the same snapshot
+  EXPECT_EQ(after[pipeline::index(pipeline::StageId::Joint)], before[pipeline::index(pipeline::StageId::Joint)]);  // the same snapshot
   ASSERT_TRUE(after.back()->partition);
   EXPECT_DOUBLE_EQ(after.back()->partition->options.memory_budget, 1.0);
   EXPECT_GT(after.back()->partition->totals.saved_bytes, at_pytorchs_budget);  // budget 1 saves more
@@ -362,7 +362,7 @@ TEST(TraceImport, ATraceSessionRepartitionsPyTorchsJointGraphForWhatIfs) {
   session.wait();
   EXPECT_NE(session.lastError().find("TORCH_TRACE"), std::string::npos) << session.lastError();
   pipeline::Config real = session.config();
-  real.trace = "real";
+  real.trace = capture::TraceMode::Real;
   session.restart(real);
   session.wait();
   EXPECT_NE(session.lastError().find("only the partition options"), std::string::npos) << session.lastError();
@@ -396,7 +396,7 @@ TEST(TraceImport, ReadsMultiRankRecompileInferenceAndCacheHitTraces) {
   const pipeline::SessionRecord r1 = traceSession(assetDir("multi_rank_aot_eager") + "#rank1/0/0");
   EXPECT_EQ(r1.config.model, assetDir("multi_rank_aot_eager") + "#rank1/0/0");
   // The app's File > Trace compiles menu lists both.
-  const auto& listed = r1.snapshots.front()->summary.at("trace_compiles");
+  const nlohmann::json listed = pipeline::resultToJson(r1.snapshots.front()->result).at("trace_compiles");
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_EQ(listed[1]["id"], "rank1/0/0");
   EXPECT_EQ(listed[1]["has_graph"], true);
@@ -419,8 +419,8 @@ TEST(TraceImport, ReadsMultiRankRecompileInferenceAndCacheHitTraces) {
   const pipeline::SessionRecord inf = traceSession(assetDir("inference_aot_eager"));
   EXPECT_FALSE(inf.repartition);
   for (const auto& sn : inf.snapshots) {
-    EXPECT_NE(sn->stage, "partition");
-    if (sn->stage == "joint") {
+    EXPECT_NE(sn->stage, pipeline::StageId::Partition);
+    if (sn->stage == pipeline::StageId::Joint) {
       EXPECT_NE(sn->notes.front().find("inference graph"), std::string::npos) << sn->notes.front();
     }
   }

@@ -35,7 +35,7 @@ void drawExecutionPanel(AppState& state) {
   ImGui::EndDisabled();
   if (!cuda && ImGui::IsItemHovered()) ImGui::SetTooltip("this LibTorch has no CUDA, or no GPU is visible");
   ImGui::SameLine();
-  ImGui::Text("backend %s", c.backend.c_str());
+  ImGui::Text("backend %s", exec::backendName(c.backend));
   ImGui::SetNextItemWidth(100);
   ImGui::InputInt("iterations", &iters);
   iters = std::clamp(iters, 1, 1000);
@@ -43,64 +43,63 @@ void drawExecutionPanel(AppState& state) {
   ImGui::BeginDisabled(state.session->busy() || !state.session->live());
   if (ImGui::Button("Run eager vs compiled")) {
     c.iters = iters;
-    state.rerun(c, "execution");
+    state.rerun(c, pipeline::StageId::Execution);
   }
   ImGui::EndDisabled();
   const pipeline::Snapshot* ex = nullptr;
   for (const auto& s : state.visibleSnapshots())
-    if (s->stage == "execution") ex = s.get();
+    if (s->stage == pipeline::StageId::Execution) ex = s.get();
   const ImVec4 red(1.0f, 0.45f, 0.4f, 1.0f), green(0.45f, 0.85f, 0.5f, 1.0f);
   if (ex && ex->error) {  // e.g. out of memory: say so here too, and leave the controls above usable
     ImGui::PushStyleColor(ImGuiCol_Text, red);
     ImGui::TextWrapped("The run failed: %s", ex->error->message.c_str());
     ImGui::PopStyleColor();
     if (!ex->error->hint.empty()) ImGui::TextWrapped("What to do: %s", ex->error->hint.c_str());
-    if (!ex->summary.contains("report")) {  // a failed numeric check keeps its report: shown below
+    if (!ex->as<pipeline::ExecutionResult>()) {  // a failed numeric check keeps its report: shown below
       ImGui::End();
       return;
     }
   }
-  if (!ex || !ex->summary.contains("report")) {
-    emptyState(ex && !ex->notes.empty() ? ex->notes.front().c_str()
-                                        : "Nothing has run yet. Run eager and compiled side by side here.");
+  const pipeline::ExecutionResult* result = ex ? ex->as<pipeline::ExecutionResult>() : nullptr;
+  if (!result) {
+    emptyState(ex && !ex->unavailable.empty() ? ("The saved report is unavailable: " + ex->unavailable.front()).c_str()
+               : ex && !ex->notes.empty()     ? ex->notes.front().c_str()
+                                              : "Nothing has run yet. Run eager and compiled side by side here.");
     ImGui::End();
     return;
   }
-  const auto& r = ex->summary["report"];
-  auto mib = [](const nlohmann::json& b) { return b.get<double>() / (1024.0 * 1024.0); };
+  const execution::Report& r = result->report;
+  auto mib = [](int64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); };
   if (ImGui::BeginTable("times", 3, ImGuiTableFlags_RowBg)) {
     ImGui::TableSetupColumn("");
     ImGui::TableSetupColumn("median ms");
     ImGui::TableSetupColumn("peak MiB");
     ImGui::TableHeadersRow();
-    for (const char* side : {"eager", "compiled"}) {
+    for (const auto& [name, side] : {std::pair<const char*, const execution::Side&>{"eager", r.eager}, {"compiled", r.compiled}}) {
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);
-      ImGui::TextUnformatted(side);
+      ImGui::TextUnformatted(name);
       ImGui::TableSetColumnIndex(1);
-      ImGui::Text("%.3f", r[side]["median_step_ms"].get<double>());
+      ImGui::Text("%.3f", side.median_step_ms);
       ImGui::TableSetColumnIndex(2);
-      ImGui::Text("%.2f", mib(r[side]["peak_bytes"]));
+      ImGui::Text("%.2f", mib(side.peak_bytes));
     }
     ImGui::EndTable();
   }
-  ImGui::Text("compiled / eager: %.3f (%d steps)", r["ratio"].get<double>(), r["iters"].get<int>());
-  ImGui::Text("max |diff|: outputs %.2g, gradients %.2g, inputs %.2g", r["max_abs_diff"]["outputs"].get<double>(),
-              r["max_abs_diff"]["gradients"].get<double>(), r["max_abs_diff"]["inputs"].get<double>());
-  if (r.contains("check")) {
-    const auto& check = r["check"];
-    const bool ok = check["ok"].get<bool>();
-    ImGui::PushStyleColor(ImGuiCol_Text, ok ? green : red);
-    ImGui::TextWrapped("%s: %zu tensors compared; worst %s", ok ? "check passed" : "CHECK FAILED",
-                       check["tensors"].size(), check.value("worst", std::string("-")).c_str());
+  ImGui::Text("compiled / eager: %.3f (%d steps)", r.ratio, r.iters);
+  ImGui::Text("max |diff|: outputs %.2g, gradients %.2g, inputs %.2g", r.max_abs_diff_outputs, r.max_abs_diff_grads,
+              r.max_abs_diff_inputs);
+  {
+    ImGui::PushStyleColor(ImGuiCol_Text, r.ok ? green : red);
+    ImGui::TextWrapped("%s: %zu tensors compared; worst %s", r.ok ? "check passed" : "CHECK FAILED", r.checks.size(),
+                       r.checks.empty() ? "-" : execution::describeCheck(r.checks[r.worst]).c_str());
     ImGui::PopStyleColor();
-    ImGui::TextDisabled("%s", check["rng"].get<std::string>().c_str());
-    if (!ok && ImGui::TreeNode("tensors beyond tolerance")) {
-      for (const auto& t : check["tensors"])
-        if (!t["ok"].get<bool>())
-          ImGui::BulletText("%s: max |diff| %.3g%s", t["name"].get<std::string>().c_str(),
-                            t["max_abs_diff"].get<double>(),
-                            t.contains("problem") ? (" (" + t["problem"].get<std::string>() + ")").c_str() : "");
+    ImGui::TextDisabled("%s", r.rng.c_str());
+    if (!r.ok && ImGui::TreeNode("tensors beyond tolerance")) {
+      for (const auto& t : r.checks)
+        if (!t.ok)
+          ImGui::BulletText("%s: max |diff| %.3g%s", t.name.c_str(), t.max_abs_diff,
+                            t.problem.empty() ? "" : (" (" + t.problem + ")").c_str());
       ImGui::TreePop();
     }
   }
@@ -112,7 +111,7 @@ void drawExecutionPanel(AppState& state) {
   ImGui::SameLine();
   if (ImGui::Button("Export Chrome trace")) {
     try {
-      util::writeFileAtomic(trace_path, ex->summary["chrome_trace"].dump() + "\n");
+      util::writeFileAtomic(trace_path, result->chrome_trace.dump() + "\n");
       state.addLog(LogLevel::Info, "execution", std::string("wrote ") + trace_path + " (open it in Perfetto)");
     } catch (const std::exception& e) {
       state.addLog(LogLevel::Error, "execution", e.what());

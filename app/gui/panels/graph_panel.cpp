@@ -45,7 +45,7 @@ std::unordered_map<int32_t, viz::NodeCategory> aliasMarks(const std::vector<pipe
   std::unordered_map<int32_t, viz::NodeCategory> marks;
   const nlohmann::json* meta = nullptr;
   for (const auto& s : snaps)
-    if (s->stage == "synthetic_base" && s->meta.contains("traced_function")) meta = &s->meta["traced_function"];
+    if (s->stage == pipeline::StageId::SyntheticBase && s->meta.contains("traced_function")) meta = &s->meta["traced_function"];
   if (!meta) return marks;
   std::vector<int32_t> primals;
   for (const ir::Node& n : g.nodes)

@@ -78,11 +78,11 @@ void drawMetadataPanel(AppState& state) {
     return;
   }
   const pipeline::Snapshot* md = nullptr;
-  const pipeline::Snapshot* inputs = nullptr;
+  const pipeline::InputsResult* inputs = nullptr;
   const auto snaps = state.visibleSnapshots();
   for (const auto& s : snaps) {
-    if (s->stage == "metadata" && s->status == pipeline::StageStatus::Done) md = s.get();
-    if (s->stage == "inputs" && s->status == pipeline::StageStatus::Done) inputs = s.get();
+    if (s->stage == pipeline::StageId::Metadata && s->status == pipeline::StageStatus::Done && !s->meta.empty()) md = s.get();
+    if (s->stage == pipeline::StageId::Inputs) inputs = s->as<pipeline::InputsResult>();
   }
   if (!md) {
     emptyState("No metadata yet. The metadata stage fills the inputs and outputs tables (mutations and aliasing).");
@@ -95,9 +95,7 @@ void drawMetadataPanel(AppState& state) {
               m["mutated_graph_handled_indices"].size(), m.value("num_outputs_aliased_to_inputs", size_t{0}));
   std::vector<std::string> input_names;
   for (size_t i = 0; i < m["input_info"].size(); ++i)
-    input_names.push_back(inputs && i < inputs->summary["inputs"].size()
-                              ? inputs->summary["inputs"][i]["name"].get<std::string>()
-                              : "input " + std::to_string(i));
+    input_names.push_back(inputs && i < inputs->inputs.size() ? inputs->inputs[i].name : "input " + std::to_string(i));
   std::vector<std::string> output_names;
   for (size_t i = 0; i < m["output_info"].size(); ++i) output_names.push_back("output " + std::to_string(i));
   metaTable(state, "input", m["input_info"], input_names,

@@ -7,14 +7,15 @@ namespace aotviz::gui {
 const NodeTimes& nodeTimes(AppState& state) {
   pipeline::SnapshotPtr ex;
   for (const auto& s : state.visibleSnapshots())
-    if (s->stage == "execution" && s->summary.contains("chrome_trace")) ex = s;
+    if (s->as<pipeline::ExecutionResult>()) ex = s;
   if (ex == state.node_times.from) return state.node_times;
   NodeTimes t;
   t.from = ex;
   if (ex) {
     std::map<int, std::string> tracks;  // tid → "forward #0", "backward #1", ...
     int first_tid[2] = {-1, -1};        // the step's first forward and backward runs
-    for (const auto& e : ex->summary["chrome_trace"]["traceEvents"]) {
+    const auto* result = ex->as<pipeline::ExecutionResult>();
+    for (const auto& e : result->chrome_trace["traceEvents"]) {
       const std::string ph = e.value("ph", "");
       if (ph == "M") {
         const int tid = e.value("tid", 0);
@@ -32,9 +33,7 @@ const NodeTimes& nodeTimes(AppState& state) {
       for (int run = 0; run < 2; ++run)
         if (e.value("tid", 0) == first_tid[run]) t.live_bytes[run].emplace(node, e["args"].value("live_bytes", int64_t{0}));
     }
-    const auto& rep = ex->summary.value("report", nlohmann::json::object());
-    if (rep.contains("compiled") && rep["compiled"].is_object())
-      t.step_ms = rep["compiled"].value("median_step_ms", 0.0);
+    t.step_ms = result->report.compiled.median_step_ms;
   }
   state.node_times = std::move(t);
   return state.node_times;

@@ -167,11 +167,17 @@ void drawPartitionPanel(AppState& state) {
   const bool busy = state.session->busy();
   // A TORCH_TRACE compile re-runs only its partition stage (on PyTorch's joint graph); a loaded session, nothing.
   ImGui::BeginDisabled(busy || !(state.session->live() || state.session->canRepartition()));
-  int which = c.partitioner == "default" ? 0 : 1;
+  // The partitioners that split (a partition is shown, so not none), by their table's names.
+  const partition::Partitioner now = pipeline::partitionerOf(c.partitioner).value_or(partition::Partitioner::MinCut);
   ImGui::SetNextItemWidth(120);
-  if (ImGui::Combo("partitioner", &which, "default\0mincut\0")) {
-    c.partitioner = which == 0 ? "default" : "mincut";
-    state.whatIf(c);
+  if (ImGui::BeginCombo("partitioner", partition::partitionerName(now))) {
+    for (partition::Partitioner p : {partition::Partitioner::Default, partition::Partitioner::MinCut})
+      if (ImGui::Selectable(partition::partitionerName(p), p == now) && p != now) {
+        c.partitioner = p == partition::Partitioner::Default ? pipeline::PartitionerChoice::Default
+                                                             : pipeline::PartitionerChoice::MinCut;
+        state.whatIf(c);
+      }
+    ImGui::EndCombo();
   }
   float budget = static_cast<float>(c.memory_budget);
   ImGui::SetNextItemWidth(160);
@@ -198,7 +204,7 @@ void drawPartitionPanel(AppState& state) {
       to.push_back(state.session->config());
       pipeline::Config next = from.back();
       from.pop_back();
-      state.rerun(next, "partition");
+      state.rerun(next, pipeline::StageId::Partition);
     }
     ImGui::EndDisabled();
   };

@@ -48,7 +48,7 @@ void drawPipelinePanel(AppState& state) {
   if (!snaps.empty()) {
     int view = state.view_stage < 0 ? static_cast<int>(snaps.size()) - 1 : std::min(state.view_stage, static_cast<int>(snaps.size()) - 1);
     ImGui::SetNextItemWidth(-1);
-    if (ImGui::SliderInt("##view_stage", &view, 0, static_cast<int>(snaps.size()) - 1, snaps[static_cast<size_t>(view)]->stage.c_str()))
+    if (ImGui::SliderInt("##view_stage", &view, 0, static_cast<int>(snaps.size()) - 1, pipeline::stageName(snaps[static_cast<size_t>(view)]->stage)))
       state.view_stage = view == static_cast<int>(snaps.size()) - 1 ? -1 : view;
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("look at the snapshots up to an earlier stage");
   }
