@@ -1,8 +1,9 @@
-// app/cli/commands.cpp — headless subcommands: models, compile, run, bench, import-trace, render.
+// app/cli/commands.cpp — headless subcommands: models, compile, run, bench, import-trace, inspect, render.
 #include "app/cli/commands.h"
 
 #include "app/cli/bench.h"
 #include "app/cli/import_trace.h"
+#include "app/cli/inspect.h"
 
 #include <nlohmann/json.hpp>
 
@@ -415,6 +416,7 @@ struct CliState {
   std::string render_in, render_out;
   bool render_json = false;
   ImportTraceOptions trace;
+  InspectOptions inspect;
   int64_t trace_rank = -1;
   double trace_budget = -1;
 };
@@ -492,6 +494,12 @@ std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code) {
     if (s->trace_budget >= 0) s->trace.budget = s->trace_budget;
     *s->exit_code = guarded([s] { return runImportTrace(s->trace); });
   });
+
+  auto* inspect_cmd = app.add_subcommand("inspect", "Print what a saved session holds (stages, results, notes) and "
+                                                    "each part of it that cannot be read, naming the field");
+  inspect_cmd->add_option("session", s->inspect.session, "Session JSON written by `aotviz compile` or the app")->required();
+  inspect_cmd->add_flag("--json", s->inspect.json, "Machine-readable output on stdout");
+  inspect_cmd->callback([s] { *s->exit_code = guarded([s] { return runInspect(s->inspect); }); });
 
   auto* render_cmd = app.add_subcommand("render", "Render a graph JSON to DOT, SVG or PNG");
   render_cmd->add_option("graph", s->render_in, "Graph JSON written by `aotviz compile`")->required();

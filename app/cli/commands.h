@@ -10,7 +10,7 @@
 
 namespace aotviz::cli {
 
-/// Adds `models`, `compile`, `run`, `bench` and `render` to `app`. Each subcommand runs from its callback and
+/// Adds `models`, `compile`, `run`, `bench`, `import-trace`, `inspect` and `render` to `app`. Each subcommand runs from its callback and
 /// stores its exit code in `exit_code`. The returned object holds the parsed options; keep it alive until parsing
 /// and the callbacks are done.
 std::shared_ptr<void> addCommands(CLI::App& app, int& exit_code);

@@ -13,5 +13,6 @@ enum class Backend {
 inline constexpr auto kBackendNames = util::enumNames<Backend>(
     "backend", util::EnumName<Backend>{Backend::Interpreter, "interpreter"},
     util::EnumName<Backend>{Backend::CudaGraph, "cuda_graph"});
+inline const char* backendName(Backend b) { return kBackendNames.name(b); }
 
 }  // namespace aotviz::exec

@@ -19,7 +19,6 @@ namespace aotviz::exec {
 Backend parseBackend(const std::string& name);
 /// "cpu" or "cuda" (AotError, stage "inputs", when unknown or when this LibTorch has no usable GPU).
 c10::Device parseDevice(const std::string& name);
-inline const char* backendName(Backend b) { return kBackendNames.name(b); }
 
 struct CompileOptions {
   Backend backend = Backend::Interpreter;

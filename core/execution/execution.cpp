@@ -325,6 +325,7 @@ Report reportFromJson(const nlohmann::json& j, const std::string& p) {
   const std::string cp = p + ".check";
   const auto& check = R.field(j, "check", p);
   r.rng = R.stringAt(check, "rng", cp);
+  if (check.contains("worst")) (void)R.stringAt(check, "worst", cp);  // written for people; recomputed below
   const auto& tensors = R.array(R.field(check, "tensors", cp), cp + ".tensors");
   for (size_t i = 0; i < tensors.size(); ++i) {
     const std::string tp = util::indexPath(cp + ".tensors", i);

@@ -1,6 +1,8 @@
 // core/pipeline/config.cpp — Config JSON and which stages a config change affects.
 #include "core/pipeline/config.h"
 
+#include <ostream>
+
 #include "core/pipeline/stages.h"
 #include "core/util/diagnostic.h"
 #include "core/util/json_read.h"
@@ -91,6 +93,8 @@ StageId parseStage(const std::string& name) {
   for (const StageInfo& s : stageList()) names += (names.empty() ? "" : ", ") + std::string(s.name);
   fail("pipeline", "", "unknown stage '" + name + "'", "use one of: " + names);
 }
+
+std::ostream& operator<<(std::ostream& os, StageId id) { return os << stageName(id); }
 
 uint8_t changedParts(const Config& a, const Config& b) {
   uint8_t parts = 0;

@@ -59,8 +59,9 @@ void checkMetaTables(const json& m, const std::string& p) {
 }
 
 void checkMetaShape(const json& m, const std::string& p, StageId stage) {
+  if (m.is_null()) return;  // a stage without metadata (how it is saved)
   if (!m.is_object()) kReader.bad(p, "expected an object");
-  if (m.empty()) return;  // skipped or failed, or a stage without metadata
+  if (m.empty()) return;  // skipped or failed
   if (stage == StageId::Metadata) checkMetaTables(m, p);
   if ((stage == StageId::Dedupe || stage == StageId::SyntheticBase) && m.contains("traced_function"))
     checkMetaTables(m["traced_function"], p + ".traced_function");
@@ -115,7 +116,10 @@ Snapshot snapshotFromJson(const json& j, const std::string& p) {
   part([&] { s.status = statusFromName(R.stringAt(j, "status", p), p + ".status"); });
   part([&] { s.seconds = R.doubleAt(j, "seconds", p); });
   part([&] { s.notes = R.getStrings(R.field(j, "notes", p), p + ".notes"); });
-  part([&] { s.result = resultFromJson(s.stage, R.field(j, "summary", p), p + ".summary"); });
+  // Every stage that is done leaves its result, but for a TORCH_TRACE session's joint stage (PyTorch's graph, no
+  // aotviz capture counts): an empty summary there is a damaged file, not a stage without one.
+  const bool expect_result = s.status == StageStatus::Done && s.stage != StageId::Joint;
+  part([&] { s.result = resultFromJson(s.stage, R.field(j, "summary", p), p + ".summary", expect_result); });
   part([&] {
     const json& m = R.field(j, "meta", p);
     checkMetaShape(m, p + ".meta", s.stage);

@@ -209,9 +209,9 @@ StageResult readResult(StageId id, const json& j, const std::string& p) {
 
 json resultToJson(const StageResult& r) { return std::visit(ToJson{}, r); }
 
-StageResult resultFromJson(StageId id, const json& j, const std::string& path) {
+StageResult resultFromJson(StageId id, const json& j, const std::string& path, bool expect_result) {
   if (!j.is_object()) kR.bad(path, "expected an object");
-  if (j.empty()) return std::monostate{};
+  if (j.empty() && !expect_result) return std::monostate{};
   return readResult(id, j, path);
 }
 

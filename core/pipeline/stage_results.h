@@ -111,8 +111,9 @@ using StageResult = std::variant<std::monostate, InputsResult, MetadataResult, D
 
 /// The snapshot's "summary" object ({} for monostate).
 nlohmann::json resultToJson(const StageResult& r);
-/// Reads stage `id`'s summary; an empty object reads as monostate. AotError (stage "load") naming the field under
-/// `path` otherwise.
-StageResult resultFromJson(StageId id, const nlohmann::json& j, const std::string& path);
+/// Reads stage `id`'s summary. An empty object reads as monostate (a stage that left no result) unless
+/// `expect_result`: then, as for any other missing or mistyped field, AotError (stage "load") naming the field
+/// under `path`.
+StageResult resultFromJson(StageId id, const nlohmann::json& j, const std::string& path, bool expect_result = false);
 
 }  // namespace aotviz::pipeline

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -123,5 +124,7 @@ constexpr std::optional<StageId> findStage(std::string_view name) {
 }
 /// The stage named `name`; AotError (stage "pipeline") listing the names otherwise.
 StageId parseStage(const std::string& name);
+/// Writes the stage's name (test failures and log lines show "partition", not a number).
+std::ostream& operator<<(std::ostream& os, StageId id);
 
 }  // namespace aotviz::pipeline

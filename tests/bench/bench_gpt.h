@@ -22,7 +22,7 @@ inline pipeline::Config scaledGpt(int64_t layers) {
 inline void runToPartition(pipeline::Pipeline& p) {
   while (!p.finished() && p.next() <= pipeline::index(pipeline::StageId::Partition)) p.runNext();
   if (p.halted()) {
-    std::fprintf(stderr, "the pipeline failed at %s\n", p.snapshots().back()->stage.c_str());
+    std::fprintf(stderr, "the pipeline failed at %s\n", pipeline::stageName(p.snapshots().back()->stage));
     std::exit(1);
   }
 }

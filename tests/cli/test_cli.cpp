@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <vector>
 
 namespace {
 
@@ -63,7 +64,7 @@ nlohmann::json jsonOut(const Result& r) { return nlohmann::json::parse(r.out.sub
 TEST(Cli, HelpListsEverySubcommand) {
   Result r = run("--help");
   EXPECT_EQ(r.code, 0);
-  for (const char* sub : {"models", "compile", "run", "bench", "render"}) EXPECT_NE(r.out.find(sub), std::string::npos) << sub;
+  for (const char* sub : {"models", "compile", "run", "bench", "import-trace", "inspect", "render"}) EXPECT_NE(r.out.find(sub), std::string::npos) << sub;
   Result c = run("compile --help");
   EXPECT_EQ(c.code, 0);
   EXPECT_NE(c.out.find("--out"), std::string::npos);
@@ -337,6 +338,100 @@ TEST(Cli, CompileFailureStillWritesTheSessionUpToTheFailedStage) {
   EXPECT_NE(r.out.find("error: ["), std::string::npos) << r.out;
   auto session = nlohmann::json::parse(slurp(dir / "session.json"));
   EXPECT_EQ(session["snapshots"].back()["status"], "failed");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, InspectPrintsASavedSessionsStagesAndExitsNonZeroOnAFailedOne) {
+  auto dir = tempDir("inspect");
+  ASSERT_EQ(run("compile mlp --iters 1 --out " + dir.string()).code, 0);
+  Result r = run("inspect " + (dir / "session.json").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("model mlp, 11 of 11 stages"), std::string::npos) << r.out;
+  for (const char* stage : {"inputs", "joint", "partition", "execution"}) EXPECT_NE(r.out.find(stage), std::string::npos) << stage;
+  EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;
+  Result j = run("inspect --json " + (dir / "session.json").string());
+  ASSERT_EQ(j.code, 0) << j.out;
+  auto doc = jsonOut(j);
+  ASSERT_EQ(doc["stages"].size(), 11u);
+  EXPECT_EQ(doc["stages"][10]["stage"], "execution");
+  EXPECT_TRUE(doc["stages"][10]["summary"]["report"]["check"]["ok"].get<bool>());
+  EXPECT_TRUE(doc["warnings"].empty());
+  // A session whose compiled result disagreed with eager: non-zero, naming the tensor.
+  const std::string pt = std::string(AOTVIZ_SOURCE_DIR) + "/assets/torchscript/python_state.pt";
+  ASSERT_EQ(run("compile " + pt + " --iters 1 --no-cache --out " + (dir / "bad").string()).code, 1);
+  Result bad = run("inspect " + (dir / "bad" / "session.json").string());
+  EXPECT_EQ(bad.code, 1) << bad.out;
+  EXPECT_NE(bad.out.find("the session's execution stage failed"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("gradient of 'w'"), std::string::npos) << bad.out;
+  // A file that is not a session, or is cut short: an error naming the file, exit 1.
+  std::ofstream(dir / "cut.json") << slurp(dir / "session.json").substr(0, 5000);
+  Result cut = run("inspect " + (dir / "cut.json").string());
+  EXPECT_EQ(cut.code, 1) << cut.out;
+  EXPECT_NE(cut.out.find("cut.json"), std::string::npos) << cut.out;
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 25, in the CLI: each field of a saved session's stage results, metadata, notes, times and statuses,
+// removed, retyped or cut short in turn. `aotviz inspect` never crashes (exit 0 or 1, never a signal) and names
+// the field; the rest of the session is still printed. (tests/core's Session test does the same for every nested
+// field in-process; tests/gui's for the app.)
+TEST(Cli, InspectNamesEachDamagedFieldOfASessionAndNeverCrashes) {
+  auto dir = tempDir("inspect_damaged");
+  ASSERT_EQ(run("compile mutation_fn --iters 1 --out " + dir.string()).code, 0);
+  const nlohmann::json good = nlohmann::json::parse(slurp(dir / "session.json"));
+  struct Damage {
+    std::string path;  // "snapshots[3].summary.is_joint"
+    nlohmann::json doc;
+  };
+  std::vector<Damage> damages;
+  // Read when present, defaults otherwise (sessions from before they were added have none).
+  auto optional = [](const std::string& k) {
+    return k == "ops_recorded" || k == "cpu_fallbacks" || k == "cpu_fallbacks_replayed" || k == "problem" || k == "worst";
+  };
+  const auto& snaps = good["snapshots"];
+  for (size_t i = 0; i < snaps.size(); ++i) {
+    const std::string base = "snapshots[" + std::to_string(i) + "]";
+    auto add = [&](const std::string& path, const nlohmann::json::json_pointer& ptr) {
+      const nlohmann::json& v = good[ptr];
+      nlohmann::json removed = good, retyped = good, truncated = good;
+      removed[ptr.parent_pointer()].erase(ptr.back());
+      retyped[ptr] = v.is_string() ? nlohmann::json(12345) : nlohmann::json("12345");
+      damages.push_back({path, removed});
+      damages.push_back({path, retyped});
+      std::string last;  // cut short: its last required field is gone
+      if (v.is_object())
+        for (const auto& [k, _] : v.items())
+          if (!optional(k)) last = k;
+      if (!last.empty()) {
+        truncated[ptr].erase(last);
+        damages.push_back({path, truncated});  // the message names the object or its missing field
+      }
+    };
+    const nlohmann::json::json_pointer sp("/snapshots/" + std::to_string(i));
+    for (const char* part : {"status", "seconds", "notes", "summary"})
+      if (snaps[i].contains(part)) add(base + "." + part, sp / part);
+    if (snaps[i].contains("summary") && snaps[i]["summary"].is_object())
+      for (const auto& [k, v] : snaps[i]["summary"].items())
+        if (!optional(k)) add(base + ".summary." + k, sp / "summary" / k);
+    if (snaps[i].contains("meta") && snaps[i]["meta"].contains("input_info"))
+      for (const char* table : {"input_info", "output_info"}) add(base + ".meta." + table, sp / "meta" / table);
+  }
+  ASSERT_GT(damages.size(), 60u);
+  size_t named = 0;
+  for (size_t n = 0; n < damages.size(); ++n) {
+    const auto& d = damages[n];
+    const auto file = dir / ("damaged_" + std::to_string(n) + ".json");
+    std::ofstream(file) << d.doc.dump();
+    Result r = run("inspect " + file.string());
+    EXPECT_TRUE(r.code == 0 || r.code == 1) << d.path << ": exit " << r.code << "\n" << r.out;
+    EXPECT_EQ(r.out.find("terminate called"), std::string::npos) << d.path << "\n" << r.out;
+    if (r.out.find(d.path) != std::string::npos) ++named;
+    else ADD_FAILURE() << d.path << ": the output does not name it:\n" << r.out;
+    // Everything else is still shown: every stage the file holds is listed, unless the damage is the stage list.
+    EXPECT_NE(r.out.find(std::to_string(snaps.size()) + " of 11 stages"), std::string::npos) << d.path << "\n" << r.out;
+    std::filesystem::remove(file);
+  }
+  EXPECT_EQ(named, damages.size());
   std::filesystem::remove_all(dir);
 }
 

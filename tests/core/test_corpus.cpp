@@ -498,14 +498,14 @@ TEST_P(RealModel, CompiledMatchesEagerAndPyTorch211) {
     EXPECT_FALSE(d.stage.empty()) << d.format();
     EXPECT_FALSE(d.message.empty()) << d.format();
     EXPECT_FALSE(d.hint.empty()) << "a diagnostic without a hint on what to do: " << d.format();
-    const KnownDifference* k = known(name, failed.stage);
+    const KnownDifference* k = known(name, pipeline::stageName(failed.stage));
     if (k) {
       EXPECT_NE(d.message.find(k->expected), std::string::npos) << name << ": a known failure (" << k->why
                                                                 << ") failed otherwise: " << d.format();
     } else {
       ADD_FAILURE() << name << ": the " << failed.stage << " stage failed: " << d.format();
     }
-    summary += (summary.empty() ? "" : ", ") + std::string("failed in ") + failed.stage + ": " +
+    summary += (summary.empty() ? "" : ", ") + std::string("failed in ") + pipeline::stageName(failed.stage) + ": " +
                d.message.substr(0, d.message.find('\n'));
   }
   if (!p.halted() && known(name, "execution"))

@@ -158,7 +158,7 @@ TEST(Failures, AModelWhoseForwardRaisesFailsWithItsOwnMessageAndRestartRecovers)
   c.iters = 1;
   Pipeline p(c);
   SnapshotPtr failed = runToFailure(p);
-  EXPECT_EQ(failed->stage, "metadata");  // the first stage that runs the model
+  EXPECT_EQ(failed->stage, StageId::Metadata);  // the first stage that runs the model
   const Diagnostic& d = *failed->error;
   EXPECT_EQ(d.stage, "metadata");
   EXPECT_EQ(d.message, "the model's forward raised builtins.ValueError: ForwardRaises expects a 2-d input (batch, 8)");
@@ -185,7 +185,7 @@ TEST(Failures, InputSpecWithWrongShapesOrDtypesNamesTheMismatch) {
     c.inputs_spec = (dir / spec).string();
     Pipeline p(c);
     SnapshotPtr failed = runToFailure(p);
-    EXPECT_EQ(failed->stage, "metadata") << spec;
+    EXPECT_EQ(failed->stage, StageId::Metadata) << spec;
     EXPECT_NE(failed->error->message.find(expected), std::string::npos) << failed->error->format();
     EXPECT_NE(failed->error->hint.find("input spec"), std::string::npos) << failed->error->hint;
     ASSERT_FALSE(failed->error->notes.empty());
@@ -201,7 +201,7 @@ TEST(Failures, RunningOutOfMemoryFailsTheExecutionStageAndTheEarlierStagesStay) 
   c.iters = 1;
   Pipeline p(c);
   SnapshotPtr failed = runToFailure(p);
-  EXPECT_EQ(failed->stage, "execution");
+  EXPECT_EQ(failed->stage, StageId::Execution);
   EXPECT_TRUE(isOutOfMemory(failed->error->message)) << failed->error->format();
   EXPECT_NE(failed->error->hint.find("ran out of memory"), std::string::npos) << failed->error->hint;
   EXPECT_TRUE(p.snapshots()[index(StageId::Partition)]->partition);  // still inspectable

@@ -305,7 +305,7 @@ TEST(TraceImport, PyTorchsPartitionIsDrawnLikeAotvizsAndPlacesEveryNodeAsAotvizD
       EXPECT_TRUE(moved.empty()) << moved.size() << " moved, first " << (moved.empty() ? "" : moved[0].name);
       // It survives a session file (the partition snapshot keeps it as pytorch_partition).
       pipeline::Snapshot snap;
-      snap.stage = "partition";
+      snap.stage = pipeline::StageId::Partition;
       snap.pytorch_partition = std::make_shared<const partition::PartitionResult>(p);
       const pipeline::Snapshot back = pipeline::snapshotFromJson(pipeline::snapshotToJson(snap), "snapshot");
       ASSERT_TRUE(back.pytorch_partition);
@@ -323,7 +323,7 @@ TEST(TraceImport, ATraceSessionRepartitionsPyTorchsJointGraphForWhatIfs) {
   ASSERT_TRUE(session.canRepartition());
   EXPECT_FALSE(session.live());
   const auto before = session.snapshots();
-  ASSERT_EQ(before.back()->stage, "partition");
+  ASSERT_EQ(before.back()->stage, pipeline::StageId::Partition);
   ASSERT_TRUE(before.back()->partition && before.back()->pytorch_partition);
   EXPECT_DOUBLE_EQ(session.config().memory_budget, 0.1);
   const int64_t at_pytorchs_budget = before.back()->partition->totals.saved_bytes;
@@ -367,7 +367,7 @@ TEST(TraceImport, ATraceSessionRepartitionsPyTorchsJointGraphForWhatIfs) {
   session.wait();
   EXPECT_NE(session.lastError().find("only the partition options"), std::string::npos) << session.lastError();
   EXPECT_EQ(session.snapshots(), kept);
-  EXPECT_EQ(session.config().trace, "fake");
+  EXPECT_EQ(session.config().trace, capture::TraceMode::Fake);
 }
 
 // The other shapes of trace a user brings: two ranks, a recompile, an inference-only compile, and an AOTAutograd

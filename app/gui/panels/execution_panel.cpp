@@ -75,14 +75,15 @@ void drawExecutionPanel(AppState& state) {
     ImGui::TableSetupColumn("median ms");
     ImGui::TableSetupColumn("peak MiB");
     ImGui::TableHeadersRow();
-    for (const auto& [name, side] : {std::pair<const char*, const execution::Side&>{"eager", r.eager}, {"compiled", r.compiled}}) {
+    using Row = std::pair<const char*, const execution::Side*>;
+    for (const auto& [name, side] : {Row{"eager", &r.eager}, Row{"compiled", &r.compiled}}) {
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);
       ImGui::TextUnformatted(name);
       ImGui::TableSetColumnIndex(1);
-      ImGui::Text("%.3f", side.median_step_ms);
+      ImGui::Text("%.3f", side->median_step_ms);
       ImGui::TableSetColumnIndex(2);
-      ImGui::Text("%.2f", mib(side.peak_bytes));
+      ImGui::Text("%.2f", mib(side->peak_bytes));
     }
     ImGui::EndTable();
   }
