@@ -368,7 +368,7 @@ void fieldPaths(const nlohmann::json& j, const std::string& path, std::vector<st
 }
 
 nlohmann::json::json_pointer pointerOf(const std::string& path) {  // "snapshots[3].summary.x" -> /snapshots/3/summary/x
-  std::string p;
+  std::string p = "/";
   for (char ch : path) p += ch == '.' || ch == '[' ? '/' : ch == ']' ? '\0' : ch;
   p.erase(std::remove(p.begin(), p.end(), '\0'), p.end());
   return nlohmann::json::json_pointer(p);
