@@ -27,9 +27,6 @@ std::string graphsLine(const pipeline::Snapshot& s) {
 
 int runInspect(const InspectOptions& o) {
   const pipeline::SessionRecord rec = pipeline::loadSession(o.session);  // AotError naming the file and field
-  bool any_failed = false;
-  for (const auto& s : rec.snapshots) any_failed |= s->status == pipeline::StageStatus::Failed;
-
   if (o.json) {
     nlohmann::json stages = nlohmann::json::array();
     for (const auto& s : rec.snapshots) {
@@ -66,19 +63,18 @@ int runInspect(const InspectOptions& o) {
       if (!graphs.empty()) std::cout << "  [" << graphs << "]";
       std::cout << "\n";
       for (const auto& n : s->notes) std::cout << "      note: " << n << "\n";
-      if (s->error) std::cout << "      error: " << s->error->format() << "\n";
     }
   }
   // Everything the loader could not read (each names the field) and any digest mismatch, on stderr in both forms.
   for (const auto& w : rec.warnings) std::cerr << "warning: [load] " << o.session << ": " << w << "\n";
-  if (any_failed) {
-    for (const auto& s : rec.snapshots)
-      if (s->status == pipeline::StageStatus::Failed)
-        std::cerr << "error: the session's " << pipeline::stageName(s->stage) << " stage failed"
-                  << (s->error ? ": " + s->error->format() : std::string()) << "\n";
-    return 1;
-  }
-  return 0;
+  int code = 0;
+  for (const auto& s : rec.snapshots)
+    if (s->status == pipeline::StageStatus::Failed) {
+      std::cerr << "error: the session's " << pipeline::stageName(s->stage) << " stage failed"
+                << (s->error ? ": " + s->error->format() : std::string()) << "\n";
+      code = 1;
+    }
+  return code;
 }
 
 }  // namespace aotviz::cli

@@ -116,8 +116,8 @@ Snapshot snapshotFromJson(const json& j, const std::string& p) {
   part([&] { s.status = statusFromName(R.stringAt(j, "status", p), p + ".status"); });
   part([&] { s.seconds = R.doubleAt(j, "seconds", p); });
   part([&] { s.notes = R.getStrings(R.field(j, "notes", p), p + ".notes"); });
-  // Every stage that is done leaves its result, but for a TORCH_TRACE session's joint stage (PyTorch's graph, no
-  // aotviz capture counts): an empty summary there is a damaged file, not a stage without one.
+  // Every stage that is done leaves a result, so its empty summary is a damaged field, not a stage without one. The
+  // exception is a TORCH_TRACE session's joint stage: its graph is PyTorch's, with no aotviz capture counts.
   const bool expect_result = s.status == StageStatus::Done && s.stage != StageId::Joint;
   part([&] { s.result = resultFromJson(s.stage, R.field(j, "summary", p), p + ".summary", expect_result); });
   part([&] {
