@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <utility>
 
 #include "core/capture/capture.h"
 #include "core/compile/compile.h"
@@ -77,7 +78,8 @@ const models::Model& model(const LiveState& l) { return *l.model; }
 
 namespace detail {
 
-void runInputs(const Config& c, LiveState& l, Snapshot& s) {
+template <>
+void run<StageId::Inputs>(const Config& c, LiveState& l, Snapshot& s) {
   l.model = models::openModel(c.model, c.inputs_spec, c.seed, c.model_options);
   l.static_inputs = models::parameterIndices(*l.model);
   InputsResult r{l.model->name, l.model->description, {}, l.model->grad_enabled, {}};
@@ -89,7 +91,8 @@ void runInputs(const Config& c, LiveState& l, Snapshot& s) {
   s.notes.insert(s.notes.end(), l.model->notes.begin(), l.model->notes.end());
 }
 
-void runMetadata(const Config& c, LiveState& l, Snapshot& s) {
+template <>
+void run<StageId::Metadata>(const Config& c, LiveState& l, Snapshot& s) {
   l.copts = {};
   l.copts.mode = c.trace;
   l.copts.target_device = exec::parseDevice(c.device);
@@ -107,20 +110,23 @@ void runMetadata(const Config& c, LiveState& l, Snapshot& s) {
       count(l.user_meta.numOutputsAliasedToInputs()), count(l.user_meta.numOutputsAliasedToIntermediates())};
 }
 
-void runDedupe(const Config&, LiveState& l, Snapshot& s) {
+template <>
+void run<StageId::Dedupe>(const Config&, LiveState& l, Snapshot& s) {
   l.dedupe = meta::dedupeInputs(model(l).fn, model(l).inputs, l.user_meta, l.mo);
   s.meta = {{"dedupe", meta::dedupeToJson(*l.dedupe)}, {"traced_function", meta::metaToJson(l.dedupe->meta)}};
   s.result = DedupeResult{meta::dedupeStrategyName(l.dedupe->strategy)};
 }
 
-void runSyntheticBase(const Config&, LiveState& l, Snapshot& s) {
+template <>
+void run<StageId::SyntheticBase>(const Config&, LiveState& l, Snapshot& s) {
   l.synthetic = meta::mergeViewInputs(l.dedupe->fn, l.dedupe->inputs, l.dedupe->meta, !l.is_joint, l.mo);
   s.meta = {{"synthetic_base", meta::syntheticBaseToJson(*l.synthetic)},
             {"traced_function", meta::metaToJson(l.synthetic->meta)}};
   s.result = SyntheticBaseResult{l.synthetic->applied};
 }
 
-void runJoint(const Config&, LiveState& l, Snapshot& s) {
+template <>
+void run<StageId::Joint>(const Config&, LiveState& l, Snapshot& s) {
   const auto t0 = std::chrono::steady_clock::now();
   l.cap = capture::traceJoint(l.synthetic->fn, l.synthetic->inputs, l.synthetic->meta, l.is_joint, l.copts);
   l.cap->user_meta = l.user_meta;
@@ -135,7 +141,8 @@ void runJoint(const Config&, LiveState& l, Snapshot& s) {
                          count(l.cap->cpu_fallbacks),     count(l.cap->cpu_fallbacks_replayed)};
 }
 
-void runPasses(const Config&, LiveState& l, Snapshot& s) {
+template <>
+void run<StageId::Passes>(const Config&, LiveState& l, Snapshot& s) {
   l.cap->dead_nodes_removed = ir::eliminateDeadCode(l.cap->graph);
   auto problems = ir::verify(l.cap->graph);
   if (!problems.empty()) internalError("the joint graph fails verification after DCE: " + problems.front().format());
@@ -159,7 +166,8 @@ cache::Cache cacheOf(const Config& c) {
   return cache::Cache(c.cache_dir.empty() ? cache::Cache::defaultDir() : std::filesystem::path(c.cache_dir));
 }
 
-void runCache(const Config& c, LiveState& l, Snapshot& s) {
+template <>
+void run<StageId::Cache>(const Config& c, LiveState& l, Snapshot& s) {
   l.cached.reset();
   l.cache_key.clear();
   l.popts = {};
@@ -184,7 +192,8 @@ void runCache(const Config& c, LiveState& l, Snapshot& s) {
                              : "cache miss: the partition stage computes it and stores it");
 }
 
-void runPartition(const Config& c, LiveState& l, Snapshot& s) {
+template <>
+void run<StageId::Partition>(const Config& c, LiveState& l, Snapshot& s) {
   l.part.reset();
   if (!wantsPartition(c, l, s)) return;
   const bool from_cache = l.cached.has_value();
@@ -207,7 +216,8 @@ void runPartition(const Config& c, LiveState& l, Snapshot& s) {
   s.result = PartitionSummary{from_cache, o.partitioner, o.rules, o.memory_budget, l.part->totals};
 }
 
-void runCompile(const Config& c, LiveState& l, Snapshot& s) {
+template <>
+void run<StageId::Compile>(const Config& c, LiveState& l, Snapshot& s) {
   l.co = {};
   l.co.backend = c.backend;
   l.co.device = exec::parseDevice(c.device);
@@ -225,7 +235,8 @@ void runCompile(const Config& c, LiveState& l, Snapshot& s) {
   s.result = std::move(r);
 }
 
-void runRuntime(const Config&, LiveState& l, Snapshot& s) {
+template <>
+void run<StageId::Runtime>(const Config&, LiveState& l, Snapshot& s) {
   if (l.cap->is_joint && !l.part) {
     skip(s, "partitioner none: the runtime needs a forward and a backward graph");
     return;
@@ -237,7 +248,8 @@ void runRuntime(const Config&, LiveState& l, Snapshot& s) {
                            count(m.aliasedOutIndices().size())};
 }
 
-void runExecution(const Config& c, LiveState& l, Snapshot& s) {
+template <>
+void run<StageId::Execution>(const Config& c, LiveState& l, Snapshot& s) {
   if (c.iters == 0) {
     skip(s, "iters = 0: eager and compiled are not run (set iters to measure)");
     return;
@@ -269,20 +281,43 @@ void runExecution(const Config& c, LiveState& l, Snapshot& s) {
   }
 }
 
-void resetModel(LiveState& l) { l.model.reset(); }
-void resetDedupe(LiveState& l) { l.dedupe.reset(); }
-void resetSyntheticBase(LiveState& l) { l.synthetic.reset(); }
-void resetCapture(LiveState& l) { l.cap.reset(); }
-void resetPartition(LiveState& l) { l.part.reset(); }
-void resetCompiled(LiveState& l) { l.compiled.reset(); }
+template <>
+void reset<StageId::Inputs>(LiveState& l) { l.model.reset(); }
+template <>
+void reset<StageId::Dedupe>(LiveState& l) { l.dedupe.reset(); }
+template <>
+void reset<StageId::SyntheticBase>(LiveState& l) { l.synthetic.reset(); }
+template <>
+void reset<StageId::Joint>(LiveState& l) { l.cap.reset(); }
+template <>
+void reset<StageId::Partition>(LiveState& l) { l.part.reset(); }
+template <>
+void reset<StageId::Runtime>(LiveState& l) { l.compiled.reset(); }
 
 }  // namespace detail
 
 namespace {
+using RunFn = void (*)(const Config&, LiveState&, Snapshot&);
+using ResetFn = void (*)(LiveState&);
+
+template <size_t I>
+constexpr ResetFn resetOf() {
+  if constexpr (kStages[I].owns_state) return &detail::reset<StageId(I)>;
+  else return nullptr;
+}
+template <size_t... I>
+constexpr std::array<RunFn, kNumStages> runners(std::index_sequence<I...>) { return {&detail::run<StageId(I)>...}; }
+template <size_t... I>
+constexpr std::array<ResetFn, kNumStages> resets(std::index_sequence<I...>) { return {resetOf<I>()...}; }
+
+/// Row i of the stage table's runner and reset: a stage added to the table without its run<> fails to link.
+constexpr std::array<RunFn, kNumStages> kRun = runners(std::make_index_sequence<kNumStages>{});
+constexpr std::array<ResetFn, kNumStages> kReset = resets(std::make_index_sequence<kNumStages>{});
+
 /// Drops what stage `i` and later ones left in the live state.
 void resetFrom(LiveState& l, size_t i) {
-  for (size_t k = i; k < stageList().size(); ++k)
-    if (stageList()[k].reset) stageList()[k].reset(l);
+  for (size_t k = i; k < kNumStages; ++k)
+    if (kReset[k]) kReset[k](l);
 }
 }  // namespace
 
@@ -304,7 +339,7 @@ SnapshotPtr Pipeline::runNext() {
   const auto t0 = std::chrono::steady_clock::now();
   std::optional<Diagnostic> error;
   try {
-    info.run(config_, *live_, *s);
+    kRun[i](config_, *live_, *s);
   } catch (const AotError& e) {
     error = e.diagnostic();
   } catch (const c10::Error& e) {

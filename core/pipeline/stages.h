@@ -1,5 +1,5 @@
 // core/pipeline/stages.h — the pipeline's stages in one table: id, name, what each does, its PyTorch counterpart,
-// which part of the config it reads, its runner and what of the live state it owns. Adding a stage is one row.
+// which part of the config it reads, whether it owns live state; the runner is detail::run<id>. Adding a stage is one row.
 #pragma once
 
 #include <array>
@@ -40,27 +40,14 @@ struct Config;
 struct Snapshot;
 struct LiveState;  // what the stages pass on to each other (pipeline.cpp)
 
-/// The runners and the resets of what a stage leaves in the live state (pipeline.cpp).
+/// Each stage's runner and the reset of what it leaves in the live state, one explicit specialization per stage
+/// in pipeline.cpp (run<StageId::Joint> runs the joint stage). The table below is data only, so code that only
+/// names stages (the session loader, the fuzz targets) links without the pipeline.
 namespace detail {
-using RunFn = void (*)(const Config&, LiveState&, Snapshot&);
-using ResetFn = void (*)(LiveState&);
-void runInputs(const Config&, LiveState&, Snapshot&);
-void runMetadata(const Config&, LiveState&, Snapshot&);
-void runDedupe(const Config&, LiveState&, Snapshot&);
-void runSyntheticBase(const Config&, LiveState&, Snapshot&);
-void runJoint(const Config&, LiveState&, Snapshot&);
-void runPasses(const Config&, LiveState&, Snapshot&);
-void runCache(const Config&, LiveState&, Snapshot&);
-void runPartition(const Config&, LiveState&, Snapshot&);
-void runCompile(const Config&, LiveState&, Snapshot&);
-void runRuntime(const Config&, LiveState&, Snapshot&);
-void runExecution(const Config&, LiveState&, Snapshot&);
-void resetModel(LiveState&);
-void resetDedupe(LiveState&);
-void resetSyntheticBase(LiveState&);
-void resetCapture(LiveState&);
-void resetPartition(LiveState&);
-void resetCompiled(LiveState&);
+template <StageId>
+void run(const Config&, LiveState&, Snapshot&);
+template <StageId>
+void reset(LiveState&);  // defined for the stages whose row has owns_state
 }  // namespace detail
 
 struct StageInfo {
@@ -71,37 +58,35 @@ struct StageInfo {
   uint8_t reads;        // ConfigPart bits this stage reads first (later stages rerun because it did)
   /// A restart at this stage starts at `reruns_from` instead (passes edits the joint graph in place).
   StageId reruns_from;
-  detail::RunFn run;
-  detail::ResetFn reset;  // drops what the stage left in the live state; nullptr when it leaves nothing
+  bool owns_state;  // the stage leaves something in the live state, dropped by detail::reset<id> on a rerun
 };
 
 /// The stages in execution order (ARCHITECTURE.md, "core: the pipeline"). The metadata run comes before dedupe
 /// and synthetic_base, as in AOTAutograd: both wrappers decide on the user function's metadata.
 inline constexpr std::array<StageInfo, kNumStages> kStages = {{
     {StageId::Inputs, "inputs", "open the model: parameters, buffers and user inputs with descriptors",
-     "create_aot_state", kModelPart, StageId::Inputs, detail::runInputs, detail::resetModel},
+     "create_aot_state", kModelPart, StageId::Inputs, true},
     {StageId::Metadata, "metadata",
      "functionalized forward run: input mutations and output aliasing (ViewAndMutationMeta)",
-     "run_functionalized_fw_and_collect_metadata", kTracePart, StageId::Metadata, detail::runMetadata, nullptr},
+     "run_functionalized_fw_and_collect_metadata", kTracePart, StageId::Metadata, false},
     {StageId::Dedupe, "dedupe", "duplicate input tensors: trace them apart, or keep one when one is mutated",
-     "AOTDedupeWrapper", 0, StageId::Dedupe, detail::runDedupe, detail::resetDedupe},
+     "AOTDedupeWrapper", 0, StageId::Dedupe, true},
     {StageId::SyntheticBase, "synthetic_base", "merge aliased inputs that are mutated into one synthetic base",
-     "AOTSyntheticBaseWrapper", 0, StageId::SyntheticBase, detail::runSyntheticBase, detail::resetSyntheticBase},
+     "AOTSyntheticBaseWrapper", 0, StageId::SyntheticBase, true},
     {StageId::Joint, "joint", "trace forward and backward together through the real autograd engine",
-     "create_joint", 0, StageId::Joint, detail::runJoint, detail::resetCapture},
-    {StageId::Passes, "passes", "dead-code elimination of the joint graph", "joint graph passes", 0, StageId::Joint,
-     detail::runPasses, nullptr},
+     "create_joint", 0, StageId::Joint, true},
+    {StageId::Passes, "passes", "dead-code elimination of the joint graph", "joint graph passes", 0, StageId::Joint, false},
     {StageId::Cache, "cache", "look the partition up in the on-disk cache (a hit skips partitioning)",
-     "AOTAutogradCache", kPartitionPart, StageId::Cache, detail::runCache, nullptr},
+     "AOTAutogradCache", kPartitionPart, StageId::Cache, false},
     {StageId::Partition, "partition",
      "split the joint graph into forward and backward; decide what to save or recompute",
-     "min_cut_rematerialization_partition", 0, StageId::Partition, detail::runPartition, detail::resetPartition},
+     "min_cut_rematerialization_partition", 0, StageId::Partition, true},
     {StageId::Compile, "compile", "turn the forward and backward graphs into executables", "fw_compiler / bw_compiler",
-     kBackendPart, StageId::Compile, detail::runCompile, nullptr},
+     kBackendPart, StageId::Compile, false},
     {StageId::Runtime, "runtime", "wrap them into a callable with autograd and runtime wrappers", "CompiledFunction", 0,
-     StageId::Runtime, detail::runRuntime, detail::resetCompiled},
+     StageId::Runtime, true},
     {StageId::Execution, "execution", "run the compiled result next to eager PyTorch and compare", "(measurement)",
-     kExecutionPart, StageId::Execution, detail::runExecution, nullptr},
+     kExecutionPart, StageId::Execution, false},
 }};
 
 constexpr size_t index(StageId id) { return static_cast<size_t>(id); }
