@@ -138,16 +138,17 @@ nlohmann::json metaJson(const pipeline::Pipeline& p) {
   const auto* part = findSnapshot(p, StageId::Partition);
   const auto* joint = resultOf<pipeline::JointResult>(p, StageId::Joint);
   if (!md || !dd || !sb || !in || !joint || !passes || !passes->graph) return nullptr;
-  nlohmann::json j = md->meta;
+  if (!md->view_meta || !dd->dedupe || !sb->synthetic_base || !sb->view_meta) return nullptr;  // done stages leave them
+  nlohmann::json j = meta::metaToJson(*md->view_meta);
   j["schema_version"] = meta::kMetaSchemaVersion;
   j["torch_version"] = torchVersionString();
   j["model"] = in->model;
   nlohmann::json names = nlohmann::json::array();
   for (const auto& i : in->inputs) names.push_back(i.name);
   j["input_names"] = names;
-  j["dedupe"] = dd->meta["dedupe"];
-  j["synthetic_base"] = sb->meta["synthetic_base"];
-  j["traced_function"] = sb->meta["traced_function"];
+  j["dedupe"] = meta::dedupeToJson(*dd->dedupe);
+  j["synthetic_base"] = meta::syntheticBaseToJson(*sb->synthetic_base);
+  j["traced_function"] = meta::metaToJson(*sb->view_meta);
   nlohmann::json graphs;
   nlohmann::json main = graphSummary(*passes->graph);
   main["num_fwd_outputs"] = joint->num_fwd_outputs;

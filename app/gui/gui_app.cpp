@@ -7,20 +7,20 @@
 #include <imgui.h>
 #include <imgui_internal.h>  // ImGui::ErrorCheckEndFrameRecover: a panel that threw leaves its windows open
 #include <implot.h>
-#include <stb_image_write.h>
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "app/gui/app_state.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/requests.h"
+#include "app/gui/scenarios.h"
+#include "app/gui/settings.h"
+#include "app/gui/test_hooks.h"
 #include "core/models/exported_program.h"
 #include "core/models/torchscript.h"
 #include "core/models/zoo.h"
@@ -46,45 +46,6 @@ std::string windowTitle(const AppState& s) {
   return "aotviz - " + s.model + " - " + s.device + " - " + stage;
 }
 
-bool isSessionFile(const std::string& path) {
-  return path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0;
-}
-
-/// Opens `model` (a built-in model, a .pt2, a .pt with `inputs_spec` or the .json beside it, or a session .json) in a
-/// new paused session (the old one, if any,
-/// finishes its stage and is dropped). A saved session is shown as saved, without running anything.
-void openModel(AppState& s, const std::string& model, const std::string& inputs_spec = "",
-               const std::map<std::string, int64_t>& model_options = {}) {
-  s.snapshots_logged = 0;
-  s.current_stage = -1;
-  s.collapsed_scopes.clear();  // the next joint graph decides: a module overview when it is big
-  s.overview_pending = true;
-  s.overview_path.clear();
-  const bool trace = trace::looksLikeTrace(model);
-  if (trace || isSessionFile(model)) {
-    pipeline::SessionRecord rec = trace ? trace::traceSession(model) : pipeline::loadSession(model);
-    const std::vector<std::string> rec_warnings = rec.warnings;
-    s.model = rec.config.model;
-    s.device = rec.config.device;
-    s.session = std::make_unique<pipeline::DebugSession>(std::move(rec));
-    s.addLog(LogLevel::Info, "inputs",
-             trace ? "opened PyTorch's compile " + s.model + " from its TORCH_TRACE logs (nothing to run; the partition stage compares PyTorch's partition with aotviz's)"
-                   : "opened the saved session " + model + " (nothing runs until Restart, which runs its config again)");
-    for (const auto& w : rec_warnings) s.addLog(LogLevel::Warning, trace ? "trace" : "load", model + ": " + w);
-    return;
-  }
-  pipeline::Config c;
-  c.model = model;
-  c.inputs_spec = inputs_spec;
-  c.model_options = model_options;
-  c.device = s.device;
-  c.iters = s.iters;
-  s.session = std::make_unique<pipeline::DebugSession>(c);
-  s.model = model;
-  s.addLog(LogLevel::Info, "inputs", "opened " + model + (inputs_spec.empty() ? "" : " with inputs " + inputs_spec) +
-                                         "; paused before the first stage (F10 steps, F5 continues)");
-}
-
 /// Logs each stage the session finished since the last frame (status, notes, diagnostics) and updates the title's
 /// stage.
 void syncWithSession(AppState& s) {
@@ -98,7 +59,7 @@ void syncWithSession(AppState& s) {
       if (d.stage == pipeline::stageName(sn.stage)) d.stage.clear();
       s.addLog(LogLevel::Error, pipeline::stageName(sn.stage), d.format());
       // The node the diagnostic names, when it is on the graph, is selected.
-      if (!sn.error->node.empty() && s.view_graph) selectByName(s.canvas, *s.view_graph, sn.error->node);
+      if (!sn.error->node.empty()) s.request(request::Select{sn.error->node});
     } else {
       char ms[32];
       std::snprintf(ms, sizeof ms, "%.1f ms", sn.seconds * 1e3);
@@ -106,154 +67,49 @@ void syncWithSession(AppState& s) {
     }
     for (const auto& n : sn.notes) s.addLog(LogLevel::Info, pipeline::stageName(sn.stage), n);
   }
-  if (snaps.size() != s.snapshots_logged) s.view_stage = -1;  // new or dropped stages: show the latest again
+  if (snaps.size() != s.snapshots_logged) s.pipeline_panel.view_stage = -1;  // new or dropped stages: show the latest again
   s.snapshots_logged = snaps.size();
   s.current_stage = static_cast<int>(snaps.size()) - 1;
   // Sizes of snapshots no longer in the session (restarted stages) are forgotten.
-  for (auto it = s.snapshot_bytes.begin(); it != s.snapshot_bytes.end();)
-    it = it->first.use_count() == 1 ? s.snapshot_bytes.erase(it) : std::next(it);
+  auto& bytes = s.pipeline_panel.snapshot_bytes;
+  for (auto it = bytes.begin(); it != bytes.end();) it = it->first.use_count() == 1 ? bytes.erase(it) : std::next(it);
   const std::string err = s.session->lastError();
   if (!err.empty() && (s.log.empty() || s.log.back().text != err)) s.addLog(LogLevel::Error, "pipeline", err);
 }
 
-/// Opens a model, .pt2, .pt (with an input spec, "" = the .json beside it) or session, and puts it first in Recent.
-void openAndRemember(AppState& s, const std::string& path, const std::string& spec) {
-  try {
-    openModel(s, path, spec);
-    s.recent.erase(std::remove(s.recent.begin(), s.recent.end(), path), s.recent.end());
-    s.recent.insert(s.recent.begin(), path);
-    if (s.recent.size() > 10) s.recent.resize(10);
-  } catch (const std::exception& e) {
-    s.addLog(LogLevel::Error, "inputs", e.what());
-  }
-}
-
 /// File > Open and File > Save session: small path dialogs.
 void drawFileDialogs(AppState& s) {
-  static char path[512] = "", spec[512] = "", out[512] = "session.json";
-  if (s.open_dialog) {
+  FileDialogState& d = s.dialogs;
+  if (d.open_requested) {
     ImGui::OpenPopup("Open");
-    s.open_dialog = false;
+    d.open_requested = false;
   }
   if (ImGui::BeginPopupModal("Open", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::TextUnformatted("A torch.export .pt2 (torch.export.save), a TorchScript .pt (torch.jit.save), a session .json, or a "
                            "TORCH_TRACE directory (DIR, or DIR#0/0_1 for one compile)");
-    ImGui::InputText("file", path, sizeof path);
-    ImGui::InputText("input spec (.pt: empty = the .json beside it; .pt2: empty = its sample inputs)", spec, sizeof spec);
+    ImGui::InputText("file", d.path, sizeof d.path);
+    ImGui::InputText("input spec (.pt: empty = the .json beside it; .pt2: empty = its sample inputs)", d.spec, sizeof d.spec);
     if (ImGui::Button("Open")) {
-      openAndRemember(s, path, spec);
+      s.request(request::Open{d.path, d.spec});
       ImGui::CloseCurrentPopup();
     }
     ImGui::SameLine();
     if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
     ImGui::EndPopup();
   }
-  if (s.save_dialog) {
+  if (d.save_requested) {
     ImGui::OpenPopup("Save session");
-    s.save_dialog = false;
+    d.save_requested = false;
   }
   if (ImGui::BeginPopupModal("Save session", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
-    ImGui::InputText("file", out, sizeof out);
+    ImGui::InputText("file", d.out, sizeof d.out);
     if (ImGui::Button("Save")) {
-      try {
-        s.session->save(out);
-        s.addLog(LogLevel::Info, "pipeline", std::string("saved the session to ") + out);
-      } catch (const std::exception& e) {
-        s.addLog(LogLevel::Error, "pipeline", e.what());
-      }
+      s.request(request::Save{d.out});
       ImGui::CloseCurrentPopup();
     }
     ImGui::SameLine();
     if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
     ImGui::EndPopup();
-  }
-}
-
-std::filesystem::path settingsPath() {
-  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) return std::filesystem::path(x) / "aotviz" / "settings.json";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".config" / "aotviz" / "settings.json";
-  return "aotviz-settings.json";
-}
-
-/// Recent files and panel visibility, kept between runs (a damaged file is reported in the Log and replaced by
-/// the defaults, not fatal).
-void loadSettings(AppState& s) {
-  if (!std::filesystem::exists(settingsPath())) return;
-  try {
-    auto j = nlohmann::json::parse(util::readFile(settingsPath(), 1 << 20));
-    for (const auto& r : j.value("recent", nlohmann::json::array()))
-      if (r.is_string()) s.recent.push_back(r.get<std::string>());
-    const auto v = j.value("show", nlohmann::json::object());
-    s.show.pipeline = v.value("pipeline", true);
-    s.show.graph = v.value("graph", true);
-    s.show.inspector = v.value("inspector", true);
-    s.show.metadata = v.value("metadata", true);
-    s.show.partition = v.value("partition", true);
-    s.show.memory = v.value("memory", true);
-    s.show.execution = v.value("execution", true);
-    s.show.log = v.value("log", true);
-    s.show.memory_wide = v.value("memory_wide", false);
-  } catch (const std::exception& e) {
-    s.recent.clear();  // nothing half-read
-    s.show = decltype(s.show){};
-    s.addLog(LogLevel::Warning, "settings", settingsPath().string() + " is damaged (" + e.what() +
-                                                "); using the defaults, it is rewritten on exit");
-  }
-}
-
-void saveSettings(const AppState& s) {
-  try {
-    nlohmann::json j = {{"recent", s.recent},
-                        {"show",
-                         {{"pipeline", s.show.pipeline}, {"graph", s.show.graph}, {"inspector", s.show.inspector},
-                          {"metadata", s.show.metadata}, {"partition", s.show.partition}, {"memory", s.show.memory},
-                          {"execution", s.show.execution}, {"log", s.show.log},
-                          {"memory_wide", s.show.memory_wide}}}};
-    std::filesystem::create_directories(settingsPath().parent_path());
-    util::writeFileAtomic(settingsPath(), j.dump(1) + "\n");
-  } catch (const std::exception& e) {
-    std::cerr << "warning: could not save settings: " << e.what() << "\n";
-  }
-}
-
-struct Scenario {
-  std::string title, model, stage, what;
-  int tab = 0;
-};
-
-std::string assetsDir() {
-  const char* env = std::getenv("AOTVIZ_ASSETS_DIR");
-  return env && *env ? env : AOTVIZ_ASSETS_DIR;
-}
-
-const std::vector<Scenario>& scenarios() {
-  static const std::vector<Scenario> list = [] {
-    std::vector<Scenario> v;
-    try {
-      auto j = nlohmann::json::parse(util::readFile(assetsDir() + "/teaching/scenarios.json", 1 << 20));
-      for (const auto& e : j) {
-        Scenario sc{e.at("title"), e.at("model"), e.at("stage"), e.at("what")};
-        const std::string tab = e.value("tab", "joint");
-        sc.tab = tab == "forward" ? 1 : tab == "backward" ? 2 : 0;
-        if (sc.model.find(".pt") != std::string::npos) sc.model = assetsDir() + "/" + sc.model;
-        v.push_back(std::move(sc));
-      }
-    } catch (const std::exception&) {
-      // No gallery without the assets.
-    }
-    return v;
-  }();
-  return list;
-}
-
-void openScenario(AppState& s, const Scenario& sc) {
-  try {
-    openModel(s, sc.model);
-    s.requested_tab = sc.tab;
-    s.session->runToStage(sc.stage);
-    s.addLog(LogLevel::Info, sc.stage, sc.title + ": " + sc.what);
-  } catch (const std::exception& e) {
-    s.addLog(LogLevel::Error, "inputs", e.what());
   }
 }
 
@@ -262,13 +118,13 @@ void drawMenuBar(AppState& s) {
   if (ImGui::BeginMenu("File")) {
     if (ImGui::BeginMenu("Built-in models")) {
       for (const auto& m : models::modelList()) {
-        if (ImGui::MenuItem(m.name.c_str(), nullptr, s.model == m.name)) openModel(s, m.name);
+        if (ImGui::MenuItem(m.name.c_str(), nullptr, s.model == m.name)) s.request(request::Open{m.name, ""});
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", m.description.c_str());
       }
       ImGui::EndMenu();
     }
-    if (ImGui::MenuItem("Open .pt2, .pt, session or trace...")) s.open_dialog = true;
-    if (ImGui::MenuItem("Save session...", nullptr, false, s.session != nullptr)) s.save_dialog = true;
+    if (ImGui::MenuItem("Open .pt2, .pt, session or trace...")) s.dialogs.open_requested = true;
+    if (ImGui::MenuItem("Save session...", nullptr, false, s.session != nullptr)) s.dialogs.save_requested = true;
     // A TORCH_TRACE session: its other compiles (every rank, frame, restart and recompile), one click each.
     const auto snaps = s.session ? s.session->snapshots() : std::vector<pipeline::SnapshotPtr>{};
     const auto* listed = snaps.empty() ? nullptr : snaps.front()->as<pipeline::InputsResult>();
@@ -276,24 +132,24 @@ void drawMenuBar(AppState& s) {
       const std::string dir = s.model.substr(0, s.model.rfind('#'));
       for (const auto& c : listed->trace_compiles) {
         if (ImGui::MenuItem((c.label.empty() ? c.id : c.label).c_str(), nullptr, dir + "#" + c.id == s.model, c.has_graph))
-          openAndRemember(s, dir + "#" + c.id, "");
+          s.request(request::Open{dir + "#" + c.id, ""});
       }
       ImGui::EndMenu();
     }
-    if (ImGui::BeginMenu("Recent", !s.recent.empty())) {
-      for (const auto& r : std::vector<std::string>(s.recent))
-        if (ImGui::MenuItem(r.c_str())) openAndRemember(s, r, "");
+    if (ImGui::BeginMenu("Recent", !s.dialogs.recent.empty())) {
+      for (const auto& r : s.dialogs.recent)
+        if (ImGui::MenuItem(r.c_str())) s.request(request::Open{r, ""});
       ImGui::EndMenu();
     }
     ImGui::Separator();
-    if (ImGui::MenuItem("Quit", "Ctrl+Q")) s.quit_requested = true;
+    if (ImGui::MenuItem("Quit", "Ctrl+Q")) s.request(request::Quit{});
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Help")) {
     // Teaching mode: scenarios from assets/teaching/scenarios.json, each opened and stepped to the stage that shows it.
     if (ImGui::BeginMenu("Scenarios")) {
       for (const auto& sc : scenarios()) {
-        if (ImGui::MenuItem(sc.title.c_str())) openScenario(s, sc);
+        if (ImGui::MenuItem(sc.title.c_str())) s.request(request::OpenScenario{sc});
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", sc.what.c_str());
       }
       ImGui::EndMenu();
@@ -398,88 +254,8 @@ void drawFrame(AppState& s) {
     }
   }
   ImGuiIO& io = ImGui::GetIO();
-  if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q)) s.quit_requested = true;
-}
-
-/// What a scripted test checks: stage statuses, the selection and what the panels show (as data, from the same
-/// state the panels draw).
-nlohmann::json stateJson(const AppState& s) {
-  nlohmann::json stages = nlohmann::json::object();
-  for (const auto& sn : s.session->snapshots()) stages[pipeline::stageName(sn->stage)] = pipeline::stageStatusName(sn->status);
-  nlohmann::json j = {{"model", s.model},
-                      {"stage", s.current_stage < 0 ? "" : pipeline::stageList()[static_cast<size_t>(s.current_stage)].name},
-                      {"stages", stages},
-                      {"graph_tab", s.graph_tab},
-                      {"log_lines", s.log.size()},
-                      {"errors", nlohmann::json::array()}};
-  for (const auto& l : s.log)
-    if (l.level == LogLevel::Error) j["errors"].push_back(l.text);
-  const bool right = s.side_by_side && s.inspect_right && s.right_graph;
-  const int32_t sel = right ? s.canvas_right.selected() : s.canvas.selected();
-  const ir::Graph* shown = right ? s.right_graph.get() : s.view_graph.get();
-  j["side_by_side"] = s.side_by_side;
-  j["memory_wide"] = s.show.memory_wide;
-  if (shown && sel >= 0 && sel < static_cast<int32_t>(shown->nodes.size())) {
-    const ir::Node& n = shown->nodes[static_cast<size_t>(sel)];
-    nlohmann::json ins = {{"node", n.name}, {"op", n.kind == ir::NodeKind::Call ? n.qualifiedOp() : ""}};
-    if (s.view_partition)
-      for (const auto& d : s.view_partition->nodes)
-        if (d.name == n.name) ins["placement"] = partition::placementName(d.placement);
-    j["inspector"] = ins;
-  }
-  if (s.view_graph) j["graph_nodes"] = s.view_graph->nodes.size();
-  j["collapsed_scopes"] = s.collapsed_scopes;
-  j["overview_path"] = s.overview_path;
-  auto totals = [](const partition::PartitionResult& p) {
-    return nlohmann::json{{"saved", p.saved.size()}, {"saved_bytes", p.totals.saved_bytes}, {"recomputed", p.totals.recomputed_nodes}};
-  };
-  if (s.view_partition) j["partition"] = totals(*s.view_partition);
-  if (s.pytorch_partition) {
-    j["pytorch_partition"] = totals(*s.pytorch_partition);
-    j["drawn_partition"] = s.view_partition == s.pytorch_partition ? "pytorch" : "aotviz";
-    j["moved_vs_pytorch"] = s.compared_moved.size();
-  }
-  j["memory_budget"] = s.session->config().memory_budget;
-  if (s.pareto.result)
-    j["pareto"] = {{"points", s.pareto.result->points.size()}, {"knee", s.pareto.result->knee},
-                   {"partitions", s.pareto.result->partitions}};
-  if (s.pareto.measured_graph == s.joint_graph && !s.pareto.measured_ms.empty())
-    j["pareto_measured"] = s.pareto.measured_ms.size();
-  if (s.timeline.of && !s.timeline.timeline.points.empty()) {
-    const auto& tl = s.timeline.timeline;
-    j["timeline"] = {{"points", tl.points.size()}, {"forward_points", tl.forward_points},
-                     {"peak_node", tl.points[tl.peak].node}, {"peak_bytes", tl.points[tl.peak].live_bytes},
-                     {"saved_at_peak", tl.saved_at_peak}, {"modules_at_peak", tl.saved_by_module.size()},
-                     {"measured_points", s.timeline.measured.size()}};
-  }
-  for (const auto& sn : s.session->snapshots()) {
-    if (sn->stage == pipeline::StageId::Metadata && sn->status == pipeline::StageStatus::Done && !sn->meta.empty())
-      j["metadata"] = {{"inputs", sn->meta["input_info"].size()}, {"outputs", sn->meta["output_info"].size()}};
-    if (const auto* ex = sn->as<pipeline::ExecutionResult>()) j["execution"] = execution::reportToJson(ex->report);
-    for (const auto& u : sn->unavailable) j["unavailable"].push_back(std::string(pipeline::stageName(sn->stage)) + ": " + u);
-  }
-  return j;
-}
-
-/// Reads the back buffer and writes it as a PNG (atomically).
-void writeScreenshot(GLFWwindow* window, const std::string& path) {
-  int w = 0, h = 0;
-  glfwGetFramebufferSize(window, &w, &h);
-  std::vector<unsigned char> pixels(static_cast<size_t>(w) * static_cast<size_t>(h) * 4);
-  glPixelStorei(GL_PACK_ALIGNMENT, 1);
-  glReadBuffer(GL_BACK);
-  glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
-  std::vector<unsigned char> flipped(pixels.size());
-  const size_t row = static_cast<size_t>(w) * 4;
-  for (int y = 0; y < h; ++y)
-    std::copy_n(&pixels[static_cast<size_t>(h - 1 - y) * row], row, &flipped[static_cast<size_t>(y) * row]);
-  std::string png;
-  auto sink = [](void* ctx, void* data, int size) {
-    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<size_t>(size));
-  };
-  if (!stbi_write_png_to_func(sink, &png, w, h, 4, flipped.data(), static_cast<int>(row)))
-    fail("screenshot", path, "PNG encoding failed", "");
-  util::writeFileAtomic(path, png);
+  if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q)) s.request(request::Quit{});
+  applyRequests(s);
 }
 
 }  // namespace
@@ -494,9 +270,9 @@ int runGui(const GuiOptions& opts) {
                  "TORCH_TRACE directory)\n";
     return 1;
   }
-  state.layouts = std::make_unique<viz::LayoutService>();
+  state.graph_panel.layouts = std::make_unique<viz::LayoutService>();
   state.iters = opts.iters;
-  state.show_heat = opts.heat;
+  state.graph_panel.show_heat = opts.heat;
   const bool persist = opts.screenshot.empty();  // scripted runs leave the user's settings alone
   if (persist) loadSettings(state);
   try {
@@ -505,12 +281,12 @@ int runGui(const GuiOptions& opts) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }
-  state.requested_tab = opts.tab;
-  state.side_by_side = opts.side_by_side;
-  state.draw_pytorch_partition = opts.pytorch_partition;
-  state.pareto_requested = opts.pareto;
+  state.graph_panel.requested_tab = opts.tab;
+  state.graph_panel.side_by_side = opts.side_by_side;
+  state.partition_panel.draw_pytorch = opts.pytorch_partition;
+  state.memory_panel.pareto_requested = opts.pareto;
   state.show.memory_wide = state.show.memory_wide || opts.memory_wide;
-  state.requested_memory_tab = opts.memory_tab >= 0 ? opts.memory_tab : opts.pareto ? 1 : -1;
+  state.memory_panel.requested_tab = opts.memory_tab >= 0 ? opts.memory_tab : opts.pareto ? 1 : -1;
   if (!opts.stage.empty() && state.session->live()) {
     try {
       state.session->runToStage(opts.stage);
@@ -523,7 +299,8 @@ int runGui(const GuiOptions& opts) {
   if (opts.budget >= 0) {  // a what-if at start, as the Partition panel's budget slider does
     pipeline::Config c = state.session->config();
     c.memory_budget = opts.budget;
-    state.whatIf(c);
+    state.request(request::WhatIf{c});
+    applyRequests(state);
     state.session->wait();
   }
 
@@ -566,9 +343,9 @@ int runGui(const GuiOptions& opts) {
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
     drawFrame(state);
-    if (!pending_select.empty() && state.view_graph && !state.graph_pending) {
-      if (!selectByName(state.canvas, *state.view_graph, pending_select))
-        state.addLog(LogLevel::Error, "graph", "no node named '" + pending_select + "'");
+    if (!pending_select.empty() && state.view_graph && !state.graph_panel.pending) {
+      state.request(request::Select{pending_select, true});
+      applyRequests(state);
       pending_select.clear();
       frame = std::min(frame, opts.frames - 2);  // one more frame, so the screenshot shows the selection
     }
@@ -583,8 +360,9 @@ int runGui(const GuiOptions& opts) {
     if (t != title) glfwSetWindowTitle(window, (title = t).c_str());
     // Screenshots wait (a bounded number of frames) for background layouts so the graph is on the picture.
     // A new Pareto curve is fitted to its data one frame after it is first drawn.
-    const bool waiting = state.graph_pending || state.pareto.running.valid() || state.pareto_requested ||
-                         (state.pareto.result && state.pareto.frames_drawn < 3);
+    const ParetoState& pareto = state.memory_panel.pareto;
+    const bool waiting = state.graph_panel.pending || pareto.running.valid() || state.memory_panel.pareto_requested ||
+                         (pareto.result && pareto.frames_drawn < 3);
     if (headless && ++frame >= opts.frames && (!waiting || frame > opts.frames + 2000)) {
       try {
         writeScreenshot(window, opts.screenshot);

@@ -5,15 +5,6 @@
 
 namespace aotviz::meta {
 
-const char* dedupeStrategyName(DedupeStrategy s) {
-  switch (s) {
-    case DedupeStrategy::None: return "none";
-    case DedupeStrategy::LeafifyDupes: return "leafify";
-    case DedupeStrategy::RemoveDupes: return "remove_dupes";
-  }
-  return "?";
-}
-
 DedupeResult dedupeInputs(const capture::TracedFn& fn, const std::vector<capture::InputDesc>& inputs,
                           const ViewAndMutationMeta& meta, const MetadataOptions& opts) {
   DedupeResult r;
@@ -61,12 +52,6 @@ DedupeResult dedupeInputs(const capture::TracedFn& fn, const std::vector<capture
   };
   r.meta = collectMetadata(r.fn, r.inputs, opts);
   return r;
-}
-
-nlohmann::json dedupeToJson(const DedupeResult& d) {
-  return {{"strategy", dedupeStrategyName(d.strategy)},
-          {"keep_arg_mask", d.keep_arg_mask},
-          {"add_dupe_map", d.add_dupe_map}};
 }
 
 }  // namespace aotviz::meta

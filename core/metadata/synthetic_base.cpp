@@ -188,18 +188,4 @@ SyntheticBaseResult mergeViewInputs(const capture::TracedFn& fn, const std::vect
   return r;
 }
 
-nlohmann::json syntheticBaseToJson(const SyntheticBaseResult& s) {
-  nlohmann::json info = nlohmann::json::array();
-  for (const auto& a : s.info)
-    info.push_back(a.base < 0 ? nlohmann::json{{"inner", a.inner}}
-                              : nlohmann::json{{"base", a.base},
-                                               {"size", a.sizes},
-                                               {"stride", a.strides},
-                                               {"storage_offset", a.storage_offset}});
-  return {{"applied", s.applied},
-          {"info", info},
-          {"base_is_view_base", s.base_is_view_base},
-          {"aliased_arg_idx_with_metadata_mutations", s.aliased_arg_idx_with_metadata_mutations}};
-}
-
 }  // namespace aotviz::meta

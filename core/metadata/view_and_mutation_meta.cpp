@@ -1,7 +1,10 @@
 // core/metadata/view_and_mutation_meta.cpp — derived fields, the in-graph rule and JSON for ViewAndMutationMeta.
 #include "core/metadata/view_and_mutation_meta.h"
 
+#include <climits>
+
 #include "core/util/diagnostic.h"
+#include "core/util/json_read.h"
 
 namespace aotviz::meta {
 
@@ -170,6 +173,121 @@ nlohmann::json metaToJson(const ViewAndMutationMeta& m) {
           {"num_unsafe_view_outputs", m.numUnsafeViewOutputs()},
           {"num_forward_returns", m.numForwardReturns()},
           {"num_tangents", m.numTangents()}};
+}
+
+namespace {
+
+using nlohmann::json;
+
+const util::JsonReader kR{"load", "the saved metadata is damaged or from another aotviz version; run the stage again"};
+
+/// An enum field by the name its name function gives; an unknown name is an error listing the valid ones.
+template <class E, size_t N>
+E enumAt(const json& j, const char* key, const std::string& p, const char* (*name)(E), const E (&values)[N]) {
+  const std::string s = kR.stringAt(j, key, p);
+  std::string choices;
+  for (size_t k = 0; k < N; ++k) {
+    if (s == name(values[k])) return values[k];
+    choices += std::string(k == 0 ? "" : k + 1 == N ? " or " : ", ") + name(values[k]);
+  }
+  kR.bad(p + "." + key, "is '" + s + "', expected " + choices);
+}
+
+/// An int field (the struct's fields are int) in [lo, INT_MAX].
+int intAt(const json& j, const char* key, const std::string& p, int lo) {
+  const int64_t v = kR.intAt(j, key, p);
+  if (v < lo || v > INT_MAX)
+    kR.bad(p + "." + key, "is " + std::to_string(v) + ", expected " + std::to_string(lo) + " to " + std::to_string(INT_MAX));
+  return static_cast<int>(v);
+}
+
+const json& arrayAt(const json& j, const char* key, const std::string& p) {
+  return kR.array(kR.field(j, key, p), p + "." + key);
+}
+
+MutationRecord mutationFromJson(const json& j, const std::string& p) {
+  MutationRecord r;
+  r.op = kR.stringAt(j, "op", p);
+  r.grad_enabled = kR.boolAt(j, "grad_enabled", p);
+  r.inference_mode = kR.boolAt(j, "inference_mode", p);
+  r.metadata_only = kR.boolAt(j, "metadata_only", p);
+  return r;
+}
+
+InputAliasInfo inputFromJson(const json& j, const std::string& p) {
+  static constexpr MutationType kMutationTypes[] = {MutationType::NotMutated, MutationType::MutatedInGraph,
+                                                    MutationType::MutatedOutGraph};
+  InputAliasInfo i;
+  i.is_leaf = kR.boolAt(j, "is_leaf", p);
+  i.mutates_data = kR.boolAt(j, "mutates_data", p);
+  i.mutates_metadata = kR.boolAt(j, "mutates_metadata", p);
+  i.mutates_storage_metadata = kR.boolAt(j, "mutates_storage_metadata", p);
+  i.mutations_hidden_from_autograd = kR.boolAt(j, "mutations_hidden_from_autograd", p);
+  i.mutations_under_no_grad_or_inference_mode = kR.boolAt(j, "mutations_under_no_grad_or_inference_mode", p);
+  i.mutation_inductor_storage_resize = kR.boolAt(j, "mutation_inductor_storage_resize", p);
+  i.requires_grad = kR.boolAt(j, "requires_grad", p);
+  i.keep_input_mutations = kR.boolAt(j, "keep_input_mutations", p);
+  i.mutation_type = enumAt(j, "mutation_type", p, mutationTypeName, kMutationTypes);
+  const std::string op = p + ".mutating_ops";
+  const json& ops = arrayAt(j, "mutating_ops", p);
+  for (size_t k = 0; k < ops.size(); ++k) i.mutations.push_back(mutationFromJson(ops[k], util::indexPath(op, k)));
+  return i;
+}
+
+OutputAliasInfo outputFromJson(const json& j, const std::string& p) {
+  static constexpr OutputType kOutputTypes[] = {OutputType::NonAlias,
+                                                OutputType::AliasOfInput,
+                                                OutputType::IsInput,
+                                                OutputType::AliasOfIntermediateSaveAsOutput,
+                                                OutputType::AliasOfIntermediate,
+                                                OutputType::AliasOfIntermediateBaseIsUserOutput,
+                                                OutputType::UnsafeViewAlias,
+                                                OutputType::CustomFunctionView};
+  OutputAliasInfo o;
+  o.output_type = enumAt(j, "output_type", p, outputTypeName, kOutputTypes);
+  // None (-1) is written as null.
+  const json& base = kR.field(j, "base_idx", p);
+  if (base.is_null()) o.base_idx = -1;
+  else if (base.is_number_integer()) o.base_idx = intAt(j, "base_idx", p, 0);
+  else kR.bad(p + ".base_idx", "expected an integer or null");
+  o.requires_grad = kR.boolAt(j, "requires_grad", p);
+  o.requires_grad_for_backward = kR.boolAt(j, "requires_grad_for_backward", p);
+  const std::string raw = kR.stringAt(j, "raw_type", p);
+  if (raw != "Tensor" && raw != "None") kR.bad(p + ".raw_type", "is '" + raw + "', expected Tensor or None");
+  o.is_tensor = raw == "Tensor";
+  o.sizes = kR.getInts(kR.field(j, "size", p), p + ".size");
+  o.strides = kR.getInts(kR.field(j, "stride", p), p + ".stride");
+  o.storage_offset = kR.intAt(j, "storage_offset", p);
+  return o;
+}
+
+}  // namespace
+
+ViewAndMutationMeta metaFromJson(const json& j, const std::string& p) {
+  ViewAndMutationMeta m;
+  const json& inputs = arrayAt(j, "input_info", p);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    m.input_info.push_back(inputFromJson(inputs[i], util::indexPath(p + ".input_info", i)));
+  const json& outputs = arrayAt(j, "output_info", p);
+  for (size_t k = 0; k < outputs.size(); ++k)
+    m.output_info.push_back(outputFromJson(outputs[k], util::indexPath(p + ".output_info", k)));
+  m.num_intermediate_bases = intAt(j, "num_intermediate_bases", p, 0);
+  m.keep_input_mutations = kR.boolAt(j, "keep_input_mutations", p);
+  m.is_train = kR.boolAt(j, "is_train", p);
+  m.grad_enabled = kR.boolAt(j, "grad_enabled", p);
+  // None (-1) is written as null, a grad mode as true or false.
+  const json& gm = kR.field(j, "grad_enabled_mutation", p);
+  if (gm.is_null()) m.grad_enabled_mutation = -1;
+  else if (gm.is_boolean()) m.grad_enabled_mutation = gm.get<bool>() ? 1 : 0;
+  else kR.bad(p + ".grad_enabled_mutation", "expected true, false or null");
+  // Derived: checked for form only, since the methods recompute them (a hand-edited value cannot disagree with the
+  // fields it comes from).
+  for (const char* key : {"mutated_inp_runtime_indices", "mutated_graph_handled_indices", "aliased_out_indices"})
+    (void)kR.getInts(kR.field(j, key, p), p + "." + key);
+  for (const char* key : {"num_outputs", "num_outputs_aliased_to_inputs", "num_outputs_aliased_to_intermediates",
+                          "num_unsafe_view_outputs", "num_forward_returns", "num_tangents"})
+    (void)kR.intAt(j, key, p);
+  return m;
 }
 
 }  // namespace aotviz::meta

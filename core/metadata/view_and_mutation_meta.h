@@ -98,5 +98,10 @@ inline constexpr int kMetaSchemaVersion = 1;
 
 /// The meta.json object for one ViewAndMutationMeta (fields named as in PyTorch, enum values lower-case).
 nlohmann::json metaToJson(const ViewAndMutationMeta& m);
+/// Reads back exactly what metaToJson writes (a session's saved metadata): every stored field, enums by name. The
+/// derived fields (mutated_inp_runtime_indices, num_tangents, ...) must be there with their type but their values
+/// are not used: the struct's methods compute them from the stored ones. AotError (stage "load") naming the field's
+/// full path under `path`, e.g. "snapshots[1].meta.input_info[0].mutates_data: missing field".
+ViewAndMutationMeta metaFromJson(const nlohmann::json& j, const std::string& path);
 
 }  // namespace aotviz::meta

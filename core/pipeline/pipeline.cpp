@@ -103,7 +103,7 @@ void run<StageId::Metadata>(const Config& c, LiveState& l, Snapshot& s) {
   capture::prepareCapture(model(l).inputs);
   l.user_meta = meta::collectMetadata(model(l).fn, model(l).inputs, l.mo);
   l.is_joint = l.user_meta.is_train;
-  s.meta = meta::metaToJson(l.user_meta);
+  s.view_meta = std::make_shared<const meta::ViewAndMutationMeta>(l.user_meta);
   s.result = MetadataResult{
       l.user_meta.is_train,
       count(l.user_meta.mutatedInpRuntimeIndices().size() + l.user_meta.mutatedGraphHandledIndices().size()),
@@ -113,15 +113,16 @@ void run<StageId::Metadata>(const Config& c, LiveState& l, Snapshot& s) {
 template <>
 void run<StageId::Dedupe>(const Config&, LiveState& l, Snapshot& s) {
   l.dedupe = meta::dedupeInputs(model(l).fn, model(l).inputs, l.user_meta, l.mo);
-  s.meta = {{"dedupe", meta::dedupeToJson(*l.dedupe)}, {"traced_function", meta::metaToJson(l.dedupe->meta)}};
+  s.dedupe = std::make_shared<const meta::DedupeRecord>(*l.dedupe);
+  s.view_meta = std::make_shared<const meta::ViewAndMutationMeta>(l.dedupe->meta);
   s.result = DedupeResult{meta::dedupeStrategyName(l.dedupe->strategy)};
 }
 
 template <>
 void run<StageId::SyntheticBase>(const Config&, LiveState& l, Snapshot& s) {
   l.synthetic = meta::mergeViewInputs(l.dedupe->fn, l.dedupe->inputs, l.dedupe->meta, !l.is_joint, l.mo);
-  s.meta = {{"synthetic_base", meta::syntheticBaseToJson(*l.synthetic)},
-            {"traced_function", meta::metaToJson(l.synthetic->meta)}};
+  s.synthetic_base = std::make_shared<const meta::SyntheticBaseRecord>(*l.synthetic);
+  s.view_meta = std::make_shared<const meta::ViewAndMutationMeta>(l.synthetic->meta);
   s.result = SyntheticBaseResult{l.synthetic->applied};
 }
 

@@ -46,25 +46,48 @@ StageId parseStageAt(const std::string& name, const std::string& path) {
   kReader.bad(path, "unknown stage '" + name + "'");
 }
 
-/// The parts of a ViewAndMutationMeta (meta.json form) the app reads: input_info and output_info, arrays of
-/// objects, and mutated_inp_runtime_indices.
-void checkMetaTables(const json& m, const std::string& p) {
-  for (const char* key : {"input_info", "output_info"}) {
-    const json& a = kReader.array(kReader.field(m, key, p), p + "." + key);
-    for (size_t i = 0; i < a.size(); ++i)
-      if (!a[i].is_object()) kReader.bad(util::indexPath(p + "." + key, i), "expected an object");
-  }
-  for (const char* key : {"mutated_inp_runtime_indices", "mutated_graph_handled_indices"})
-    (void)kReader.array(kReader.field(m, key, p), p + "." + key);
+/// The saved "meta" of a snapshot: the metadata stage's ViewAndMutationMeta in meta.json form; dedupe and
+/// synthetic_base: {"dedupe" | "synthetic_base": the record, "traced_function": the traced function's}; null for
+/// the other stages and for one that left none (skipped, failed).
+json savedMeta(const Snapshot& s) {
+  if (s.stage == StageId::Metadata && s.view_meta) return meta::metaToJson(*s.view_meta);
+  if (s.stage == StageId::Dedupe && s.dedupe && s.view_meta)
+    return {{"dedupe", meta::dedupeToJson(*s.dedupe)}, {"traced_function", meta::metaToJson(*s.view_meta)}};
+  if (s.stage == StageId::SyntheticBase && s.synthetic_base && s.view_meta)
+    return {{"synthetic_base", meta::syntheticBaseToJson(*s.synthetic_base)},
+            {"traced_function", meta::metaToJson(*s.view_meta)}};
+  return nullptr;
 }
 
-void checkMetaShape(const json& m, const std::string& p, StageId stage) {
+/// Reads what savedMeta wrote into `s`, all or nothing (AotError naming the field).
+void readSavedMeta(const json& m, const std::string& p, Snapshot& s) {
   if (m.is_null()) return;  // a stage without metadata (how it is saved)
   if (!m.is_object()) kReader.bad(p, "expected an object");
   if (m.empty()) return;  // skipped or failed
-  if (stage == StageId::Metadata) checkMetaTables(m, p);
-  if ((stage == StageId::Dedupe || stage == StageId::SyntheticBase) && m.contains("traced_function"))
-    checkMetaTables(m["traced_function"], p + ".traced_function");
+  auto traced = [&] {
+    return std::make_shared<const meta::ViewAndMutationMeta>(
+        meta::metaFromJson(kReader.field(m, "traced_function", p), p + ".traced_function"));
+  };
+  switch (s.stage) {
+    case StageId::Metadata:
+      s.view_meta = std::make_shared<const meta::ViewAndMutationMeta>(meta::metaFromJson(m, p));
+      break;
+    case StageId::Dedupe: {
+      auto d = std::make_shared<const meta::DedupeRecord>(
+          meta::dedupeFromJson(kReader.field(m, "dedupe", p), p + ".dedupe"));
+      s.view_meta = traced();
+      s.dedupe = std::move(d);
+      break;
+    }
+    case StageId::SyntheticBase: {
+      auto b = std::make_shared<const meta::SyntheticBaseRecord>(
+          meta::syntheticBaseFromJson(kReader.field(m, "synthetic_base", p), p + ".synthetic_base"));
+      s.view_meta = traced();
+      s.synthetic_base = std::move(b);
+      break;
+    }
+    default: break;  // the other stages save none
+  }
 }
 
 /// Nested documents (graphs, partitions) report their own field paths; prefix them with where they sit.
@@ -92,7 +115,7 @@ const char* stageStatusName(StageStatus s) {
 
 json snapshotToJson(const Snapshot& s) {
   json j = {{"stage", stageName(s.stage)}, {"status", stageStatusName(s.status)}, {"seconds", s.seconds},
-            {"notes", s.notes},              {"summary", resultToJson(s.result)},   {"meta", s.meta}};
+            {"notes", s.notes},              {"summary", resultToJson(s.result)},   {"meta", savedMeta(s)}};
   if (s.error) j["error"] = diagnosticToJson(*s.error);
   if (s.graph) j["graph"] = ir::graphToJson(*s.graph);
   if (s.partition) j["partition"] = partition::partitionToJson(*s.partition, true);
@@ -120,11 +143,7 @@ Snapshot snapshotFromJson(const json& j, const std::string& p) {
   // exception is a TORCH_TRACE session's joint stage: its graph is PyTorch's, with no aotviz capture counts.
   const bool expect_result = s.status == StageStatus::Done && s.stage != StageId::Joint;
   part([&] { s.result = resultFromJson(s.stage, R.field(j, "summary", p), p + ".summary", expect_result); });
-  part([&] {
-    const json& m = R.field(j, "meta", p);
-    checkMetaShape(m, p + ".meta", s.stage);
-    s.meta = m;
-  });
+  part([&] { readSavedMeta(R.field(j, "meta", p), p + ".meta", s); });
   if (j.contains("error")) part([&] { s.error = diagnosticFromJson(j["error"], p + ".error"); });
   if (s.status == StageStatus::Failed && !s.error)
     s.error = Diagnostic{Severity::Error, stageName(s.stage), "", -1, "the saved snapshot's status or error could not be read", "", {}};

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "core/ir/graph.h"
+#include "core/metadata/records.h"
+#include "core/metadata/view_and_mutation_meta.h"
 #include "core/partition/partition.h"
 #include "core/pipeline/config.h"
 #include "core/pipeline/stage_results.h"
@@ -37,8 +39,13 @@ struct Snapshot {
   std::shared_ptr<const partition::PartitionResult> partition;
   /// partition, for a TORCH_TRACE compile: the partition PyTorch itself took, to draw and diff against `partition`.
   std::shared_ptr<const partition::PartitionResult> pytorch_partition;
-  /// metadata, dedupe, synthetic_base: the ViewAndMutationMeta (meta.json form) and the stage's own fields.
-  nlohmann::json meta;
+  /// metadata: the user function's ViewAndMutationMeta. dedupe, synthetic_base: that of the function the stage
+  /// left for the next one (the traced function: its inputs are the joint graph's primals after synthetic_base).
+  std::shared_ptr<const meta::ViewAndMutationMeta> view_meta;
+  /// dedupe: what it did (strategy, keep_arg_mask, add_dupe_map).
+  std::shared_ptr<const meta::DedupeRecord> dedupe;
+  /// synthetic_base: what it did (applied, how each input is made from the bases).
+  std::shared_ptr<const meta::SyntheticBaseRecord> synthetic_base;
   /// A loaded session: the parts of this snapshot that could not be read, each naming the field and why (the
   /// snapshot is shown without them). Empty for a snapshot a stage made.
   std::vector<std::string> unavailable;

@@ -9,6 +9,8 @@
 #include <functional>
 
 #include "core/capture/capture.h"
+#include "core/metadata/records.h"
+#include "core/metadata/view_and_mutation_meta.h"
 #include "core/partition/partition.h"
 #include "core/util/diagnostic.h"
 #include "tests/core/capture_testing.h"
@@ -1125,6 +1127,213 @@ TEST(Aliasing, MetaJsonHasPyTorchNamesAndLowerCaseEnums) {
   EXPECT_TRUE(j["output_info"][1]["base_idx"].is_null());
   EXPECT_EQ(j["num_intermediate_bases"], 0);
   EXPECT_EQ(j["is_train"], true);
+}
+
+/// A ViewAndMutationMeta with every stored field away from its default somewhere: mutations in and out of the
+/// graph, an output aliasing an input, one aliasing an intermediate base, a non-tensor output, a grad mode left on.
+meta::ViewAndMutationMeta sampleMeta() {
+  meta::ViewAndMutationMeta m;
+  meta::InputAliasInfo a;
+  a.is_leaf = false;
+  a.mutates_data = true;
+  a.mutates_metadata = true;
+  a.mutates_storage_metadata = true;
+  a.mutations_hidden_from_autograd = true;
+  a.mutations_under_no_grad_or_inference_mode = true;
+  a.mutation_inductor_storage_resize = true;
+  a.keep_input_mutations = true;
+  a.mutation_type = MutationType::MutatedInGraph;
+  a.mutations = {{"aten::mul_.Tensor", false, true, false}, {"aten::t_", true, false, true}};
+  meta::InputAliasInfo b;  // all defaults
+  meta::InputAliasInfo c;
+  c.mutates_data = true;
+  c.requires_grad = true;
+  c.mutation_type = MutationType::MutatedOutGraph;
+  c.mutations = {{"aten::add_.Tensor", true, false, false}};
+  m.input_info = {a, b, c};
+  meta::OutputAliasInfo view;
+  view.output_type = OutputType::AliasOfInput;
+  view.base_idx = 2;
+  view.requires_grad = true;
+  view.sizes = {4, 2};
+  view.strides = {1, 4};
+  view.storage_offset = 3;
+  meta::OutputAliasInfo none;
+  none.is_tensor = false;
+  none.requires_grad_for_backward = true;
+  none.sizes = {};
+  meta::OutputAliasInfo of_base;
+  of_base.output_type = OutputType::AliasOfIntermediateSaveAsOutput;
+  of_base.base_idx = 0;
+  of_base.sizes = {8};
+  of_base.strides = {1};
+  m.output_info = {view, none, of_base};
+  m.num_intermediate_bases = 1;
+  m.keep_input_mutations = true;
+  m.is_train = true;
+  m.grad_enabled = false;
+  m.grad_enabled_mutation = 1;
+  return m;
+}
+
+void expectSameMeta(const meta::ViewAndMutationMeta& x, const meta::ViewAndMutationMeta& y) {
+  ASSERT_EQ(x.input_info.size(), y.input_info.size());
+  for (size_t i = 0; i < x.input_info.size(); ++i) {
+    SCOPED_TRACE("input " + std::to_string(i));
+    const auto &a = x.input_info[i], &b = y.input_info[i];
+    EXPECT_EQ(a.is_leaf, b.is_leaf);
+    EXPECT_EQ(a.mutates_data, b.mutates_data);
+    EXPECT_EQ(a.mutates_metadata, b.mutates_metadata);
+    EXPECT_EQ(a.mutates_storage_metadata, b.mutates_storage_metadata);
+    EXPECT_EQ(a.mutations_hidden_from_autograd, b.mutations_hidden_from_autograd);
+    EXPECT_EQ(a.mutations_under_no_grad_or_inference_mode, b.mutations_under_no_grad_or_inference_mode);
+    EXPECT_EQ(a.mutation_inductor_storage_resize, b.mutation_inductor_storage_resize);
+    EXPECT_EQ(a.requires_grad, b.requires_grad);
+    EXPECT_EQ(a.keep_input_mutations, b.keep_input_mutations);
+    EXPECT_EQ(a.mutation_type, b.mutation_type);
+    ASSERT_EQ(a.mutations.size(), b.mutations.size());
+    for (size_t k = 0; k < a.mutations.size(); ++k) {
+      EXPECT_EQ(a.mutations[k].op, b.mutations[k].op);
+      EXPECT_EQ(a.mutations[k].grad_enabled, b.mutations[k].grad_enabled);
+      EXPECT_EQ(a.mutations[k].inference_mode, b.mutations[k].inference_mode);
+      EXPECT_EQ(a.mutations[k].metadata_only, b.mutations[k].metadata_only);
+    }
+  }
+  ASSERT_EQ(x.output_info.size(), y.output_info.size());
+  for (size_t k = 0; k < x.output_info.size(); ++k) {
+    SCOPED_TRACE("output " + std::to_string(k));
+    const auto &a = x.output_info[k], &b = y.output_info[k];
+    EXPECT_EQ(a.output_type, b.output_type);
+    EXPECT_EQ(a.base_idx, b.base_idx);
+    EXPECT_EQ(a.is_tensor, b.is_tensor);
+    EXPECT_EQ(a.requires_grad, b.requires_grad);
+    EXPECT_EQ(a.requires_grad_for_backward, b.requires_grad_for_backward);
+    EXPECT_EQ(a.sizes, b.sizes);
+    EXPECT_EQ(a.strides, b.strides);
+    EXPECT_EQ(a.storage_offset, b.storage_offset);
+  }
+  EXPECT_EQ(x.num_intermediate_bases, y.num_intermediate_bases);
+  EXPECT_EQ(x.keep_input_mutations, y.keep_input_mutations);
+  EXPECT_EQ(x.is_train, y.is_train);
+  EXPECT_EQ(x.grad_enabled, y.grad_enabled);
+  EXPECT_EQ(x.grad_enabled_mutation, y.grad_enabled_mutation);
+}
+
+/// The message of the AotError `read` throws ("" when it throws none); the error is a load error.
+std::string loadError(const std::function<void()>& read) {
+  try {
+    read();
+  } catch (const AotError& e) {
+    EXPECT_EQ(e.diagnostic().stage, "load");
+    return e.diagnostic().message;
+  }
+  return "";
+}
+
+TEST(Aliasing, MetaJsonReadsBackEveryFieldAndNamesADamagedOne) {
+  const meta::ViewAndMutationMeta m = sampleMeta();
+  const nlohmann::json j = meta::metaToJson(m);
+  ASSERT_EQ(j["mutated_inp_runtime_indices"], nlohmann::json::array({2}));  // the sample is what it says
+  ASSERT_EQ(j["mutated_graph_handled_indices"], nlohmann::json::array({0}));
+  ASSERT_EQ(j["grad_enabled_mutation"], true);
+  expectSameMeta(meta::metaFromJson(j, "meta"), m);
+  EXPECT_EQ(meta::metaToJson(meta::metaFromJson(j, "meta")), j);  // and writes back the same JSON
+  for (int mode : {-1, 0}) {  // None (null) and a grad mode left off (false)
+    meta::ViewAndMutationMeta other = m;
+    other.grad_enabled_mutation = mode;
+    EXPECT_EQ(meta::metaFromJson(meta::metaToJson(other), "meta").grad_enabled_mutation, mode);
+  }
+
+  auto damaged = [&](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json d = j;
+    edit(d);
+    return loadError([&] { meta::metaFromJson(d, "snapshots[1].meta"); });
+  };
+  auto has = [](const std::string& message, const std::string& part) {
+    return message.find(part) != std::string::npos ? ::testing::AssertionSuccess()
+                                                   : ::testing::AssertionFailure() << "'" << message << "' lacks '" << part << "'";
+  };
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["input_info"][0].erase("mutates_data"); }),
+                  "snapshots[1].meta.input_info[0].mutates_data: missing field"));
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["output_info"][0]["output_type"] = 7; }),
+                  "snapshots[1].meta.output_info[0].output_type: expected a string"));
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["output_info"][0]["output_type"] = "alias_of_nothing"; }),
+                  "snapshots[1].meta.output_info[0].output_type: is 'alias_of_nothing', expected non_alias, "
+                  "alias_of_input, is_input"));
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["input_info"][2]["mutation_type"] = "mutated"; }),
+                  "input_info[2].mutation_type: is 'mutated', expected not_mutated, mutated_in_graph or "
+                  "mutated_out_graph"));
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["input_info"][0]["mutating_ops"][1].erase("metadata_only"); }),
+                  "snapshots[1].meta.input_info[0].mutating_ops[1].metadata_only: missing field"));
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["output_info"][0]["base_idx"] = "2"; }),
+                  "snapshots[1].meta.output_info[0].base_idx: expected an integer or null"));
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["output_info"][1]["raw_type"] = "Tuple"; }),
+                  "snapshots[1].meta.output_info[1].raw_type: is 'Tuple', expected Tensor or None"));
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["output_info"][0]["size"][1] = 2.5; }),
+                  "snapshots[1].meta.output_info[0].size[1]: expected an integer"));
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["grad_enabled_mutation"] = 1; }),
+                  "snapshots[1].meta.grad_enabled_mutation: expected true, false or null"));
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["num_intermediate_bases"] = -1; }),
+                  "snapshots[1].meta.num_intermediate_bases: is -1"));
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["input_info"] = nlohmann::json::array({1}); }),
+                  "snapshots[1].meta.input_info[0]: expected an object"));
+  // The derived fields must be there, as metaToJson writes them, though their values are recomputed.
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d.erase("mutated_inp_runtime_indices"); }),
+                  "snapshots[1].meta.mutated_inp_runtime_indices: missing field"));
+  EXPECT_TRUE(has(damaged([](nlohmann::json& d) { d["num_tangents"] = "3"; }),
+                  "snapshots[1].meta.num_tangents: expected an integer"));
+  EXPECT_EQ(damaged([](nlohmann::json& d) { d["num_tangents"] = 99; }), "");
+}
+
+TEST(Aliasing, DedupeAndSyntheticBaseRecordsReadBackAndNameADamagedField) {
+  meta::DedupeRecord d;
+  d.strategy = meta::DedupeStrategy::RemoveDupes;
+  d.keep_arg_mask = {true, false, true};
+  d.add_dupe_map = {0, 0, 1};
+  const nlohmann::json dj = meta::dedupeToJson(d);
+  const meta::DedupeRecord d2 = meta::dedupeFromJson(dj, "dedupe");
+  EXPECT_EQ(d2.strategy, d.strategy);
+  EXPECT_EQ(d2.keep_arg_mask, d.keep_arg_mask);
+  EXPECT_EQ(d2.add_dupe_map, d.add_dupe_map);
+  nlohmann::json bad = dj;
+  bad["strategy"] = "merge";
+  EXPECT_NE(loadError([&] { meta::dedupeFromJson(bad, "m.dedupe"); })
+                .find("m.dedupe.strategy: is 'merge', expected none, leafify or remove_dupes"),
+            std::string::npos);
+  bad = dj;
+  bad["keep_arg_mask"][1] = 0;
+  EXPECT_NE(loadError([&] { meta::dedupeFromJson(bad, "m.dedupe"); }).find("m.dedupe.keep_arg_mask[1]: expected true or false"),
+            std::string::npos);
+
+  meta::SyntheticBaseRecord s;
+  s.applied = true;
+  s.info = {{-1, 0, {2, 2}, {2, 1}, 4}, {1, -1, {}, {}, 0}};
+  s.base_is_view_base = {true};
+  s.aliased_arg_idx_with_metadata_mutations = {0};
+  const nlohmann::json sj = meta::syntheticBaseToJson(s);
+  const meta::SyntheticBaseRecord s2 = meta::syntheticBaseFromJson(sj, "synthetic_base");
+  EXPECT_EQ(s2.applied, s.applied);
+  ASSERT_EQ(s2.info.size(), s.info.size());
+  for (size_t i = 0; i < s.info.size(); ++i) {
+    EXPECT_EQ(s2.info[i].inner, s.info[i].inner) << i;
+    EXPECT_EQ(s2.info[i].base, s.info[i].base) << i;
+    EXPECT_EQ(s2.info[i].sizes, s.info[i].sizes) << i;
+    EXPECT_EQ(s2.info[i].strides, s.info[i].strides) << i;
+    EXPECT_EQ(s2.info[i].storage_offset, s.info[i].storage_offset) << i;
+  }
+  EXPECT_EQ(s2.base_is_view_base, s.base_is_view_base);
+  EXPECT_EQ(s2.aliased_arg_idx_with_metadata_mutations, s.aliased_arg_idx_with_metadata_mutations);
+  EXPECT_EQ(meta::syntheticBaseToJson(s2), sj);
+  bad = sj;
+  bad["info"][1].erase("inner");
+  EXPECT_NE(loadError([&] { meta::syntheticBaseFromJson(bad, "m.synthetic_base"); })
+                .find("m.synthetic_base.info[1].inner: missing field"),
+            std::string::npos);
+  bad = sj;
+  bad["info"][0]["stride"] = "2,1";
+  EXPECT_NE(loadError([&] { meta::syntheticBaseFromJson(bad, "m.synthetic_base"); })
+                .find("m.synthetic_base.info[0].stride: expected an array of integers"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -71,7 +71,10 @@ TEST(Pipeline, ObserversSeeEveryStageInOrderWithItsSnapshot) {
   EXPECT_GT(timing->seconds()[index(StageId::Joint)], 0.0);
   const auto& snaps = p.snapshots();
   ASSERT_EQ(snaps.size(), stageList().size());
-  EXPECT_EQ(snaps[index(StageId::Metadata)]->meta["is_train"], true);
+  ASSERT_TRUE(snaps[index(StageId::Metadata)]->view_meta);
+  EXPECT_TRUE(snaps[index(StageId::Metadata)]->view_meta->is_train);
+  ASSERT_TRUE(snaps[index(StageId::Dedupe)]->dedupe && snaps[index(StageId::Dedupe)]->view_meta);
+  ASSERT_TRUE(snaps[index(StageId::SyntheticBase)]->synthetic_base && snaps[index(StageId::SyntheticBase)]->view_meta);
   ASSERT_TRUE(snaps[index(StageId::Joint)]->graph);
   ASSERT_TRUE(snaps[index(StageId::Passes)]->graph);
   EXPECT_EQ(snaps[index(StageId::Passes)]->graph->numCalls(), 32u);  // what `aotviz compile mlp` prints
@@ -389,11 +392,10 @@ TEST(Session, EveryFieldRemovedOrRetypedLoadsWithAMessageNamingIt) {
     for (const char* part : {"summary", "meta", "notes", "seconds", "status"}) {
       const std::string base = "snapshots[" + std::to_string(i) + "]." + part;
       paths.push_back(base);
-      if (std::string(part) != "meta") fieldPaths(good["snapshots"][i][part], base, &paths);
+      // The metadata (meta.json form) too: every field of the ViewAndMutationMeta, the dedupe and synthetic-base
+      // records and the traced function's, read by meta::metaFromJson and the records' readers.
+      fieldPaths(good["snapshots"][i][part], base, &paths);
     }
-  // Of the metadata (ViewAndMutationMeta's meta.json form, read as JSON by the Metadata panel), the tables it reads.
-  for (const char* table : {"input_info", "output_info", "mutated_inp_runtime_indices", "mutated_graph_handled_indices"})
-    paths.push_back("snapshots[1].meta." + std::string(table));
   // Read when present, defaults otherwise (sessions from before they were added have none).
   const std::set<std::string> optional = {"ops_recorded", "cpu_fallbacks", "cpu_fallbacks_replayed", "problem",
                                           "worst"};

@@ -13,7 +13,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <iterator>
 #include <string>
+
+#include "tests/common/session_damages.h"
 
 namespace {
 
@@ -132,6 +135,47 @@ TEST(GuiScripted, ASessionWithADamagedFieldOpensAndNamesTheField) {
     EXPECT_NE(j["unavailable"][0].get<std::string>().find(d.field), std::string::npos) << j["unavailable"].dump();
     EXPECT_GT(j["graph_nodes"].get<int>(), 20) << j.dump();  // the Graph panel still shows the joint graph
     EXPECT_GT(pixelsOfColour(png, kForward), 500u);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 25, in the app: each field of a saved session (every stage's status, seconds, notes, summary and each
+// summary field, and the metadata tables: tests/common/session_damages.h, the files the CLI test inspects) removed,
+// retyped or cut short in turn, each opened in the app under one Xvfb server. The app exits 0 with its screenshot,
+// the state names the field as unavailable, no panel failed, and the joint graph is still drawn.
+TEST(GuiScripted, EveryDamagedFieldOfASessionOpensInTheAppAndIsNamed) {
+  const auto dir = std::filesystem::temp_directory_path() / ("aotviz_gui_damaged_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  ASSERT_EQ(std::system((std::string(AOTVIZ_BINARY) + " compile mutation_fn --iters 1 --no-cache --out " + dir.string() +
+                         " > /dev/null 2>&1").c_str()), 0);
+  const auto damages = aotviz::testing::sessionDamages(readJson(dir / "session.json"));
+  ASSERT_GT(damages.size(), 60u);
+  std::ofstream script(dir / "open_all.sh");
+  for (size_t n = 0; n < damages.size(); ++n) {
+    const std::string f = (dir / ("d" + std::to_string(n))).string();
+    std::ofstream(f + ".json") << damages[n].doc.dump();
+    script << AOTVIZ_BINARY << " " << f << ".json --screenshot " << f << ".png --state-out " << f << ".state --frames 2 > "
+           << f << ".log 2>&1; echo $? > " << f << ".rc\n";
+  }
+  script.close();
+  ASSERT_EQ(std::system(("xvfb-run -a -s '-screen 0 1600x1000x24' sh " + (dir / "open_all.sh").string()).c_str()), 0);
+  for (size_t n = 0; n < damages.size(); ++n) {
+    const auto& d = damages[n];
+    const std::string f = (dir / ("d" + std::to_string(n))).string();
+    std::ifstream rc(f + ".rc");
+    int code = -1;
+    rc >> code;
+    std::ifstream log(f + ".log");
+    const std::string out((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(code, 0) << d.path << "\n" << out;
+    const auto j = readJson(f + ".state");
+    EXPECT_NE(j["unavailable"].dump().find(d.path), std::string::npos) << d.path << ": " << j["unavailable"].dump();
+    for (const auto& e : j["errors"])
+      EXPECT_EQ(e.get<std::string>().find(" panel: "), std::string::npos) << d.path << ": a panel failed: " << e;
+    EXPECT_GT(j["graph_nodes"].get<int>(), 5) << d.path;  // the Graph panel still shows the joint graph
+    if (n % 16 == 0) {
+      EXPECT_GT(pixelsOfColour(f + ".png", kForward), 200u) << d.path;
+    }
   }
   std::filesystem::remove_all(dir);
 }

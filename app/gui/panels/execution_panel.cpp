@@ -20,8 +20,7 @@ void drawExecutionPanel(AppState& state) {
     return;
   }
   pipeline::Config c = state.session->config();
-  static int iters = 10;
-  static char trace_path[256] = "trace.json";
+  ExecutionPanelState& own = state.execution_panel;
   // Device: CUDA only when this LibTorch has it and a GPU is visible. A change re-runs from the metadata stage.
   const bool cuda = at::hasCUDA();
   int dev = c.device == "cuda" ? 1 : 0;
@@ -29,21 +28,20 @@ void drawExecutionPanel(AppState& state) {
   ImGui::BeginDisabled(state.session->busy() || !state.session->live());
   if (ImGui::Combo("device", &dev, cuda ? "cpu\0cuda\0" : "cpu\0")) {
     c.device = dev == 1 ? "cuda" : "cpu";
-    state.device = c.device;
-    state.rerun(c);
+    state.request(request::Rerun{c, std::nullopt});
   }
   ImGui::EndDisabled();
   if (!cuda && ImGui::IsItemHovered()) ImGui::SetTooltip("this LibTorch has no CUDA, or no GPU is visible");
   ImGui::SameLine();
   ImGui::Text("backend %s", exec::backendName(c.backend));
   ImGui::SetNextItemWidth(100);
-  ImGui::InputInt("iterations", &iters);
-  iters = std::clamp(iters, 1, 1000);
+  ImGui::InputInt("iterations", &own.iters);
+  own.iters = std::clamp(own.iters, 1, 1000);
   ImGui::SameLine();
   ImGui::BeginDisabled(state.session->busy() || !state.session->live());
   if (ImGui::Button("Run eager vs compiled")) {
-    c.iters = iters;
-    state.rerun(c, pipeline::StageId::Execution);
+    c.iters = own.iters;
+    state.request(request::Rerun{c, pipeline::StageId::Execution});
   }
   ImGui::EndDisabled();
   const pipeline::Snapshot* ex = nullptr;
@@ -108,12 +106,12 @@ void drawExecutionPanel(AppState& state) {
     ImGui::TextDisabled("predicted backward peak (partition estimate): %.2f MiB",
                         static_cast<double>(state.view_partition->totals.backward_peak_bytes) / (1024.0 * 1024.0));
   ImGui::SetNextItemWidth(160);
-  ImGui::InputText("##trace", trace_path, sizeof trace_path);
+  ImGui::InputText("##trace", own.trace_path, sizeof own.trace_path);
   ImGui::SameLine();
   if (ImGui::Button("Export Chrome trace")) {
     try {
-      util::writeFileAtomic(trace_path, result->chrome_trace.dump() + "\n");
-      state.addLog(LogLevel::Info, "execution", std::string("wrote ") + trace_path + " (open it in Perfetto)");
+      util::writeFileAtomic(own.trace_path, result->chrome_trace.dump() + "\n");
+      state.addLog(LogLevel::Info, "execution", std::string("wrote ") + own.trace_path + " (open it in Perfetto)");
     } catch (const std::exception& e) {
       state.addLog(LogLevel::Error, "execution", e.what());
     }

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "app/gui/panels/panels.h"
+#include "core/metadata/view_and_mutation_meta.h"
 #include "core/pipeline/stages.h"
 #include "core/util/atomic_file.h"
 #include "viz/dot_export.h"
@@ -31,7 +32,7 @@ std::shared_ptr<const ir::Graph> graphFor(AppState& state, const std::vector<pip
       state.pytorch_partition = s->pytorch_partition;
     }
   }
-  part = state.draw_pytorch_partition && state.pytorch_partition ? state.pytorch_partition : state.computed_partition;
+  part = state.partition_panel.draw_pytorch && state.pytorch_partition ? state.pytorch_partition : state.computed_partition;
   state.joint_graph = joint;
   if (tab == 0) return joint;
   if (!part) return nullptr;
@@ -43,24 +44,24 @@ std::shared_ptr<const ir::Graph> graphFor(AppState& state, const std::vector<pip
 std::unordered_map<int32_t, viz::NodeCategory> aliasMarks(const std::vector<pipeline::SnapshotPtr>& snaps,
                                                           const ir::Graph& g) {
   std::unordered_map<int32_t, viz::NodeCategory> marks;
-  const nlohmann::json* meta = nullptr;
+  const meta::ViewAndMutationMeta* traced = nullptr;
   for (const auto& s : snaps)
-    if (s->stage == pipeline::StageId::SyntheticBase && s->meta.contains("traced_function")) meta = &s->meta["traced_function"];
-  if (!meta) return marks;
+    if (s->stage == pipeline::StageId::SyntheticBase && s->view_meta) traced = s->view_meta.get();
+  if (!traced) return marks;
   std::vector<int32_t> primals;
   for (const ir::Node& n : g.nodes)
     if (n.kind == ir::NodeKind::Placeholder && n.role != ir::InputRole::Tangent) primals.push_back(n.id.v);
-  const auto& in = (*meta)["input_info"];
+  const auto& in = traced->input_info;
   for (size_t i = 0; i < in.size() && i < primals.size(); ++i)
-    if (in[i].value("mutates_data", false) || in[i].value("mutates_metadata", false))
-      marks[primals[i]] = viz::NodeCategory::MutatedInput;
+    if (in[i].mutates_data || in[i].mutates_metadata) marks[primals[i]] = viz::NodeCategory::MutatedInput;
   const ir::Node* out = g.outputNode();
-  const auto& outs = (*meta)["output_info"];
-  const size_t first = (*meta)["mutated_inp_runtime_indices"].size();
+  const auto& outs = traced->output_info;
+  const size_t first = traced->mutatedInpRuntimeIndices().size();  // the forward returns them before the outputs
   for (size_t k = 0; out && k < outs.size() && first + k < out->args.size(); ++k) {
-    const std::string t = outs[k].value("output_type", "");
+    const meta::OutputType t = outs[k].output_type;
     const ir::Arg& a = out->args[first + k];
-    if ((t == "alias_of_input" || t == "is_input") && a.kind == ir::Arg::Kind::Value && a.value.valid()) {
+    if ((t == meta::OutputType::AliasOfInput || t == meta::OutputType::IsInput) && a.kind == ir::Arg::Kind::Value &&
+        a.value.valid()) {
       const int32_t producer = g.value(a.value).producer.v;
       if (!marks.count(producer)) marks[producer] = viz::NodeCategory::AliasedOutput;
     }
@@ -88,9 +89,9 @@ std::unordered_map<int32_t, float> heatOf(AppState& state, const ir::Graph& g, c
 /// Writes the graph of the current tab as DOT, SVG or PNG (by the path's extension) with the canvas's colours.
 void exportGraph(AppState& state, const ir::Graph& g, const partition::PartitionResult* part) {
   try {
-    const std::string path = state.export_path;
+    const std::string path = state.graph_panel.export_path;
     viz::DotOptions d;
-    d.title = state.model + (state.graph_tab == 0 ? " joint" : state.graph_tab == 1 ? " forward" : " backward");
+    d.title = state.model + (state.graph_panel.tab == 0 ? " joint" : state.graph_panel.tab == 1 ? " forward" : " backward");
     d.partition = part;
     const std::string dot = viz::graphToDot(g, d);
     const std::string ext = std::filesystem::path(path).extension().string();
@@ -107,15 +108,15 @@ void exportGraph(AppState& state, const ir::Graph& g, const partition::Partition
 void drawSideBySide(AppState& state, const std::shared_ptr<const partition::PartitionResult>& part,
                     const viz::LayoutOptions& lo) {
   std::shared_ptr<const ir::Graph> fw(part, &part->forward), bw(part, &part->backward);
-  auto lf = state.layouts->get(fw, lo);
-  auto lb = state.layouts->get(bw, lo);
+  auto lf = state.graph_panel.layouts->get(fw, lo);
+  auto lb = state.graph_panel.layouts->get(bw, lo);
   if (!lf || !lb) {
-    state.graph_pending = true;
-    ImGui::ProgressBar(state.layouts->progress(), ImVec2(-1, 0), "laying out...");
+    state.graph_panel.pending = true;
+    ImGui::ProgressBar(state.graph_panel.layouts->progress(), ImVec2(-1, 0), "laying out...");
     return;
   }
   state.view_graph = fw;
-  state.right_graph = bw;
+  state.graph_panel.right_graph = bw;
   // One side: its graph on its canvas; a click there selects the same-named node on the other side.
   auto side = [&](const char* id, float width, viz::Canvas& canvas, const std::shared_ptr<const ir::Graph>& g,
                   const viz::Layout& l, viz::Canvas& other, const ir::Graph& other_g, bool is_right) {
@@ -123,14 +124,14 @@ void drawSideBySide(AppState& state, const std::shared_ptr<const partition::Part
     ImGui::TextDisabled("%s (%zu nodes)", is_right ? "backward" : "forward", g->nodes.size());
     canvas.draw(g, l, nullptr);
     if (canvas.selected() >= 0 && canvas.clickedBox() >= 0) {
-      state.inspect_right = is_right;
+      state.graph_panel.inspect_right = is_right;
       selectByName(other, other_g, g->nodes[static_cast<size_t>(canvas.selected())].name);
     }
     ImGui::EndChild();
   };
-  side("forward_side", ImGui::GetContentRegionAvail().x / 2 - 4, state.canvas, fw, *lf, state.canvas_right, *bw, false);
+  side("forward_side", ImGui::GetContentRegionAvail().x / 2 - 4, state.graph_panel.canvas, fw, *lf, state.graph_panel.canvas_right, *bw, false);
   ImGui::SameLine();
-  side("backward_side", 0, state.canvas_right, bw, *lb, state.canvas, *fw, true);
+  side("backward_side", 0, state.graph_panel.canvas_right, bw, *lb, state.graph_panel.canvas, *fw, true);
 }
 
 }  // namespace
@@ -138,8 +139,8 @@ void drawSideBySide(AppState& state, const std::shared_ptr<const partition::Part
 /// The module overview's breadcrumbs: "all modules > h > h.3", each opening the overview down to that module; shown
 /// while modules are collapsed or one is opened.
 void drawBreadcrumbs(AppState& state, const ir::Graph& g) {
-  if (state.collapsed_scopes.empty() && state.overview_path.empty()) return;
-  const std::string& path = state.overview_path;
+  if (state.graph_panel.collapsed_scopes.empty() && state.graph_panel.overview_path.empty()) return;
+  const std::string& path = state.graph_panel.overview_path;
   std::vector<std::string> steps = {""};  // "", "h", "h.3", "h.3.attn"
   if (!path.empty()) {
     for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) steps.push_back(path.substr(0, dot));
@@ -162,8 +163,8 @@ void drawBreadcrumbs(AppState& state, const ir::Graph& g) {
     ImGui::PopID();
   }
   if (clicked) {
-    state.collapsed_scopes = viz::overviewScopes(g, open_path);
-    state.overview_path = open_path;
+    state.graph_panel.collapsed_scopes = viz::overviewScopes(g, open_path);
+    state.graph_panel.overview_path = open_path;
   }
 }
 
@@ -172,11 +173,11 @@ namespace {
 /// Opens the collapsed modules around node `id` of `g` (one level each) and centres it once laid out; nothing when
 /// no collapsed module holds it.
 void revealNode(AppState& state, const ir::Graph& g, int32_t id) {
-  auto opened = viz::revealNode(g, state.collapsed_scopes, id);
-  if (opened == state.collapsed_scopes) return;
-  state.collapsed_scopes = std::move(opened);
-  state.overview_path = g.nodes[static_cast<size_t>(id)].prov.scope;
-  state.reveal_node = id;
+  auto opened = viz::revealNode(g, state.graph_panel.collapsed_scopes, id);
+  if (opened == state.graph_panel.collapsed_scopes) return;
+  state.graph_panel.collapsed_scopes = std::move(opened);
+  state.graph_panel.overview_path = g.nodes[static_cast<size_t>(id)].prov.scope;
+  state.graph_panel.reveal_node = id;
 }
 
 }  // namespace
@@ -190,19 +191,20 @@ bool selectByName(viz::Canvas& canvas, const ir::Graph& g, const std::string& na
   return false;
 }
 
-void showNode(AppState& state, const std::string& name) {
-  if (!state.view_graph) return;
+bool showNode(AppState& state, const std::string& name) {
+  if (!state.view_graph) return false;
   const ir::Graph& g = *state.view_graph;
   for (const ir::Node& n : g.nodes) {
     if (n.name != name) continue;
-    state.canvas.select(n.id.v, true);
+    state.graph_panel.canvas.select(n.id.v, true);
     revealNode(state, g, n.id.v);
-    return;
+    return true;
   }
+  return false;
 }
 
 void drawGraphPanel(AppState& state) {
-  state.graph_pending = false;
+  state.graph_panel.pending = false;
   if (!ImGui::Begin("Graph", &state.show.graph)) {
     ImGui::End();
     return;
@@ -210,10 +212,10 @@ void drawGraphPanel(AppState& state) {
   if (ImGui::BeginTabBar("graph_tabs")) {
     const char* tabs[] = {"Joint", "Forward", "Backward"};
     for (int i = 0; i < 3; ++i) {
-      ImGuiTabItemFlags f = state.requested_tab == i ? ImGuiTabItemFlags_SetSelected : 0;
+      ImGuiTabItemFlags f = state.graph_panel.requested_tab == i ? ImGuiTabItemFlags_SetSelected : 0;
       if (ImGui::BeginTabItem(tabs[i], nullptr, f)) {
-        if (state.requested_tab < 0 || state.requested_tab == i) state.graph_tab = i;
-        if (state.requested_tab == i) state.requested_tab = -1;
+        if (state.graph_panel.requested_tab < 0 || state.graph_panel.requested_tab == i) state.graph_panel.tab = i;
+        if (state.graph_panel.requested_tab == i) state.graph_panel.requested_tab = -1;
         ImGui::EndTabItem();
       }
     }
@@ -222,168 +224,168 @@ void drawGraphPanel(AppState& state) {
   std::shared_ptr<const partition::PartitionResult> part;
   std::shared_ptr<const ir::Graph> joint;
   std::shared_ptr<const ir::Graph> g =
-      state.session ? graphFor(state, state.visibleSnapshots(), state.graph_tab, part, joint) : nullptr;
+      state.session ? graphFor(state, state.visibleSnapshots(), state.graph_panel.tab, part, joint) : nullptr;
   state.view_graph = g;
   state.view_partition = part;
   if (!g) {
-    emptyState(state.graph_tab == 0
+    emptyState(state.graph_panel.tab == 0
                    ? "No graph yet. Step through the pipeline to the joint stage to see the joint forward+backward graph."
                    : "No partition yet. Run the partition stage to see the forward and backward graphs.");
     ImGui::End();
     return;
   }
-  if (state.overview_pending && joint) {  // a newly opened model: big joint graphs open as a module overview
-    state.overview_pending = false;
+  if (state.graph_panel.overview_pending && joint) {  // a newly opened model: big joint graphs open as a module overview
+    state.graph_panel.overview_pending = false;
     if (joint->nodes.size() > viz::kOverviewNodes) {
-      state.collapsed_scopes = viz::overviewScopes(*joint, "");
-      state.overview_path.clear();
-      if (!state.collapsed_scopes.empty())
+      state.graph_panel.collapsed_scopes = viz::overviewScopes(*joint, "");
+      state.graph_panel.overview_path.clear();
+      if (!state.graph_panel.collapsed_scopes.empty())
         state.addLog(LogLevel::Info, "graph", std::to_string(joint->nodes.size()) + " nodes: opened as a module overview (" +
-                                                  std::to_string(state.collapsed_scopes.size()) +
+                                                  std::to_string(state.graph_panel.collapsed_scopes.size()) +
                                                   " top-level modules); click a module to open it, Expand all for every node");
     }
   }
   viz::LayoutOptions lo;
-  lo.partition = state.graph_tab == 0 ? part.get() : nullptr;
-  lo.collapsed_scopes = state.collapsed_scopes;
+  lo.partition = state.graph_panel.tab == 0 ? part.get() : nullptr;
+  lo.collapsed_scopes = state.graph_panel.collapsed_scopes;
   if (!lo.collapsed_scopes.empty())  // modules open and close on this graph: its per-node facts are kept
-    lo.facts = state.layout_facts.get(g, state.graph_tab == 0 ? part : nullptr);
-  if (state.graph_tab != 0 && joint) {
+    lo.facts = state.graph_panel.layout_facts.get(g, state.graph_panel.tab == 0 ? part : nullptr);
+  if (state.graph_panel.tab != 0 && joint) {
     // Forward and backward views keep the places nodes had in the joint view (once that layout exists).
     viz::LayoutOptions jo;
     jo.partition = part.get();
-    auto joint_layout = state.layouts->get(joint, jo);
-    if (joint_layout && joint_layout != state.anchors_from) {
-      state.anchors_from = joint_layout;
-      state.anchors = viz::anchorsOf(*joint, *joint_layout);
+    auto joint_layout = state.graph_panel.layouts->get(joint, jo);
+    if (joint_layout && joint_layout != state.graph_panel.anchors_from) {
+      state.graph_panel.anchors_from = joint_layout;
+      state.graph_panel.anchors = viz::anchorsOf(*joint, *joint_layout);
     }
-    if (joint_layout) lo.anchors = state.anchors;
+    if (joint_layout) lo.anchors = state.graph_panel.anchors;
     else {
-      ImGui::ProgressBar(state.layouts->progress(), ImVec2(-1, 0), "laying out the joint graph...");
-      state.graph_pending = true;
+      ImGui::ProgressBar(state.graph_panel.layouts->progress(), ImVec2(-1, 0), "laying out the joint graph...");
+      state.graph_panel.pending = true;
       ImGui::End();
       return;
     }
   }
-  auto layout = state.layouts->get(g, lo);
-  if (ImGui::Button("Fit")) state.canvas.fit();
+  auto layout = state.graph_panel.layouts->get(g, lo);
+  if (ImGui::Button("Fit")) state.graph_panel.canvas.fit();
   ImGui::SameLine();
   ImGui::SetNextItemWidth(180);
-  if (ImGui::InputTextWithHint("##search", "search op or name (Enter)", state.search, sizeof state.search,
+  if (ImGui::InputTextWithHint("##search", "search op or name (Enter)", state.graph_panel.search, sizeof state.graph_panel.search,
                                ImGuiInputTextFlags_EnterReturnsTrue) && layout) {
-    size_t hits = state.canvas.search(*g, *layout, state.search);
+    size_t hits = state.graph_panel.canvas.search(*g, *layout, state.graph_panel.search);
     state.addLog(hits ? LogLevel::Info : LogLevel::Warning, "graph",
-                 std::to_string(hits) + " node(s) match '" + std::string(state.search) + "'");
+                 std::to_string(hits) + " node(s) match '" + std::string(state.graph_panel.search) + "'");
     // A hit inside a collapsed module: open the modules around it (one level each) and centre it once laid out.
-    const int32_t hit = state.canvas.selected();
+    const int32_t hit = state.graph_panel.canvas.selected();
     if (hits && hit >= 0 && layout->boxes[static_cast<size_t>(layout->box_of_node[static_cast<size_t>(hit)])].kind ==
                                 viz::BoxKind::Group) {
       revealNode(state, *g, hit);
     }
   }
   ImGui::SameLine();
-  static int focus = 0;
-  if (ImGui::RadioButton("all", &focus, 0)) state.canvas.setFocus(0);
+  int& focus = state.graph_panel.focus;
+  if (ImGui::RadioButton("all", &focus, 0)) state.graph_panel.canvas.setFocus(0);
   ImGui::SameLine();
-  if (ImGui::RadioButton("ancestors", &focus, 1)) state.canvas.setFocus(1);
+  if (ImGui::RadioButton("ancestors", &focus, 1)) state.graph_panel.canvas.setFocus(1);
   ImGui::SameLine();
-  if (ImGui::RadioButton("descendants", &focus, 2)) state.canvas.setFocus(2);
+  if (ImGui::RadioButton("descendants", &focus, 2)) state.graph_panel.canvas.setFocus(2);
   ImGui::SameLine();
   ImGui::TextDisabled("%zu nodes", g->nodes.size());
   ImGui::SameLine();
   ImGui::SetNextItemWidth(140);
-  ImGui::InputText("##export", state.export_path, sizeof state.export_path);
+  ImGui::InputText("##export", state.graph_panel.export_path, sizeof state.graph_panel.export_path);
   ImGui::SameLine();
   if (ImGui::Button("Export")) exportGraph(state, *g, lo.partition);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("DOT, SVG or PNG (by extension) through Graphviz, same colours");
-  if (!state.collapsed_scopes.empty()) {
+  if (!state.graph_panel.collapsed_scopes.empty()) {
     ImGui::SameLine();
     if (ImGui::Button("Expand all")) {
-      state.collapsed_scopes.clear();
-      state.overview_path.clear();
+      state.graph_panel.collapsed_scopes.clear();
+      state.graph_panel.overview_path.clear();
     }
   }
   ImGui::SameLine();
-  ImGui::Checkbox("time heat", &state.show_heat);
-  if (state.graph_tab != 0) {
+  ImGui::Checkbox("time heat", &state.graph_panel.show_heat);
+  if (state.graph_panel.tab != 0) {
     ImGui::SameLine();
-    ImGui::Checkbox("side by side", &state.side_by_side);
+    ImGui::Checkbox("side by side", &state.graph_panel.side_by_side);
   }
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Colour nodes by their measured time in the profiled step (run the execution stage first)");
   viz::drawLegend();
   drawBreadcrumbs(state, *g);
   if (!layout) {
-    state.graph_pending = true;
-    ImGui::ProgressBar(state.layouts->progress(), ImVec2(-1, 0), "laying out...");
+    state.graph_panel.pending = true;
+    ImGui::ProgressBar(state.graph_panel.layouts->progress(), ImVec2(-1, 0), "laying out...");
     ImGui::End();
     return;
   }
-  if (state.side_by_side && state.graph_tab != 0 && part) {
+  if (state.graph_panel.side_by_side && state.graph_panel.tab != 0 && part) {
     drawSideBySide(state, part, lo);
     ImGui::End();
     return;
   }
-  if (state.reveal_node >= 0 && static_cast<size_t>(state.reveal_node) < layout->box_of_node.size() &&
-      layout->boxes[static_cast<size_t>(layout->box_of_node[static_cast<size_t>(state.reveal_node)])].kind !=
+  if (state.graph_panel.reveal_node >= 0 && static_cast<size_t>(state.graph_panel.reveal_node) < layout->box_of_node.size() &&
+      layout->boxes[static_cast<size_t>(layout->box_of_node[static_cast<size_t>(state.graph_panel.reveal_node)])].kind !=
           viz::BoxKind::Group) {
-    state.canvas.select(state.reveal_node, true);
-    state.reveal_node = -1;
+    state.graph_panel.canvas.select(state.graph_panel.reveal_node, true);
+    state.graph_panel.reveal_node = -1;
   }
-  state.inspect_right = false;
-  const auto marks = state.graph_tab == 0 ? aliasMarks(state.visibleSnapshots(), *g)
+  state.graph_panel.inspect_right = false;
+  const auto marks = state.graph_panel.tab == 0 ? aliasMarks(state.visibleSnapshots(), *g)
                                           : std::unordered_map<int32_t, viz::NodeCategory>{};
-  const auto heat = state.show_heat ? heatOf(state, *g,
-                                             state.graph_tab == 1 ? "forward" : state.graph_tab == 2 ? "backward" : "")
+  const auto heat = state.graph_panel.show_heat ? heatOf(state, *g,
+                                             state.graph_panel.tab == 1 ? "forward" : state.graph_panel.tab == 2 ? "backward" : "")
                                     : std::unordered_map<int32_t, float>{};
-  state.canvas.draw(g, *layout, state.graph_tab == 0 ? part : nullptr, &marks, heat.empty() ? nullptr : &heat);
+  state.graph_panel.canvas.draw(g, *layout, state.graph_panel.tab == 0 ? part : nullptr, &marks, heat.empty() ? nullptr : &heat);
   // A click on a collapsed group expands it; a right-click on a node offers to collapse its module scope.
-  if (state.canvas.clickedBox() >= 0) {
-    const viz::NodeBox& b = layout->boxes[static_cast<size_t>(state.canvas.clickedBox())];
+  if (state.graph_panel.canvas.clickedBox() >= 0) {
+    const viz::NodeBox& b = layout->boxes[static_cast<size_t>(state.graph_panel.canvas.clickedBox())];
     if (b.kind == viz::BoxKind::Group) {  // one level down the module tree: its sub-modules stay collapsed
-      state.collapsed_scopes.erase(b.scope);
+      state.graph_panel.collapsed_scopes.erase(b.scope);
       const std::set<std::string> children = viz::childScopes(*g, b.scope);
-      state.collapsed_scopes.insert(children.begin(), children.end());
-      state.overview_path = b.scope;
+      state.graph_panel.collapsed_scopes.insert(children.begin(), children.end());
+      state.graph_panel.overview_path = b.scope;
     }
   }
-  if (state.canvas.contextNode() >= 0) {
-    state.context_node = state.canvas.contextNode();
+  if (state.graph_panel.canvas.contextNode() >= 0) {
+    state.graph_panel.context_node = state.graph_panel.canvas.contextNode();
     ImGui::OpenPopup("node_menu");
   }
   if (ImGui::BeginPopup("node_menu")) {
-    if (state.context_node >= 0 && state.context_node < static_cast<int32_t>(g->nodes.size())) {
-      std::string scope = g->nodes[static_cast<size_t>(state.context_node)].prov.scope;
-      ImGui::TextDisabled("%s", g->nodes[static_cast<size_t>(state.context_node)].name.c_str());
+    if (state.graph_panel.context_node >= 0 && state.graph_panel.context_node < static_cast<int32_t>(g->nodes.size())) {
+      std::string scope = g->nodes[static_cast<size_t>(state.graph_panel.context_node)].prov.scope;
+      ImGui::TextDisabled("%s", g->nodes[static_cast<size_t>(state.graph_panel.context_node)].name.c_str());
       // The node's scope and each enclosing one.
       while (!scope.empty()) {
         if (ImGui::MenuItem(("Collapse " + scope).c_str())) {
-          for (auto it = state.collapsed_scopes.begin(); it != state.collapsed_scopes.end();)  // inner ones merge
-            it = viz::inScope(*it, scope) ? state.collapsed_scopes.erase(it) : std::next(it);
-          state.collapsed_scopes.insert(scope);
+          for (auto it = state.graph_panel.collapsed_scopes.begin(); it != state.graph_panel.collapsed_scopes.end();)  // inner ones merge
+            it = viz::inScope(*it, scope) ? state.graph_panel.collapsed_scopes.erase(it) : std::next(it);
+          state.graph_panel.collapsed_scopes.insert(scope);
         }
         const size_t dot = scope.rfind('.');
         scope = dot == std::string::npos ? std::string() : scope.substr(0, dot);
       }
-      if (part && state.graph_tab == 0 && g->nodes[static_cast<size_t>(state.context_node)].kind == ir::NodeKind::Call) {
+      if (part && state.graph_panel.tab == 0 && g->nodes[static_cast<size_t>(state.graph_panel.context_node)].kind == ir::NodeKind::Call) {
         // What-if: PyTorch's CheckpointPolicy MUST_SAVE / MUST_RECOMPUTE on this joint node; partition re-runs.
-        const std::string name = g->nodes[static_cast<size_t>(state.context_node)].name;
+        const std::string name = g->nodes[static_cast<size_t>(state.graph_panel.context_node)].name;
         pipeline::Config c = state.session->config();
         if (ImGui::MenuItem("Force save (what-if)")) {
           c.overrides[name] = partition::Override::MustSave;
-          state.whatIf(c);
+          state.request(request::WhatIf{c});
         }
         if (ImGui::MenuItem("Force recompute (what-if)")) {
           c.overrides[name] = partition::Override::MustRecompute;
-          state.whatIf(c);
+          state.request(request::WhatIf{c});
         }
         if (c.overrides.count(name) && ImGui::MenuItem("Clear override")) {
           c.overrides.erase(name);
-          state.whatIf(c);
+          state.request(request::WhatIf{c});
         }
       }
-      if (ImGui::MenuItem("Show ancestors")) state.canvas.setFocus(1);
-      if (ImGui::MenuItem("Show descendants")) state.canvas.setFocus(2);
+      if (ImGui::MenuItem("Show ancestors")) state.graph_panel.canvas.setFocus(state.graph_panel.focus = 1);
+      if (ImGui::MenuItem("Show descendants")) state.graph_panel.canvas.setFocus(state.graph_panel.focus = 2);
     }
     ImGui::EndPopup();
   }

@@ -12,9 +12,9 @@ void drawInspectorPanel(AppState& state) {
     ImGui::End();
     return;
   }
-  const bool right = state.side_by_side && state.inspect_right && state.right_graph;
-  const int32_t sel = right ? state.canvas_right.selected() : state.canvas.selected();
-  const ir::Graph* g = right ? state.right_graph.get() : state.view_graph.get();
+  const bool right = state.graph_panel.side_by_side && state.graph_panel.inspect_right && state.graph_panel.right_graph;
+  const int32_t sel = right ? state.graph_panel.canvas_right.selected() : state.graph_panel.canvas.selected();
+  const ir::Graph* g = right ? state.graph_panel.right_graph.get() : state.view_graph.get();
   if (!g || sel < 0 || sel >= static_cast<int32_t>(g->nodes.size())) {
     emptyState("No node selected. Select a node in the Graph panel to see its schema, arguments, metadata and partition decision.");
     ImGui::End();

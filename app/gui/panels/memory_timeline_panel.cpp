@@ -21,7 +21,7 @@ constexpr double kMiB = 1024.0 * 1024.0;
 /// Recomputes the predicted series when the drawn partition changes, and the measured one when the execution
 /// snapshot does.
 void refresh(AppState& state, const std::shared_ptr<const partition::PartitionResult>& part) {
-  TimelineState& t = state.timeline;
+  TimelineState& t = state.memory_panel.timeline;
   const NodeTimes& times = nodeTimes(state);
   const bool fresh = t.of != part;
   if (fresh) {
@@ -68,7 +68,7 @@ void drawMemoryTimeline(AppState& state) {
     return;
   }
   refresh(state, part);
-  const TimelineState& t = state.timeline;
+  const TimelineState& t = state.memory_panel.timeline;
   const partition::MemoryTimeline& tl = t.timeline;
   if (tl.points.empty()) return;
   const auto& peak = tl.points[tl.peak];
@@ -117,8 +117,8 @@ void drawMemoryTimeline(AppState& state) {
     }
     ImPlot::EndPlot();
   }
-  if (clicked >= 0) showNode(state, tl.points[static_cast<size_t>(clicked)].node);
-  if (ImGui::Button("select the peak")) showNode(state, peak.node);
+  if (clicked >= 0) state.request(request::Select{tl.points[static_cast<size_t>(clicked)].node});
+  if (ImGui::Button("select the peak")) state.request(request::Select{peak.node});
   ImGui::SameLine();
   ImGui::TextDisabled("(?)");
   if (ImGui::IsItemHovered())
@@ -137,10 +137,10 @@ void drawMemoryTimeline(AppState& state) {
     ImGui::SameLine();
   }
   ImGui::SetNextItemWidth(80);
-  ImGui::SliderInt("module depth", &state.timeline_depth, 1, 4);
+  ImGui::SliderInt("module depth", &state.memory_panel.timeline_depth, 1, 4);
   std::map<std::string, partition::ModuleBytes> cut;
   for (const auto& m : tl.saved_by_module) {
-    const std::string scope = cutScope(m.scope, state.timeline_depth);
+    const std::string scope = cutScope(m.scope, state.memory_panel.timeline_depth);
     partition::ModuleBytes& c = cut[scope];
     c.scope = scope;
     c.bytes += m.bytes;
@@ -182,7 +182,7 @@ void drawMemoryTimeline(AppState& state) {
       ImGui::TableSetColumnIndex(0);
       ImGui::PushID(v.name.c_str());
       const std::string label = v.saved ? v.name + "  (saved)" : v.name;
-      if (ImGui::Selectable(label.c_str(), false, ImGuiSelectableFlags_SpanAllColumns)) showNode(state, v.name);
+      if (ImGui::Selectable(label.c_str(), false, ImGuiSelectableFlags_SpanAllColumns)) state.request(request::Select{v.name});
       ImGui::PopID();
       ImGui::TableSetColumnIndex(1);
       ImGui::TextUnformatted(v.scope.c_str());

@@ -22,8 +22,9 @@ void drawLogPanel(AppState& state);
 bool selectByName(viz::Canvas& canvas, const ir::Graph& g, const std::string& name);
 
 /// Selects the node named `name` on the Graph panel's canvas; when a collapsed module hides it, opens the modules
-/// around it and centres it once laid out (as a search hit does).
-void showNode(AppState& state, const std::string& name);
+/// around it and centres it once laid out (as a search hit does). False when the shown graph has no such node.
+/// Other panels ask for this with request::Select; applyRequests calls it.
+bool showNode(AppState& state, const std::string& name);
 
 /// A centred, dimmed line of text for a panel that has nothing to show yet.
 void emptyState(const char* text);

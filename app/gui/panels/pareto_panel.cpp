@@ -17,7 +17,7 @@ namespace {
 
 /// Starts a sweep of `state.joint_graph` with `part`'s options on a worker thread.
 void startSweep(AppState& state, const std::shared_ptr<const partition::PartitionResult>& part) {
-  ParetoState& p = state.pareto;
+  ParetoState& p = state.memory_panel.pareto;
   p = ParetoState{};
   p.graph = state.joint_graph;
   p.of = part;
@@ -27,7 +27,7 @@ void startSweep(AppState& state, const std::shared_ptr<const partition::Partitio
   const size_t nfo = part->num_fwd_outputs;
   const std::vector<size_t> statics = part->static_inputs;
   const partition::Options options = part->options;
-  const size_t points = static_cast<size_t>(state.pareto_points);
+  const size_t points = static_cast<size_t>(state.memory_panel.pareto_points);
   p.running = std::async(std::launch::async, [graph, progress, nfo, statics, options, points] {
     return partition::paretoSweep(*graph, nfo, statics, options, points, 1e-3,
                                   [progress](float f) { progress->store(f, std::memory_order_relaxed); });
@@ -36,7 +36,7 @@ void startSweep(AppState& state, const std::shared_ptr<const partition::Partitio
 
 /// Records the measured step time of the partition executed now, for the curve's measured points.
 void recordMeasured(AppState& state, const partition::PartitionResult& part) {
-  ParetoState& p = state.pareto;
+  ParetoState& p = state.memory_panel.pareto;
   if (p.measured_graph != state.joint_graph) {
     p.measured_ms.clear();
     p.measured_graph = state.joint_graph;
@@ -52,7 +52,7 @@ void drawSweep(AppState& state) {
                "graph: saved bytes against recomputation, the knee, and a click loads a budget.");
     return;
   }
-  ParetoState& p = state.pareto;
+  ParetoState& p = state.memory_panel.pareto;
   if (p.running.valid() && p.running.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
     try {
       p.result = p.running.get();
@@ -75,8 +75,8 @@ void drawSweep(AppState& state) {
                        part->options.partitioner != partition::Partitioner::MinCut);
   if (ImGui::Button(p.result && !stale ? "Sweep again" : "Sweep the budget")) startSweep(state, part);
   ImGui::EndDisabled();
-  if (state.pareto_requested && !busy && (state.session->live() || state.session->canRepartition())) {  // --pareto
-    state.pareto_requested = false;
+  if (state.memory_panel.pareto_requested && !busy && (state.session->live() || state.session->canRepartition())) {  // --pareto
+    state.memory_panel.pareto_requested = false;
     startSweep(state, part);
   }
   if (ImGui::IsItemHovered())
@@ -84,7 +84,7 @@ void drawSweep(AppState& state) {
                       "visualize_memory_budget_pareto does, at most this many times:");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(90);
-  ImGui::SliderInt("runs", &state.pareto_points, 4, 64);
+  ImGui::SliderInt("runs", &state.memory_panel.pareto_points, 4, 64);
   if (busy) {
     ImGui::SameLine();
     ImGui::ProgressBar(p.progress->load(std::memory_order_relaxed), ImVec2(-1, 0), "sweeping...");
@@ -157,7 +157,7 @@ void drawSweep(AppState& state) {
   if (clicked >= 0 && !state.session->busy()) {
     pipeline::Config c = state.session->config();
     c.memory_budget = pts[static_cast<size_t>(clicked)].budget;
-    state.whatIf(c);
+    state.request(request::WhatIf{c});
   }
   if (ImGui::BeginTable("pareto_points", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupScrollFreeze(0, 1);
@@ -174,7 +174,7 @@ void drawSweep(AppState& state) {
       if (ImGui::Selectable(label, false, ImGuiSelectableFlags_SpanAllColumns) && !state.session->busy()) {
         pipeline::Config c = state.session->config();
         c.memory_budget = pts[i].budget;
-        state.whatIf(c);
+        state.request(request::WhatIf{c});
       }
       ImGui::TableSetColumnIndex(1);
       ImGui::Text("%.2f MiB", xs[i]);
@@ -199,8 +199,8 @@ void drawMemoryPanel(AppState& state) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Show the Memory panel under the Graph panel, as wide as it (View menu)");
   ImGui::SameLine();
   if (ImGui::BeginTabBar("memory_tabs")) {
-    const int want = state.requested_memory_tab;
-    state.requested_memory_tab = -1;
+    const int want = state.memory_panel.requested_tab;
+    state.memory_panel.requested_tab = -1;
     if (ImGui::BeginTabItem("Timeline", nullptr, want == 0 ? ImGuiTabItemFlags_SetSelected : 0)) {
       drawMemoryTimeline(state);
       ImGui::EndTabItem();

@@ -30,28 +30,28 @@ std::string bytesDelta(int64_t delta) { return (delta >= 0 ? "+" : "-") + kib(st
 
 /// "vs previous: N node(s) moved (examples); saved bytes ±X", computed once per pair of partitions.
 const std::string& diffLine(AppState& state) {
-  const auto& prev = state.previous_partition;
-  const auto& part = state.last_partition;
-  if (state.diff_of.first == prev && state.diff_of.second == part) return state.diff_line;
-  state.diff_line = "vs previous: " + movedText(partition::movedNodes(*prev, *part)) + "; saved bytes " +
+  const auto& prev = state.partition_panel.previous_partition;
+  const auto& part = state.partition_panel.last_partition;
+  if (state.partition_panel.diff_of.first == prev && state.partition_panel.diff_of.second == part) return state.partition_panel.diff_line;
+  state.partition_panel.diff_line = "vs previous: " + movedText(partition::movedNodes(*prev, *part)) + "; saved bytes " +
                     bytesDelta(part->totals.saved_bytes - prev->totals.saved_bytes);
-  state.diff_of = {prev, part};
-  return state.diff_line;
+  state.partition_panel.diff_of = {prev, part};
+  return state.partition_panel.diff_line;
 }
 
 /// A TORCH_TRACE compile: which partition is drawn, PyTorch's totals, and node by node where aotviz's partition
 /// (`ours`) differs from PyTorch's (`theirs`): placements, and values only one of them saves.
 void drawPyTorchComparison(AppState& state, const partition::PartitionResult& ours, const partition::PartitionResult& theirs) {
-  if (state.compared.first.get() != &ours || state.compared.second.get() != &theirs) {
-    state.compared = {state.computed_partition, state.pytorch_partition};
-    state.compared_moved = partition::movedNodes(theirs, ours);
+  if (state.partition_panel.compared.first.get() != &ours || state.partition_panel.compared.second.get() != &theirs) {
+    state.partition_panel.compared = {state.computed_partition, state.pytorch_partition};
+    state.partition_panel.compared_moved = partition::movedNodes(theirs, ours);
   }
-  int which = state.draw_pytorch_partition ? 1 : 0;
+  int which = state.partition_panel.draw_pytorch ? 1 : 0;
   ImGui::TextUnformatted("draw:");
   ImGui::SameLine();
-  if (ImGui::RadioButton("aotviz's partition", &which, 0)) state.draw_pytorch_partition = false;
+  if (ImGui::RadioButton("aotviz's partition", &which, 0)) state.partition_panel.draw_pytorch = false;
   ImGui::SameLine();
-  if (ImGui::RadioButton("PyTorch's partition", &which, 1)) state.draw_pytorch_partition = true;
+  if (ImGui::RadioButton("PyTorch's partition", &which, 1)) state.partition_panel.draw_pytorch = true;
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("The partition PyTorch took in this compile, read from its forward and backward graphs;\n"
                       "the Forward and Backward tabs then show PyTorch's own graphs.");
@@ -62,7 +62,7 @@ void drawPyTorchComparison(AppState& state, const partition::PartitionResult& ou
   for (const auto& v : ours.saved) only_ours[v.name] = v.bytes;
   for (const auto& v : theirs.saved)
     if (!only_ours.erase(v.name)) only_theirs[v.name] = v.bytes;
-  const auto& moved = state.compared_moved;
+  const auto& moved = state.partition_panel.compared_moved;
   const bool same = moved.empty() && only_ours.empty() && only_theirs.empty();
   ImGui::TextColored(same ? ImVec4(0.5f, 0.85f, 0.5f, 1.0f) : ImVec4(0.9f, 0.7f, 0.4f, 1.0f), "vs PyTorch: %s",
                      same ? "the same decisions (saved values and placements)"
@@ -84,7 +84,7 @@ void drawPyTorchComparison(AppState& state, const partition::PartitionResult& ou
     ImGui::TableSetColumnIndex(0);
     ImGui::PushID(name.c_str());
     if (ImGui::Selectable(name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns))
-      showNode(state, name);
+      state.request(request::Select{name});
     ImGui::PopID();
     ImGui::TableSetColumnIndex(1);
     ImGui::TextUnformatted(a.c_str());
@@ -100,7 +100,7 @@ void drawPyTorchComparison(AppState& state, const partition::PartitionResult& ou
 /// Saved bytes by module, one level below the module the Graph panel's breadcrumbs have open: where the memory
 /// kept for the backward comes from. A row opens its module on the graph.
 void drawSavedByModule(AppState& state, const partition::PartitionResult& part) {
-  const std::string& at = state.overview_path;
+  const std::string& at = state.graph_panel.overview_path;
   std::unordered_map<std::string, const ir::Node*> producer;  // saved value name → its joint node
   for (const ir::Value& v : part.joint.values) producer[v.name] = &part.joint.node(v.producer);
   std::map<std::string, std::pair<int64_t, size_t>> by_module;  // module → bytes, values
@@ -134,8 +134,8 @@ void drawSavedByModule(AppState& state, const partition::PartitionResult& part) 
     ImGui::TableSetColumnIndex(0);
     const bool opens = module.front() != '(' && module.find(' ') == std::string::npos;
     if (ImGui::Selectable(module.c_str(), false, ImGuiSelectableFlags_SpanAllColumns) && opens && state.view_graph) {
-      state.collapsed_scopes = viz::overviewScopes(*state.view_graph, module);
-      state.overview_path = module;
+      state.graph_panel.collapsed_scopes = viz::overviewScopes(*state.view_graph, module);
+      state.graph_panel.overview_path = module;
     }
     if (opens && ImGui::IsItemHovered()) ImGui::SetTooltip("open %s on the graph", module.c_str());
     ImGui::TableSetColumnIndex(1);
@@ -154,9 +154,9 @@ void drawPartitionPanel(AppState& state) {
     return;
   }
   const auto part = state.computed_partition;
-  if (part != state.last_partition) {  // a new partition: the one before becomes the diff's base
-    if (state.last_partition && part) state.previous_partition = state.last_partition;
-    state.last_partition = part;
+  if (part != state.partition_panel.last_partition) {  // a new partition: the one before becomes the diff's base
+    if (state.partition_panel.last_partition && part) state.partition_panel.previous_partition = state.partition_panel.last_partition;
+    state.partition_panel.last_partition = part;
   }
   if (!state.session || !part) {
     emptyState("No partition yet. The partition stage shows saved values, their bytes and why each node was saved or recomputed.");
@@ -175,7 +175,7 @@ void drawPartitionPanel(AppState& state) {
       if (ImGui::Selectable(partition::partitionerName(p), p == now) && p != now) {
         c.partitioner = p == partition::Partitioner::Default ? pipeline::PartitionerChoice::Default
                                                              : pipeline::PartitionerChoice::MinCut;
-        state.whatIf(c);
+        state.request(request::WhatIf{c});
       }
     ImGui::EndCombo();
   }
@@ -184,40 +184,34 @@ void drawPartitionPanel(AppState& state) {
   ImGui::SliderFloat("budget", &budget, 0.0f, 1.0f, "%.2f");
   if (ImGui::IsItemDeactivatedAfterEdit()) {
     c.memory_budget = budget;
-    state.whatIf(c);
+    state.request(request::WhatIf{c});
   }
   ImGui::SameLine();
   bool rng = c.functionalize_rng;
   if (ImGui::Checkbox("recompute random ops", &rng)) {
     c.functionalize_rng = rng;
-    state.whatIf(c);
+    state.request(request::WhatIf{c});
   }
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("--functionalize-rng: the min-cut may recompute dropout and other random ops in the backward,\n"
                       "replaying the forward's RNG state so the masks are the same. Off: PyTorch's rule, random ops\n"
                       "are always saved.");
   ImGui::SameLine();
-  // Undo and Redo: take the config from one stack, remember the current one on the other, re-run.
-  auto step = [&](const char* label, std::vector<pipeline::Config>& from, std::vector<pipeline::Config>& to) {
-    ImGui::BeginDisabled(from.empty());
-    if (ImGui::Button(label)) {
-      to.push_back(state.session->config());
-      pipeline::Config next = from.back();
-      from.pop_back();
-      state.rerun(next, pipeline::StageId::Partition);
-    }
-    ImGui::EndDisabled();
-  };
-  step("Undo", state.undo, state.redo);
+  // Undo and Redo: applyRequests takes the config from one stack, remembers the current one on the other, re-runs.
+  ImGui::BeginDisabled(state.partition_panel.undo.empty());
+  if (ImGui::Button("Undo")) state.request(request::Undo{});
+  ImGui::EndDisabled();
   ImGui::SameLine();
-  step("Redo", state.redo, state.undo);
+  ImGui::BeginDisabled(state.partition_panel.redo.empty());
+  if (ImGui::Button("Redo")) state.request(request::Redo{});
+  ImGui::EndDisabled();
   ImGui::EndDisabled();
   if (!c.overrides.empty()) ImGui::TextDisabled("%zu what-if override(s) (right-click a joint node to change)", c.overrides.size());
   const auto& t = part->totals;
   ImGui::Text("saved %zu values, %s (%s activations); %zu recomputed; fw %zu / bw %zu ops", t.saved_count,
               kib(t.saved_bytes).c_str(), kib(t.activation_bytes).c_str(), t.recomputed_nodes, t.forward_nodes,
               t.backward_nodes);
-  if (state.previous_partition) ImGui::TextColored(ImVec4(0.8f, 0.8f, 0.5f, 1.0f), "%s", diffLine(state).c_str());
+  if (state.partition_panel.previous_partition) ImGui::TextColored(ImVec4(0.8f, 0.8f, 0.5f, 1.0f), "%s", diffLine(state).c_str());
   if (state.pytorch_partition) drawPyTorchComparison(state, *part, *state.pytorch_partition);
   const auto drawn = state.view_partition ? state.view_partition : part;
   drawSavedByModule(state, *drawn);
@@ -235,7 +229,7 @@ void drawPartitionPanel(AppState& state) {
       ImGui::TableSetColumnIndex(0);
       ImGui::PushID(s->name.c_str());
       if (ImGui::Selectable(s->name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns))
-        showNode(state, s->name);
+        state.request(request::Select{s->name});
       ImGui::PopID();
       ImGui::TableSetColumnIndex(1);
       ImGui::Text("%lld", static_cast<long long>(s->bytes));

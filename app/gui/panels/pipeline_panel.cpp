@@ -16,7 +16,7 @@ void drawPipelinePanel(AppState& state) {
     ImGui::End();
     return;
   }
-  pipeline::DebugSession* s = state.session.get();
+  const pipeline::DebugSession* s = state.session.get();
   if (!s) {
     emptyState("No model open. File > Built-in models.");
     ImGui::End();
@@ -28,13 +28,13 @@ void drawPipelinePanel(AppState& state) {
   const auto& stages = pipeline::stageList();
   ImGui::TextDisabled("model: %s", state.model.c_str());
   ImGui::BeginDisabled(busy || next >= stages.size() || s->halted() || !s->live());
-  if (ImGui::Button("Step (F10)")) s->step();
+  if (ImGui::Button("Step (F10)")) state.request(request::Step{});
   ImGui::SameLine();
-  if (ImGui::Button("Continue (F5)")) s->continueRun();
+  if (ImGui::Button("Continue (F5)")) state.request(request::Continue{});
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::BeginDisabled(busy);
-  if (ImGui::Button("Restart (Ctrl+R)")) s->restart(s->config(), true);
+  if (ImGui::Button("Restart (Ctrl+R)")) state.request(request::Restart{});
   ImGui::EndDisabled();
   if (busy) {
     ImGui::SameLine();
@@ -46,10 +46,10 @@ void drawPipelinePanel(AppState& state) {
   const auto breakpoints = s->breakpoints();
   // Stage slider: the other panels show the snapshots up to the chosen stage (the latest when at the right end).
   if (!snaps.empty()) {
-    int view = state.view_stage < 0 ? static_cast<int>(snaps.size()) - 1 : std::min(state.view_stage, static_cast<int>(snaps.size()) - 1);
+    int view = state.pipeline_panel.view_stage < 0 ? static_cast<int>(snaps.size()) - 1 : std::min(state.pipeline_panel.view_stage, static_cast<int>(snaps.size()) - 1);
     ImGui::SetNextItemWidth(-1);
     if (ImGui::SliderInt("##view_stage", &view, 0, static_cast<int>(snaps.size()) - 1, pipeline::stageName(snaps[static_cast<size_t>(view)]->stage)))
-      state.view_stage = view == static_cast<int>(snaps.size()) - 1 ? -1 : view;
+      state.pipeline_panel.view_stage = view == static_cast<int>(snaps.size()) - 1 ? -1 : view;
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("look at the snapshots up to an earlier stage");
   }
   if (ImGui::BeginTable("stages", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
@@ -64,12 +64,12 @@ void drawPipelinePanel(AppState& state) {
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);
       bool bp = breakpoints.count(stages[i].name) > 0;
-      if (ImGui::Checkbox("##bp", &bp)) s->setBreakpoint(stages[i].name, bp);
+      if (ImGui::Checkbox("##bp", &bp)) state.request(request::Breakpoint{stages[i].id, bp});
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("breakpoint: Continue pauses before %s", stages[i].name);
       ImGui::TableSetColumnIndex(1);
       if (ImGui::Selectable(stages[i].name, i == next, ImGuiSelectableFlags_AllowDoubleClick) &&
           ImGui::IsMouseDoubleClicked(0) && !busy && i >= next && s->live())
-        s->runToStage(stages[i].name);
+        state.request(request::RunTo{stages[i].id});
       if (ImGui::IsItemHovered()) {
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
@@ -97,9 +97,9 @@ void drawPipelinePanel(AppState& state) {
         ImGui::TableSetColumnIndex(3);
         ImGui::Text("%.1f", sn.seconds * 1e3);
         ImGui::TableSetColumnIndex(4);
-        auto size = state.snapshot_bytes.find(snaps[i]);
-        if (size == state.snapshot_bytes.end())  // once per snapshot: its size as saved in a session file
-          size = state.snapshot_bytes.emplace(snaps[i], pipeline::snapshotToJson(sn).dump().size()).first;
+        auto size = state.pipeline_panel.snapshot_bytes.find(snaps[i]);
+        if (size == state.pipeline_panel.snapshot_bytes.end())  // once per snapshot: its size as saved in a session file
+          size = state.pipeline_panel.snapshot_bytes.emplace(snaps[i], pipeline::snapshotToJson(sn).dump().size()).first;
         ImGui::Text("%.1f", static_cast<double>(size->second) / 1024.0);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("size of this snapshot in a saved session");
       } else {
@@ -111,10 +111,10 @@ void drawPipelinePanel(AppState& state) {
   }
   ImGuiIO& io = ImGui::GetIO();
   if (!busy && s->live() && !s->halted() && next < stages.size()) {
-    if (ImGui::IsKeyPressed(GLFW_KEY_F10)) s->step();
-    if (ImGui::IsKeyPressed(GLFW_KEY_F5)) s->continueRun();
+    if (ImGui::IsKeyPressed(GLFW_KEY_F10)) state.request(request::Step{});
+    if (ImGui::IsKeyPressed(GLFW_KEY_F5)) state.request(request::Continue{});
   }
-  if (!busy && io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_R)) s->restart(s->config(), true);
+  if (!busy && io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_R)) state.request(request::Restart{});
   ImGui::End();
 }
 
