@@ -174,6 +174,8 @@ struct AppState {
   FileDialogState dialogs;
   PanelVisibility show;
   std::vector<LogLine> log;
+  /// CPU milliseconds from ImGui::NewFrame to ImGui::Render of the latest frames (at most 4096), for --state-out.
+  std::vector<float> frame_build_ms;
   bool quit_requested = false;
   /// What the panels asked for this frame, applied in order after they are drawn (applyRequests).
   std::vector<Request> requests;

@@ -8,6 +8,7 @@
 #include <imgui_internal.h>  // ImGui::ErrorCheckEndFrameRecover: a panel that threw leaves its windows open
 #include <implot.h>
 
+#include <chrono>
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -339,6 +340,7 @@ int runGui(const GuiOptions& opts) {
   std::string title = windowTitle(state);
   while (!glfwWindowShouldClose(window) && !state.quit_requested) {
     glfwPollEvents();
+    const auto frame_start = std::chrono::steady_clock::now();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
@@ -350,6 +352,9 @@ int runGui(const GuiOptions& opts) {
       frame = std::min(frame, opts.frames - 2);  // one more frame, so the screenshot shows the selection
     }
     ImGui::Render();
+    auto& built = state.frame_build_ms;
+    if (built.size() >= 4096) built.erase(built.begin(), built.begin() + 2048);
+    built.push_back(std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - frame_start).count());
     int fw = 0, fh = 0;
     glfwGetFramebufferSize(window, &fw, &fh);
     glViewport(0, 0, fw, fh);

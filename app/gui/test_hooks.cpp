@@ -51,6 +51,11 @@ nlohmann::json stateJson(const AppState& s) {
     j["drawn_partition"] = s.view_partition == s.pytorch_partition ? "pytorch" : "aotviz";
     j["moved_vs_pytorch"] = s.partition_panel.compared_moved.size();
   }
+  if (!s.frame_build_ms.empty()) {
+    std::vector<float> ms = s.frame_build_ms;
+    std::sort(ms.begin(), ms.end());
+    j["frame_build_ms"] = {{"frames", ms.size()}, {"median", ms[ms.size() / 2]}, {"max", ms.back()}};
+  }
   j["memory_budget"] = s.session->config().memory_budget;
   if (s.memory_panel.pareto.result)
     j["pareto"] = {{"points", s.memory_panel.pareto.result->points.size()}, {"knee", s.memory_panel.pareto.result->knee},

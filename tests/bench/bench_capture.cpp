@@ -1,6 +1,7 @@
 // tests/bench/bench_capture.cpp — capture cost: microseconds per recorded op, fake (meta) and real tensors,
 // on a 16-layer MLP (16 x Linear(d,d)+Tanh) and the attn_block transformer block. Prints a table; medians over
 // repeated captures after warm-up, with min and max. Not a test: run it by hand (see README, Performance).
+// Arguments: [captures] [fake|real] (one mode only, for profiling).
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -56,11 +57,13 @@ void bench(const models::Model& m, capture::TraceMode mode, int reps) {
 
 int main(int argc, char** argv) {
   int reps = argc > 1 ? std::max(3, std::atoi(argv[1])) : 15;
+  const std::string only = argc > 2 ? argv[2] : "";  // "fake" or "real": one mode (for profiling)
   std::printf("capture cost, median over %d captures (min-max), LibTorch %s, OMP_NUM_THREADS=%s\n\n", reps,
               aotviz::torchVersionString(), std::getenv("OMP_NUM_THREADS") ? std::getenv("OMP_NUM_THREADS") : "unset");
   std::printf("| model          | mode | ops   | us/op median (min-max) | ms/capture |\n");
   std::printf("|---|---|---|---|---|\n");
   for (auto mode : {capture::TraceMode::Fake, capture::TraceMode::Real}) {
+    if (!only.empty() && only != (mode == capture::TraceMode::Fake ? "fake" : "real")) continue;
     bench(mlp16(8), mode, reps);
     bench(mlp16(64), mode, reps);
     bench(models::buildModel("attn_block"), mode, mode == capture::TraceMode::Real ? std::max(3, reps / 3) : reps);

@@ -190,6 +190,10 @@ TEST(GuiScripted, StepsThroughEveryStageOfTheDefaultModelAndInspectsANode) {
   EXPECT_EQ(j["model"], "attn_block");
   EXPECT_EQ(j["stage"], "execution");
   EXPECT_EQ(j["stages"].size(), 11u);
+  // Every frame's build time (NewFrame to Render) is recorded: at least the two asked for, positive, median <= max.
+  EXPECT_GE(j["frame_build_ms"]["frames"].get<int>(), 2);
+  EXPECT_GT(j["frame_build_ms"]["median"].get<double>(), 0.0);
+  EXPECT_LE(j["frame_build_ms"]["median"].get<double>(), j["frame_build_ms"]["max"].get<double>());
   for (const auto& [stage, status] : j["stages"].items())
     EXPECT_TRUE(status == "done" || (stage == "execution" && status == "skipped")) << stage << ": " << status;
   EXPECT_TRUE(j["errors"].empty()) << j["errors"].dump();
