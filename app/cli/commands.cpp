@@ -199,7 +199,7 @@ std::vector<std::string> writeArtifacts(const pipeline::Pipeline& p, const fs::p
   if (!meta.is_null()) write("meta.json", meta.dump(1) + "\n");
   if (const auto* ex = resultOf<pipeline::ExecutionResult>(p, StageId::Execution)) {
     write("execution.json", execution::reportToJson(ex->report).dump(1) + "\n");
-    write("trace.json", ex->chrome_trace.dump() + "\n");
+    write("trace.json", exec::chromeTrace(ex->profile).dump() + "\n");
   }
   write("stages.json", stageTable(p).dump(1) + "\n");
   pipeline::saveSession(pipeline::SessionRecord{p.config(), p.snapshots(), {}, {}}, dir / "session.json");
@@ -316,7 +316,7 @@ int runRun(const RunOptions& o) {
   j["backend"] = exec::backendName(c.backend);
   j["cache"] = cacheJson(p);
   if (!o.trace_out.empty()) {
-    util::writeFileAtomic(o.trace_out, ex->chrome_trace.dump() + "\n");
+    util::writeFileAtomic(o.trace_out, exec::chromeTrace(ex->profile).dump() + "\n");
     j["chrome_trace"] = o.trace_out;
   }
   j["ok"] = code == 0;

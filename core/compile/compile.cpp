@@ -47,25 +47,4 @@ std::shared_ptr<const CompiledGraph> compileGraph(ir::Graph g, const std::string
   return std::make_shared<const CompiledGraph>(std::move(g), label, opts);
 }
 
-nlohmann::json chromeTrace(const std::vector<Profile>& runs) {
-  nlohmann::json events = nlohmann::json::array();
-  double offset = 0;  // runs are laid end to end
-  for (size_t r = 0; r < runs.size(); ++r) {
-    const Profile& p = runs[r];
-    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", r},
-                      {"args", {{"name", p.graph + " #" + std::to_string(r)}}}});
-    for (const NodeTiming& n : p.nodes)
-      events.push_back({{"name", n.op},
-                        {"cat", p.graph},
-                        {"ph", "X"},
-                        {"pid", 0},
-                        {"tid", r},
-                        {"ts", offset + n.start_us},
-                        {"dur", n.dur_us},
-                        {"args", {{"node", n.name}, {"out_bytes", n.out_bytes}, {"live_bytes", n.live_bytes}}}});
-    offset += p.total_us;
-  }
-  return {{"traceEvents", events}, {"displayTimeUnit", "ms"}};
-}
-
 }  // namespace aotviz::exec

@@ -44,7 +44,4 @@ class CompiledGraph {
 /// or device cannot run.
 std::shared_ptr<const CompiledGraph> compileGraph(ir::Graph g, const std::string& label, const CompileOptions& opts);
 
-/// Chrome trace JSON (chrome://tracing, Perfetto) of profiled runs: one track per graph, one slice per node.
-nlohmann::json chromeTrace(const std::vector<Profile>& runs);
-
 }  // namespace aotviz::exec

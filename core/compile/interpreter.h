@@ -9,26 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "core/compile/profile.h"
 #include "core/ir/graph.h"
 
 namespace aotviz::exec {
-
-/// One executed node: when it started (µs since the run began), how long it took, the bytes of its outputs and the
-/// bytes the run held just after it (distinct storages of live values, inputs included: our own accounting, not
-/// the allocator's).
-struct NodeTiming {
-  std::string name, op;
-  double start_us = 0, dur_us = 0;
-  int64_t out_bytes = 0, live_bytes = 0;
-};
-
-/// Per-node profile of one graph run (steady clock on CPU).
-struct Profile {
-  std::string graph;  // "forward", "backward", "inference"
-  double total_us = 0;
-  int64_t peak_live_bytes = 0;
-  std::vector<NodeTiming> nodes;
-};
 
 /// Executes one graph. Construction resolves every operator and plans slot lifetimes; run() may be called many
 /// times and from one thread at a time.

@@ -268,7 +268,7 @@ void run<StageId::Execution>(const Config& c, LiveState& l, Snapshot& s) {
   runtime::RuntimeOptions ro;
   ro.profile = true;
   runtime::CompiledFunction profiled(*l.cap, l.part.get(), l.co, ro);
-  s.result = ExecutionResult{rep, exec::chromeTrace(execution::profileStep(model(l), profiled, l.co.device))};
+  s.result = ExecutionResult{rep, execution::profileStep(model(l), profiled, l.co.device)};
   s.notes.push_back(rep.rng);
   if (!rep.ok) {
     // The report stays in the snapshot: the failed stage still shows every tensor's numbers.

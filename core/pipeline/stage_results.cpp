@@ -102,7 +102,7 @@ struct ToJson {
             {"outputs_regenerated_as_aliases", r.outputs_regenerated_as_aliases}};
   }
   json operator()(const ExecutionResult& r) const {
-    return {{"report", execution::reportToJson(r.report)}, {"chrome_trace", r.chrome_trace}};
+    return {{"report", execution::reportToJson(r.report)}, {"chrome_trace", exec::chromeTrace(r.profile)}};
   }
 };
 
@@ -195,10 +195,7 @@ StageResult readResult(StageId id, const json& j, const std::string& p) {
     case StageId::Execution: {
       ExecutionResult r;
       r.report = execution::reportFromJson(kR.field(j, "report", p), p + ".report");
-      r.chrome_trace = kR.field(j, "chrome_trace", p);
-      if (!r.chrome_trace.is_object() || !r.chrome_trace.contains("traceEvents") ||
-          !r.chrome_trace["traceEvents"].is_array())
-        kR.bad(p + ".chrome_trace", "expected a Chrome trace object with a traceEvents array");
+      r.profile = exec::profileFromChromeTrace(kR.field(j, "chrome_trace", p), p + ".chrome_trace");
       return r;
     }
   }

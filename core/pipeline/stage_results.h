@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/cache/cache_stats.h"
+#include "core/compile/profile.h"
 #include "core/execution/report.h"
 #include "core/partition/partition.h"
 #include "core/pipeline/stages.h"
@@ -99,8 +100,9 @@ struct RuntimeResult {
 
 struct ExecutionResult {
   execution::Report report;
-  /// The profiled step in Chrome trace form (a file format of its own: written as trace.json, read by Perfetto).
-  nlohmann::json chrome_trace;
+  /// The profiled step's runs (forward, then backward), per node; saved in Chrome trace form (exec::chromeTrace,
+  /// also written as trace.json for Perfetto).
+  std::vector<exec::Profile> profile;
 };
 
 /// A snapshot's result: the stage's struct, or monostate when the stage was skipped, failed before it reported,

@@ -146,6 +146,37 @@ TEST(Runtime, ProfilesEveryNodeAndExportsAChromeTrace) {
   for (const auto& e : trace["traceEvents"]) slices += e["ph"] == "X";
   EXPECT_EQ(slices, profiles[0].nodes.size() + profiles[1].nodes.size());
   EXPECT_TRUE(compiled.takeProfiles().empty());
+
+  // The trace is the profile's file form: it reads back exactly, through a dump and parse as a session does.
+  EXPECT_EQ(exec::profileFromChromeTrace(nlohmann::json::parse(trace.dump()), "trace"), profiles);
+  // A trace written before the tracks carried total_us and the slices start_us still reads: start from ts less
+  // the earlier runs, a run's total as the end of its last slice.
+  nlohmann::json old = trace;
+  for (auto& e : old["traceEvents"]) {
+    e["args"].erase("total_us");
+    e["args"].erase("peak_live_bytes");
+    e["args"].erase("graph");
+    e["args"].erase("start_us");
+  }
+  const auto back = exec::profileFromChromeTrace(old, "trace");
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].graph, "backward");
+  ASSERT_EQ(back[1].nodes.size(), profiles[1].nodes.size());
+  // The forward's total is now the end of its last slice, so the backward's starts move by what that misses.
+  EXPECT_LE(back[0].total_us, profiles[0].total_us);
+  EXPECT_NEAR(back[1].nodes.back().start_us, profiles[1].nodes.back().start_us,
+              profiles[0].total_us - back[0].total_us + 1e-6);
+  EXPECT_EQ(back[0].nodes.back().start_us, profiles[0].nodes.back().start_us);  // the first run's are exact
+  EXPECT_GT(back[0].peak_live_bytes, 0);
+  EXPECT_LE(back[0].peak_live_bytes, profiles[0].peak_live_bytes);
+  // A damaged slice is named by its path.
+  nlohmann::json bad = trace;
+  bad["traceEvents"][1]["args"].erase("live_bytes");
+  EXPECT_NE(errorOf([&] { exec::profileFromChromeTrace(bad, "trace"); }).find("trace.traceEvents[1].args.live_bytes"),
+            std::string::npos);
+  bad = trace;
+  bad["traceEvents"][1]["tid"] = 7;
+  EXPECT_NE(errorOf([&] { exec::profileFromChromeTrace(bad, "trace"); }).find("traceEvents[1].tid"), std::string::npos);
 }
 
 TEST(Runtime, UnknownBackendListsTheKnownOnes) {

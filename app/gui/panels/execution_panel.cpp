@@ -110,7 +110,7 @@ void drawExecutionPanel(AppState& state) {
   ImGui::SameLine();
   if (ImGui::Button("Export Chrome trace")) {
     try {
-      util::writeFileAtomic(own.trace_path, result->chrome_trace.dump() + "\n");
+      util::writeFileAtomic(own.trace_path, exec::chromeTrace(result->profile).dump() + "\n");
       state.addLog(LogLevel::Info, "execution", std::string("wrote ") + own.trace_path + " (open it in Perfetto)");
     } catch (const std::exception& e) {
       state.addLog(LogLevel::Error, "execution", e.what());

@@ -1,4 +1,4 @@
-// app/gui/panels/node_times.cpp — per-node times from the execution stage's Chrome trace, parsed once per snapshot
+// app/gui/panels/node_times.cpp — per-node times from the execution stage's profiled runs, summed once per snapshot
 // (the Graph panel's heat and the Inspector read them every frame).
 #include "app/gui/panels/panels.h"
 
@@ -12,26 +12,18 @@ const NodeTimes& nodeTimes(AppState& state) {
   NodeTimes t;
   t.from = ex;
   if (ex) {
-    std::map<int, std::string> tracks;  // tid → "forward #0", "backward #1", ...
-    int first_tid[2] = {-1, -1};        // the step's first forward and backward runs
     const auto* result = ex->as<pipeline::ExecutionResult>();
-    for (const auto& e : result->chrome_trace["traceEvents"]) {
-      const std::string ph = e.value("ph", "");
-      if (ph == "M") {
-        const int tid = e.value("tid", 0);
-        const std::string& name = tracks[tid] = e["args"].value("name", "");
-        const int run = name.rfind("forward", 0) == 0 ? 0 : name.rfind("backward", 0) == 0 ? 1 : -1;
-        if (run >= 0 && first_tid[run] < 0) first_tid[run] = tid;
+    bool first_seen[2] = {false, false};  // the step's first forward and backward runs give the live bytes
+    for (const exec::Profile& run : result->profile) {
+      const int kind = run.graph == "forward" ? 0 : run.graph == "backward" ? 1 : -1;
+      const bool first = kind >= 0 && !first_seen[kind];
+      if (first) first_seen[kind] = true;
+      for (const exec::NodeTiming& n : run.nodes) {
+        t.by_track[""][n.name] += n.dur_us;
+        t.by_track[run.graph][n.name] += n.dur_us;
+        t.first.emplace(n.name, n.dur_us);
+        if (first) t.live_bytes[kind].emplace(n.name, n.live_bytes);
       }
-      if (ph != "X" || !e.contains("args")) continue;
-      const std::string node = e["args"].value("node", "");
-      const double us = e.value("dur", 0.0);
-      const std::string& track = tracks[e.value("tid", 0)];
-      t.by_track[""][node] += us;
-      t.by_track[track.substr(0, track.find(' '))][node] += us;
-      t.first.emplace(node, us);
-      for (int run = 0; run < 2; ++run)
-        if (e.value("tid", 0) == first_tid[run]) t.live_bytes[run].emplace(node, e["args"].value("live_bytes", int64_t{0}));
     }
     t.step_ms = result->report.compiled.median_step_ms;
   }
