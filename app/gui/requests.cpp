@@ -134,9 +134,9 @@ void openModel(AppState& s, const std::string& model, const std::string& inputs_
 }
 
 void applyRequests(AppState& state) {
-  std::vector<Request> todo;
-  todo.swap(state.requests);  // a request never adds more; swapped so a throwing one cannot leave the rest queued
-  for (const Request& r : todo) {
+  std::vector<Request> queued;
+  queued.swap(state.requests);  // a request never adds more; swapped so a throwing one cannot leave the rest queued
+  for (const Request& r : queued) {
     try {
       apply(state, r);
     } catch (const std::exception& e) {
