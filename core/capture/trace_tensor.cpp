@@ -607,6 +607,7 @@ void traceFallbackImpl(const c10::OperatorHandle& op, torch::jit::Stack* stack) 
   std::vector<ir::Arg> args;
   std::vector<std::string> arg_names;
   args.reserve(nargs);
+  arg_names.reserve(nargs);
   for (size_t i = 0; i < nargs; ++i) {
     args.push_back(convertArg(*ctx, op, schema.arguments()[i], (*stack)[begin + i]));
     arg_names.push_back(schema.arguments()[i].name());

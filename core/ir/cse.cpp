@@ -1,7 +1,8 @@
 // core/ir/cse.cpp — common-subexpression elimination.
 #include "core/ir/cse.h"
 
-#include <sstream>
+#include <charconv>
+#include <cstdint>
 #include <unordered_map>
 
 #include "core/ir/dce.h"
@@ -15,35 +16,49 @@ namespace {
 /// `python_hash`, equal exactly when PyTorch's fx_graph_cse computes the same hash for them (Note [CPython's
 /// hash(-1)]): numbers -1 are written as -2.
 std::string nodeKey(const Node& n, const std::vector<ValueId>& replace, int partition_key, bool python_hash) {
-  std::ostringstream os;
-  os.precision(17);
-  os << n.op << '.' << n.overload << '|' << partition_key;
-  auto val = [&](ValueId v) { return v.valid() ? replace[v.v].v : -1; };
-  auto num = [&](auto x) { return python_hash && x == -1 ? decltype(x)(-2) : x; };
+  std::string k;
+  k.reserve(64 + 16 * n.args.size());
+  auto put = [&k](auto x) {  // shortest round-trip form: equal exactly when the numbers are
+    char b[32];
+    k.append(b, std::to_chars(b, b + sizeof b, x).ptr);
+  };
+  auto val = [&](ValueId v) { put(v.valid() ? replace[v.v].v : -1); };
+  auto num = [&](auto x) { put(python_hash && x == -1 ? decltype(x)(-2) : x); };
+  k += n.op;
+  k += '.';
+  k += n.overload;
+  k += '|';
+  put(partition_key);
   for (const Arg& a : n.args) {
-    os << '|' << static_cast<int>(a.kind) << ':';
+    k += '|';
+    put(static_cast<int>(a.kind));
+    k += ':';
     switch (a.kind) {
-      case Arg::Kind::Value: os << val(a.value); break;
-      case Arg::Kind::ValueList: for (ValueId v : a.values) os << val(v) << ','; break;
+      case Arg::Kind::Value: val(a.value); break;
+      case Arg::Kind::ValueList: for (ValueId v : a.values) val(v), k += ','; break;
       case Arg::Kind::None: break;
-      case Arg::Kind::Bool: os << a.b; break;
-      case Arg::Kind::Int: os << num(a.i); break;
-      case Arg::Kind::Double: os << num(a.d); break;
-      case Arg::Kind::String: case Arg::Kind::Device: os << a.s; break;
-      case Arg::Kind::IntList: for (int64_t x : a.ints) os << num(x) << ','; break;
-      case Arg::Kind::DoubleList: for (double x : a.doubles) os << num(x) << ','; break;
-      case Arg::Kind::BoolList: for (bool x : a.bools) os << x << ','; break;
+      case Arg::Kind::Bool: k += a.b ? '1' : '0'; break;
+      case Arg::Kind::Int: num(a.i); break;
+      case Arg::Kind::Double: num(a.d); break;
+      case Arg::Kind::String: case Arg::Kind::Device: k += a.s; break;
+      case Arg::Kind::IntList: for (int64_t x : a.ints) num(x), k += ','; break;
+      case Arg::Kind::DoubleList: for (double x : a.doubles) num(x), k += ','; break;
+      case Arg::Kind::BoolList: for (bool x : a.bools) k += x ? '1' : '0', k += ','; break;
       case Arg::Kind::Tensor:
         // A wrapped number is a Python scalar in PyTorch's graph (mul.Tensor(x, 2)), hashed with its type and
         // compared by value; other constants merge only when they are the same one (PyTorch's get_attr nodes).
-        if (a.tensor->wrapped_number && a.tensor->data.size() == 1)
-          os << 'w' << static_cast<int>(a.tensor->dtype) << ':' << num(a.tensor->data[0]);
-        else
-          os << a.tensor.get();
+        if (a.tensor->wrapped_number && a.tensor->data.size() == 1) {
+          k += 'w';
+          put(static_cast<int>(a.tensor->dtype));
+          k += ':';
+          num(a.tensor->data[0]);
+        } else {
+          put(reinterpret_cast<std::uintptr_t>(a.tensor.get()));
+        }
         break;
     }
   }
-  return os.str();
+  return k;
 }
 
 /// Per value, the value whose storage it uses: itself, or for an output of a view op (a schema return that

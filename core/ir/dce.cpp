@@ -8,10 +8,7 @@ namespace aotviz::ir {
 bool mutatesArgument(const Node& n) {
   if (n.kind != NodeKind::Call) return false;
   const SchemaInfo* s = lookupSchema(n.op, n.overload);
-  if (!s) return true;  // unknown op: keep it, we cannot prove it pure
-  for (const auto& a : s->handle.schema().arguments())
-    if (a.alias_info() && a.alias_info()->isWrite()) return true;
-  return false;
+  return !s || s->writes_argument;  // an unknown op is kept: we cannot prove it pure
 }
 
 size_t eliminateDeadCode(Graph& g) {

@@ -194,11 +194,12 @@ void Graph::assignNames() {
 void Graph::compact() {
   std::vector<int32_t> value_map(values.size(), -1);
   std::vector<Value> new_values;
+  new_values.reserve(values.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
     Node& n = nodes[i];
     n.id = NodeId(static_cast<int32_t>(i));
     for (ValueId& v : n.outputs) {
-      Value nv = values.at(static_cast<size_t>(v.v));
+      Value nv = std::move(values.at(static_cast<size_t>(v.v)));
       value_map[static_cast<size_t>(v.v)] = static_cast<int32_t>(new_values.size());
       nv.id = ValueId(static_cast<int32_t>(new_values.size()));
       nv.producer = n.id;

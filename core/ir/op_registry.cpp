@@ -7,20 +7,37 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
+#include <utility>
 
 namespace aotviz::ir {
 
+namespace {
+
+/// Orders (op, overload) keys and looks them up by string views: a lookup allocates nothing.
+struct OpNameLess {
+  using is_transparent = void;
+  using View = std::pair<std::string_view, std::string_view>;
+  static View view(const std::pair<std::string, std::string>& k) { return {k.first, k.second}; }
+  static View view(const View& k) { return k; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return view(a) < view(b);
+  }
+};
+
+}  // namespace
+
 const SchemaInfo* lookupSchema(const std::string& op, const std::string& overload) {
   static std::mutex mu;
-  static std::map<std::pair<std::string, std::string>, std::unique_ptr<SchemaInfo>> cache;
+  static std::map<std::pair<std::string, std::string>, std::unique_ptr<SchemaInfo>, OpNameLess> cache;
   std::lock_guard<std::mutex> lock(mu);
-  auto key = std::make_pair(op, overload);
-  auto it = cache.find(key);
+  auto it = cache.find(OpNameLess::View(op, overload));
   if (it != cache.end()) return it->second.get();
   std::unique_ptr<SchemaInfo> info;
   auto handle = c10::Dispatcher::singleton().findSchema(c10::OperatorName(op, overload));
   if (handle) {
-    info = std::make_unique<SchemaInfo>(SchemaInfo{*handle, 0, {}, {}, 0, false});
+    info = std::make_unique<SchemaInfo>(SchemaInfo{*handle, 0, {}, {}, 0, false, false});
     const auto& schema = handle->schema();
     info->num_positional = schema.arguments().size();
     bool seen_kwarg = false;
@@ -31,6 +48,7 @@ const SchemaInfo* lookupSchema(const std::string& op, const std::string& overloa
         seen_kwarg = true;
       }
       info->arg_names.push_back(a.name());
+      info->writes_argument = info->writes_argument || (a.alias_info() && a.alias_info()->isWrite());
       if (a.default_value())
         info->defaults.push_back(constantArgFromIValue(*a.default_value()));
       else
@@ -41,7 +59,7 @@ const SchemaInfo* lookupSchema(const std::string& op, const std::string& overloa
                          schema.returns()[0].type()->kind() == c10::TypeKind::ListType;
   }
   const SchemaInfo* r = info.get();
-  cache.emplace(key, std::move(info));
+  cache.emplace(std::make_pair(op, overload), std::move(info));
   return r;
 }
 

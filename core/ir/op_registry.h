@@ -21,6 +21,7 @@ struct SchemaInfo {
   std::vector<std::optional<Arg>> defaults;  // per argument, the default converted to an Arg when representable
   size_t num_returns = 0;
   bool returns_list = false;                 // a single Tensor[] return
+  bool writes_argument = false;              // some argument's alias annotation writes (add_, copy_, out=)
 };
 
 /// Looks up `op` ("aten::mm") with `overload` ("" for default) in the dispatcher. The result is cached for

@@ -1,8 +1,9 @@
 // core/ir/verify.cpp — IR verifier.
 #include "core/ir/verify.h"
 
-#include <set>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 
 #include "core/util/build_info.h"
 #include "core/ir/op_registry.h"
@@ -24,7 +25,8 @@ std::vector<Diagnostic> verify(const Graph& g, const VerifyOptions& opts) {
   std::vector<char> defined(g.values.size(), 0);
   for (size_t i = 0; i < g.values.size(); ++i)
     if (g.values[i].id.v != static_cast<int32_t>(i)) report(nullptr, "value " + std::to_string(i) + " has id " + std::to_string(g.values[i].id.v));
-  std::set<std::string> names;
+  std::unordered_set<std::string_view> names;
+  names.reserve(g.nodes.size());
   bool seen_call = false;
   size_t outputs_seen = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {

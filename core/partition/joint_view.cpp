@@ -2,7 +2,7 @@
 #include "core/partition/joint_view.h"
 
 #include <algorithm>
-#include <unordered_map>
+#include <unordered_set>
 
 #include "core/ir/dce.h"
 #include "core/ir/op_registry.h"
@@ -34,6 +34,11 @@ std::vector<ir::ValueId> argValues(const ir::Node& n) {
 JointView::JointView(const ir::Graph& g, size_t num_fwd_outputs, const std::vector<size_t>& static_inputs, Rules r)
     : graph(g), rules(r), item_of_value(g.values.size(), -1) {
   const auto users_of_value = g.users();
+  std::vector<char> is_static;
+  for (size_t k : static_inputs) {
+    if (k >= is_static.size()) is_static.resize(k + 1, 0);
+    is_static[k] = 1;
+  }
   size_t primal_index = 0;
   for (const ir::Node& n : g.nodes) {
     if (n.kind == ir::NodeKind::Output) continue;
@@ -49,8 +54,7 @@ JointView::JointView(const ir::Graph& g, size_t num_fwd_outputs, const std::vect
       int idx = static_cast<int>(items.size());
       item_of_value[it.value.v] = idx;
       (it.primal ? primals : tangents).push_back(idx);
-      static_input.push_back(it.primal && std::find(static_inputs.begin(), static_inputs.end(), primal_index) !=
-                                              static_inputs.end());
+      static_input.push_back(it.primal && primal_index < is_static.size() && is_static[primal_index]);
       if (it.primal) ++primal_index;
       items.push_back(std::move(it));
       continue;
@@ -87,10 +91,10 @@ JointView::JointView(const ir::Graph& g, size_t num_fwd_outputs, const std::vect
       static_input.push_back(0);
     }
   }
-  // Users (each once), now that every value has an item.
+  // Users, now that every value has an item: each once, since an item's inputs are.
   for (size_t i = 0; i < items.size(); ++i)
     for (int in : items[i].inputs)
-      if (in >= 0) addUnique(items[in].users, static_cast<int>(i));
+      if (in >= 0) items[in].users.push_back(static_cast<int>(i));
   const ir::Node* out = g.outputNode();
   AOTVIZ_INTERNAL_ASSERT(out, "joint graph without output node");
   for (size_t k = 0; k < out->args.size(); ++k) {
@@ -224,68 +228,133 @@ std::string JointView::describe(int item) const {
 
 // ---------------------------------------------------------------------------------------------- extraction
 
+namespace {
+
+/// What extract() builds, decided on the joint alone: the joint nodes it keeps (in joint order) and, per input,
+/// whether a kept node or an output reads it. The same result as copying every computable node and then running
+/// DCE on the copy, without building the nodes DCE would drop.
+struct ExtractPlan {
+  std::vector<size_t> kept;       // joint node indices
+  std::vector<char> input_used;   // parallel to the inputs
+};
+
+template <class F>
+void forEachValueArg(const ir::Node& n, F&& f) {
+  for (const ir::Arg& a : n.args) {
+    if (a.kind == ir::Arg::Kind::Value && a.value.valid()) f(a.value);
+    if (a.kind == ir::Arg::Kind::ValueList)
+      for (ir::ValueId x : a.values)
+        if (x.valid()) f(x);
+  }
+}
+
+ExtractPlan planExtract(const JointView& v, const std::vector<int>& inputs, const std::vector<ir::Arg>& outputs,
+                        Side side) {
+  const ir::Graph& j = v.graph;
+  // Who provides each joint value in the new graph: -1 nobody, 0..inputs-1 that input (the last one when an item
+  // is given twice), else inputs + the joint index of the first node computing it.
+  const int64_t num_inputs = static_cast<int64_t>(inputs.size());
+  std::vector<int64_t> provider(j.values.size(), -1);
+  for (size_t k = 0; k < inputs.size(); ++k) provider[v.items[inputs[k]].value.v] = static_cast<int64_t>(k);
+  // Forward: every call computable from the inputs (mutating ops forced to the other side excepted).
+  std::vector<size_t> copied;
+  std::vector<char> mutating(j.nodes.size(), 0);
+  for (size_t i = 0; i < j.nodes.size(); ++i) {
+    const ir::Node& n = j.nodes[i];
+    if (n.kind != ir::NodeKind::Call) continue;
+    mutating[i] = ir::mutatesArgument(n);
+    const bool bw_tag = n.prov.phase == ir::Phase::Backward;
+    if (v.rules == Rules::Current && mutating[i] && (side == Side::Forward ? bw_tag : !bw_tag)) continue;
+    bool ok = true;
+    forEachValueArg(n, [&](ir::ValueId x) { ok = ok && provider[x.v] >= 0; });
+    if (!ok) continue;
+    copied.push_back(i);
+    for (ir::ValueId o : n.outputs)
+      if (provider[o.v] < 0) provider[o.v] = num_inputs + static_cast<int64_t>(i);
+  }
+  // Backward: DCE's liveness. Uses count per provider; a copied node is dead when none of the values it provides
+  // is used, unless it writes an argument or is one of aotviz's RNG-state ops (dce.cpp keeps those).
+  std::vector<int32_t> uses(j.values.size(), 0);
+  auto use = [&](ir::ValueId x, int32_t d) { uses[x.v] += d; };
+  for (const ir::Arg& a : outputs) {
+    if (a.kind != ir::Arg::Kind::Value) continue;
+    if (provider[a.value.v] < 0)
+      internalError("partition: output " + j.value(a.value).name + " of the " +
+                    (side == Side::Forward ? "forward" : "backward") + " graph is not computable from its inputs");
+    use(a.value, 1);
+  }
+  for (size_t i : copied) forEachValueArg(j.nodes[i], [&](ir::ValueId x) { use(x, 1); });
+  std::vector<char> live(copied.size(), 0);
+  for (size_t c = copied.size(); c-- > 0;) {
+    const ir::Node& n = j.nodes[copied[c]];
+    bool used = false;
+    for (ir::ValueId o : n.outputs)
+      used = used || (provider[o.v] == num_inputs + static_cast<int64_t>(copied[c]) && uses[o.v] > 0);
+    const bool rng = n.op == "aotviz::set_rng_state" || n.op == "aotviz::get_rng_state";
+    if (used || rng || mutating[copied[c]]) {
+      live[c] = 1;
+      continue;
+    }
+    forEachValueArg(n, [&](ir::ValueId x) { use(x, -1); });
+  }
+  ExtractPlan plan;
+  for (size_t c = 0; c < copied.size(); ++c)
+    if (live[c]) plan.kept.push_back(copied[c]);
+  plan.input_used.assign(inputs.size(), 0);
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const ir::ValueId x = v.items[inputs[k]].value;
+    plan.input_used[k] = provider[x.v] == static_cast<int64_t>(k) && uses[x.v] > 0;
+  }
+  return plan;
+}
+
+}  // namespace
+
 ir::Graph extract(const JointView& v, const std::vector<int>& inputs, const std::vector<ir::InputRole>& roles,
                   const std::vector<ir::Arg>& outputs, Side side) {
+  const ExtractPlan plan = planExtract(v, inputs, outputs, side);
   const ir::Graph& j = v.graph;
   ir::Graph g;
+  g.nodes.reserve(inputs.size() + plan.kept.size() + 1);
+  g.values.reserve(inputs.size() + plan.kept.size() + 8);
   std::vector<ir::ValueId> env(j.values.size());
-  std::unordered_map<std::string, int> taken;
+  std::unordered_set<std::string> taken;
   for (size_t k = 0; k < inputs.size(); ++k) {
     const Item& it = v.items[inputs[k]];
-    ir::TensorMeta meta = j.value(it.value).meta;
-    const ir::Node& src = j.node(it.node);
-    env[it.value.v] = g.addPlaceholder(it.name, roles[k], meta, src.prov);
-    taken[it.name] = 1;
+    const ir::ValueId x = g.addPlaceholder(it.name, roles[k], j.value(it.value).meta, j.node(it.node).prov);
+    env[it.value.v] = x;
+    taken.insert(it.name);
   }
-  auto mapped = [&](ir::ValueId id) { return id.valid() && env[id.v].valid(); };
-  for (const ir::Node& n : j.nodes) {
-    if (n.kind != ir::NodeKind::Call) continue;
-    const bool mutable_op = ir::mutatesArgument(n);
-    const bool bw_tag = n.prov.phase == ir::Phase::Backward;
-    if (v.rules == Rules::Current && mutable_op && (side == Side::Forward ? bw_tag : !bw_tag)) continue;
-    bool ok = true;
+  auto remap = [&](ir::ValueId& x) {
+    if (x.valid()) x = env[x.v];
+  };
+  for (size_t i : plan.kept) {
+    const ir::Node& n = j.nodes[i];
     std::vector<ir::Arg> args = n.args;
     for (ir::Arg& a : args) {
-      if (a.kind == ir::Arg::Kind::Value && a.value.valid()) {
-        ok = ok && mapped(a.value);
-        if (ok) a.value = env[a.value.v];
-      } else if (a.kind == ir::Arg::Kind::ValueList) {
-        for (ir::ValueId& x : a.values)
-          if (x.valid()) {
-            ok = ok && mapped(x);
-            if (ok) x = env[x.v];
-          }
-      }
-      if (!ok) break;
+      if (a.kind == ir::Arg::Kind::Value) remap(a.value);
+      if (a.kind == ir::Arg::Kind::ValueList)
+        for (ir::ValueId& x : a.values) remap(x);
     }
-    if (!ok) continue;
     std::vector<ir::TensorMeta> metas;
+    metas.reserve(n.outputs.size());
     for (ir::ValueId o : n.outputs) metas.push_back(j.value(o).meta);
     ir::NodeId nid = g.addCall(n.op, n.overload, n.arg_names, std::move(args), std::move(metas), n.prov, n.list_output);
     ir::Node& copy = g.node(nid);
     copy.name = n.name;
     copy.nondeterministic_seeded = n.nondeterministic_seeded;
     for (size_t k = 0; k < n.outputs.size(); ++k) {
-      ir::ValueId o = n.outputs[k];
+      const ir::ValueId o = n.outputs[k];
       std::string name = j.value(o).name;
       if (taken.count(name)) name += "_recomputed";  // the joint value is a placeholder here (saved getitem)
-      g.value(copy.outputs[k]).name = name;
+      g.value(copy.outputs[k]).name = std::move(name);
       if (!env[o.v].valid()) env[o.v] = copy.outputs[k];
     }
   }
   std::vector<ir::Arg> outs;
-  for (const ir::Arg& a : outputs) {
-    if (a.kind != ir::Arg::Kind::Value) {
-      outs.push_back(a);
-      continue;
-    }
-    if (!mapped(a.value))
-      internalError("partition: output " + j.value(a.value).name + " of the " +
-                    (side == Side::Forward ? "forward" : "backward") + " graph is not computable from its inputs");
-    outs.push_back(ir::Arg::ofValue(env[a.value.v]));
-  }
+  outs.reserve(outputs.size());
+  for (const ir::Arg& a : outputs) outs.push_back(a.kind == ir::Arg::Kind::Value ? ir::Arg::ofValue(env[a.value.v]) : a);
   g.setOutputs(std::move(outs));
-  ir::eliminateDeadCode(g);
   return g;
 }
 
@@ -294,38 +363,28 @@ Extracted extractForwardBackward(const JointView& v, std::vector<int> saved) {
   std::vector<int> unique;
   for (int s : saved) addUnique(unique, s);
   saved = std::move(unique);
-  auto bwInputs = [&](const std::vector<int>& s) {
-    std::vector<int> in = s;
-    std::vector<ir::InputRole> roles(s.size(), ir::InputRole::Saved);
-    for (int t : v.tangents) {
-      in.push_back(t);
-      roles.push_back(ir::InputRole::Tangent);
-    }
-    return std::make_pair(in, roles);
-  };
-  // A saved value the backward does not use is dropped (step 3 of _extract_fwd_bwd_modules).
-  {
-    auto [in, roles] = bwInputs(saved);
-    ir::Graph probe = extract(v, in, roles, v.bw_outputs, Side::Backward);
-    auto users = probe.users();
-    std::vector<int> used;
-    size_t k = 0;
-    for (const ir::Node& n : probe.nodes) {
-      if (n.kind != ir::NodeKind::Placeholder) continue;
-      if (k < saved.size() && !users[n.outputs[0].v].empty()) used.push_back(saved[k]);
-      ++k;
-    }
-    saved = std::move(used);
+  std::vector<int> bw_in = saved;
+  std::vector<ir::InputRole> bw_roles(saved.size(), ir::InputRole::Saved);
+  for (int t : v.tangents) {
+    bw_in.push_back(t);
+    bw_roles.push_back(ir::InputRole::Tangent);
   }
+  // A saved value the backward does not use is dropped (step 3 of _extract_fwd_bwd_modules).
+  const ExtractPlan probe = planExtract(v, bw_in, v.bw_outputs, Side::Backward);
+  std::vector<int> used;
+  for (size_t k = 0; k < saved.size(); ++k)
+    if (probe.input_used[k]) used.push_back(saved[k]);
   Extracted e;
   std::vector<ir::Arg> fw_outs = v.fw_outputs;
-  for (int s : saved) fw_outs.push_back(ir::Arg::ofValue(v.items[s].value));
+  for (int s : used) fw_outs.push_back(ir::Arg::ofValue(v.items[s].value));
   std::vector<ir::InputRole> primal_roles;
   for (int p : v.primals) primal_roles.push_back(v.graph.node(v.items[p].node).role);
   e.forward = extract(v, v.primals, primal_roles, fw_outs, Side::Forward);
-  auto [in, roles] = bwInputs(saved);
-  e.backward = extract(v, in, roles, v.bw_outputs, Side::Backward);
-  e.saved = std::move(saved);
+  bw_in.erase(bw_in.begin(), bw_in.begin() + static_cast<std::ptrdiff_t>(saved.size()));
+  bw_in.insert(bw_in.begin(), used.begin(), used.end());
+  bw_roles.erase(bw_roles.begin(), bw_roles.begin() + static_cast<std::ptrdiff_t>(saved.size() - used.size()));
+  e.backward = extract(v, bw_in, bw_roles, v.bw_outputs, Side::Backward);
+  e.saved = std::move(used);
   return e;
 }
 

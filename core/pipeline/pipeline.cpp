@@ -34,6 +34,7 @@ struct LiveState {
   std::optional<meta::DedupeResult> dedupe;
   std::optional<meta::SyntheticBaseResult> synthetic;
   std::optional<capture::CaptureResult> cap;
+  std::shared_ptr<const ir::Graph> joint_graph;  // the joint stage's snapshot of cap->graph
   partition::Options popts;
   std::string cache_key;
   json key_material;
@@ -134,7 +135,7 @@ void run<StageId::Joint>(const Config&, LiveState& l, Snapshot& s) {
   l.cap->dedupe = *l.dedupe;
   l.cap->synthetic_base = *l.synthetic;
   l.cap->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  s.graph = std::make_shared<const ir::Graph>(l.cap->graph);
+  s.graph = l.joint_graph = std::make_shared<const ir::Graph>(l.cap->graph);
   s.notes = l.cap->warnings;
   s.result = JointResult{graphCounts(l.cap->graph),      l.cap->is_joint,
                          count(l.cap->num_primals),       count(l.cap->num_tangents),
@@ -147,7 +148,9 @@ void run<StageId::Passes>(const Config&, LiveState& l, Snapshot& s) {
   l.cap->dead_nodes_removed = ir::eliminateDeadCode(l.cap->graph);
   auto problems = ir::verify(l.cap->graph);
   if (!problems.empty()) internalError("the joint graph fails verification after DCE: " + problems.front().format());
-  s.graph = std::make_shared<const ir::Graph>(l.cap->graph);
+  // DCE only removes nodes: with as many nodes as the joint stage's graph, it is that graph, shared, not copied.
+  s.graph = l.cap->graph.nodes.size() == l.joint_graph->nodes.size() ? l.joint_graph
+                                                                      : std::make_shared<const ir::Graph>(l.cap->graph);
   s.result = PassesResult{graphCounts(l.cap->graph), count(l.cap->dead_nodes_removed)};
 }
 
@@ -289,7 +292,10 @@ void reset<StageId::Dedupe>(LiveState& l) { l.dedupe.reset(); }
 template <>
 void reset<StageId::SyntheticBase>(LiveState& l) { l.synthetic.reset(); }
 template <>
-void reset<StageId::Joint>(LiveState& l) { l.cap.reset(); }
+void reset<StageId::Joint>(LiveState& l) {
+  l.cap.reset();
+  l.joint_graph.reset();
+}
 template <>
 void reset<StageId::Partition>(LiveState& l) { l.part.reset(); }
 template <>
