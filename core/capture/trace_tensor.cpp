@@ -295,7 +295,8 @@ ir::Arg convertArg(TraceContext& ctx, const c10::OperatorHandle& op, const c10::
 // ============================================================================================ [SECTION] Inner execution
 
 std::mutex g_no_meta_mu;
-std::unordered_set<std::string> g_no_meta;  // ops whose Meta kernel is missing (learned on first use)
+std::unordered_set<std::string> g_no_meta;  // ops whose Meta kernel is missing (learned on first use), by name
+std::unordered_set<const c10::FunctionSchema*> g_no_meta_schemas;  // the same ops: a lookup without a name
 
 /// Runs `op` on inner tensors. Called with the fallback's clean key set (see traceFallback).
 void callInner(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
@@ -615,11 +616,10 @@ void traceFallbackImpl(const c10::OperatorHandle& op, torch::jit::Stack* stack) 
   torch::jit::Stack inner_args(stack->begin() + static_cast<std::ptrdiff_t>(begin), stack->end());
   refuseDataDependent(*ctx, op, inner_args);
 
-  const std::string qname = opName(op);
   bool use_cpu = false;
   if (ctx->mode == TraceMode::Fake) {
     std::lock_guard<std::mutex> l(g_no_meta_mu);
-    use_cpu = g_no_meta.count(qname) > 0;
+    use_cpu = g_no_meta_schemas.count(&schema) > 0;
   }
   if (use_cpu) {
     callWithoutMeta(*ctx, op, stack, nargs);
@@ -635,7 +635,8 @@ void traceFallbackImpl(const c10::OperatorHandle& op, torch::jit::Stack* stack) 
       stack->insert(stack->end(), inner_args.begin(), inner_args.end());
       callWithoutMeta(*ctx, op, stack, nargs);
       std::lock_guard<std::mutex> l(g_no_meta_mu);
-      g_no_meta.insert(qname);
+      g_no_meta.insert(opName(op));
+      g_no_meta_schemas.insert(&schema);
     }
   }
 
@@ -658,14 +659,14 @@ void traceFallbackImpl(const c10::OperatorHandle& op, torch::jit::Stack* stack) 
   }
   if (non_tensor) {
     // Real mode only (fake mode refused these above): the value is baked into whatever the caller does with it.
-    ctx->warnings.push_back(qname + " returned a non-tensor value that was baked into the graph");
+    ctx->warnings.push_back(opName(op) + " returned a non-tensor value that was baked into the graph");
     return;
   }
   if (nret == 0) {
     bool writes = false;
     for (const auto& a : schema.arguments()) writes = writes || (a.alias_info() && a.alias_info()->isWrite());
     if (writes)
-      fail(ctx->stage, qname, "in-place ops that return nothing (e.g. _foreach_*_) cannot be recorded yet",
+      fail(ctx->stage, opName(op), "in-place ops that return nothing (e.g. _foreach_*_) cannot be recorded yet",
            "use the out-of-place variant in traced code");
   }
   std::vector<ir::TensorMeta> metas;
