@@ -17,15 +17,21 @@ void addUnique(std::vector<int>& xs, int x) {
   if (std::find(xs.begin(), xs.end(), x) == xs.end()) xs.push_back(x);
 }
 
+/// Calls f on every value a node reads, in argument order.
+template <class F>
+void forEachValueArg(const ir::Node& n, F&& f) {
+  for (const ir::Arg& a : n.args) {
+    if (a.kind == ir::Arg::Kind::Value && a.value.valid()) f(a.value);
+    if (a.kind == ir::Arg::Kind::ValueList)
+      for (ir::ValueId x : a.values)
+        if (x.valid()) f(x);
+  }
+}
+
 /// Values a node reads, in argument order.
 std::vector<ir::ValueId> argValues(const ir::Node& n) {
   std::vector<ir::ValueId> r;
-  for (const ir::Arg& a : n.args) {
-    if (a.kind == ir::Arg::Kind::Value && a.value.valid()) r.push_back(a.value);
-    if (a.kind == ir::Arg::Kind::ValueList)
-      for (ir::ValueId v : a.values)
-        if (v.valid()) r.push_back(v);
-  }
+  forEachValueArg(n, [&r](ir::ValueId v) { r.push_back(v); });
   return r;
 }
 
@@ -237,16 +243,6 @@ struct ExtractPlan {
   std::vector<size_t> kept;       // joint node indices
   std::vector<char> input_used;   // parallel to the inputs
 };
-
-template <class F>
-void forEachValueArg(const ir::Node& n, F&& f) {
-  for (const ir::Arg& a : n.args) {
-    if (a.kind == ir::Arg::Kind::Value && a.value.valid()) f(a.value);
-    if (a.kind == ir::Arg::Kind::ValueList)
-      for (ir::ValueId x : a.values)
-        if (x.valid()) f(x);
-  }
-}
 
 ExtractPlan planExtract(const JointView& v, const std::vector<int>& inputs, const std::vector<ir::Arg>& outputs,
                         Side side) {
