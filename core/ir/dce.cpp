@@ -11,6 +11,10 @@ bool mutatesArgument(const Node& n) {
   return !s || s->writes_argument;  // an unknown op is kept: we cannot prove it pure
 }
 
+bool neverDead(const Node& n) {
+  return n.op == "aotviz::set_rng_state" || n.op == "aotviz::get_rng_state" || mutatesArgument(n);
+}
+
 size_t eliminateDeadCode(Graph& g) {
   std::vector<int32_t> uses(g.values.size(), 0);
   auto addUses = [&uses](const Node& n, int32_t delta) {
@@ -29,9 +33,7 @@ size_t eliminateDeadCode(Graph& g) {
     if (n.kind != NodeKind::Call) continue;
     bool used = false;
     for (ValueId v : n.outputs) used = used || uses[static_cast<size_t>(v.v)] > 0;
-    // aotviz's RNG-state ops (Note [Replaying random ops]) act on the generator: never dead.
-    const bool rng = n.op == "aotviz::set_rng_state" || n.op == "aotviz::get_rng_state";
-    if (used || rng || mutatesArgument(n)) continue;
+    if (used || neverDead(n)) continue;
     dead[i] = 1;
     ++removed;
     addUses(n, -1);

@@ -18,4 +18,8 @@ size_t eliminateDeadCode(Graph& g);
 /// True when the node's operator writes one of its arguments (in-place or out= op).
 bool mutatesArgument(const Node& n);
 
+/// True when DCE keeps the call even if nothing uses its outputs: it writes an argument, or it is one of aotviz's
+/// RNG-state ops (Note [Replaying random ops]), which act on the generator.
+bool neverDead(const Node& n);
+
 }  // namespace aotviz::ir

@@ -254,13 +254,11 @@ ExtractPlan planExtract(const JointView& v, const std::vector<int>& inputs, cons
   for (size_t k = 0; k < inputs.size(); ++k) provider[v.items[inputs[k]].value.v] = static_cast<int64_t>(k);
   // Forward: every call computable from the inputs (mutating ops forced to the other side excepted).
   std::vector<size_t> copied;
-  std::vector<char> mutating(j.nodes.size(), 0);
   for (size_t i = 0; i < j.nodes.size(); ++i) {
     const ir::Node& n = j.nodes[i];
     if (n.kind != ir::NodeKind::Call) continue;
-    mutating[i] = ir::mutatesArgument(n);
     const bool bw_tag = n.prov.phase == ir::Phase::Backward;
-    if (v.rules == Rules::Current && mutating[i] && (side == Side::Forward ? bw_tag : !bw_tag)) continue;
+    if (v.rules == Rules::Current && ir::mutatesArgument(n) && (side == Side::Forward ? bw_tag : !bw_tag)) continue;
     bool ok = true;
     forEachValueArg(n, [&](ir::ValueId x) { ok = ok && provider[x.v] >= 0; });
     if (!ok) continue;
@@ -268,8 +266,8 @@ ExtractPlan planExtract(const JointView& v, const std::vector<int>& inputs, cons
     for (ir::ValueId o : n.outputs)
       if (provider[o.v] < 0) provider[o.v] = num_inputs + static_cast<int64_t>(i);
   }
-  // Backward: DCE's liveness. Uses count per provider; a copied node is dead when none of the values it provides
-  // is used, unless it writes an argument or is one of aotviz's RNG-state ops (dce.cpp keeps those).
+  // Backward: DCE's liveness. A copied node is dead when none of the values it provides is used, unless DCE never
+  // removes it (ir::neverDead).
   std::vector<int32_t> uses(j.values.size(), 0);
   auto use = [&](ir::ValueId x, int32_t d) { uses[x.v] += d; };
   for (const ir::Arg& a : outputs) {
@@ -286,8 +284,7 @@ ExtractPlan planExtract(const JointView& v, const std::vector<int>& inputs, cons
     bool used = false;
     for (ir::ValueId o : n.outputs)
       used = used || (provider[o.v] == num_inputs + static_cast<int64_t>(copied[c]) && uses[o.v] > 0);
-    const bool rng = n.op == "aotviz::set_rng_state" || n.op == "aotviz::get_rng_state";
-    if (used || rng || mutating[copied[c]]) {
+    if (used || ir::neverDead(n)) {
       live[c] = 1;
       continue;
     }
@@ -359,14 +356,13 @@ Extracted extractForwardBackward(const JointView& v, std::vector<int> saved) {
   std::vector<int> unique;
   for (int s : saved) addUnique(unique, s);
   saved = std::move(unique);
-  std::vector<int> bw_in = saved;
-  std::vector<ir::InputRole> bw_roles(saved.size(), ir::InputRole::Saved);
-  for (int t : v.tangents) {
-    bw_in.push_back(t);
-    bw_roles.push_back(ir::InputRole::Tangent);
-  }
+  auto bwInputs = [&](const std::vector<int>& kept) {  // the backward's placeholders: saved values, then tangents
+    std::vector<int> in = kept;
+    in.insert(in.end(), v.tangents.begin(), v.tangents.end());
+    return in;
+  };
   // A saved value the backward does not use is dropped (step 3 of _extract_fwd_bwd_modules).
-  const ExtractPlan probe = planExtract(v, bw_in, v.bw_outputs, Side::Backward);
+  const ExtractPlan probe = planExtract(v, bwInputs(saved), v.bw_outputs, Side::Backward);
   std::vector<int> used;
   for (size_t k = 0; k < saved.size(); ++k)
     if (probe.input_used[k]) used.push_back(saved[k]);
@@ -376,10 +372,9 @@ Extracted extractForwardBackward(const JointView& v, std::vector<int> saved) {
   std::vector<ir::InputRole> primal_roles;
   for (int p : v.primals) primal_roles.push_back(v.graph.node(v.items[p].node).role);
   e.forward = extract(v, v.primals, primal_roles, fw_outs, Side::Forward);
-  bw_in.erase(bw_in.begin(), bw_in.begin() + static_cast<std::ptrdiff_t>(saved.size()));
-  bw_in.insert(bw_in.begin(), used.begin(), used.end());
-  bw_roles.erase(bw_roles.begin(), bw_roles.begin() + static_cast<std::ptrdiff_t>(saved.size() - used.size()));
-  e.backward = extract(v, bw_in, bw_roles, v.bw_outputs, Side::Backward);
+  std::vector<ir::InputRole> bw_roles(used.size(), ir::InputRole::Saved);
+  bw_roles.resize(used.size() + v.tangents.size(), ir::InputRole::Tangent);
+  e.backward = extract(v, bwInputs(used), bw_roles, v.bw_outputs, Side::Backward);
   e.saved = std::move(used);
   return e;
 }
